@@ -1,0 +1,576 @@
+"""The newsroom admin. Every write of claims, appearances, media, evidence and verdicts goes
+through `claims.services`, so that the admin obeys the same rules and leaves the same history as
+the API. Reference data (topics, publishers, rating scales) is plain CRUD."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.exceptions import ApplicationError
+from claims.models import (
+    Appearance,
+    Claim,
+    ClaimMedia,
+    Correction,
+    Evidence,
+    LookupJob,
+    LookupMatch,
+    MediaFrame,
+    MediaItem,
+    Publisher,
+    Rating,
+    RatingScale,
+    Topic,
+    Verdict,
+)
+from claims.selectors.claims import claim_search_admin
+from claims.services.claims import (
+    appearance_add,
+    appearance_remove,
+    appearance_update,
+    claim_create,
+    claim_media_attach,
+    claim_media_detach,
+    claim_update,
+)
+from claims.services.evidence import evidence_add, evidence_remove, evidence_update
+from claims.services.media import media_item_create, media_item_update, media_probe
+from claims.services.verdicts import EDITABLE_STATUSES, verdict_create_draft, verdict_update_draft
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return "; ".join(error.messages)
+    return str(error)
+
+
+class ServiceAdminMixin:
+    """Shows a domain error raised by a service as a message on the form's page.
+
+    The admin's change view runs in a transaction; the error propagates out of it, so nothing of
+    the failed save is kept.
+    """
+
+    def changeform_view(
+        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (ApplicationError, ValidationError) as error:
+            self.message_user(request, f"Not saved: {_error_text(error)}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def _adopt(self, obj: Model, saved: Model) -> None:
+        # The admin goes on with the instance it built from the form (inlines, log entry,
+        # redirect); point it at the row the service wrote.
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+
+def _read_only_formsets_saved(formsets) -> None:
+    """Read-only inlines save nothing; the admin's change message still reads these."""
+    for formset in formsets:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+@dataclass(frozen=True)
+class InlineServices:
+    """How an inline's rows are written: which services add, change and remove them."""
+
+    add: Callable[..., Model]
+    update: Callable[..., Model] | None
+    remove: Callable[..., None]
+
+
+def _save_inline_formset(
+    request: HttpRequest, claim: Claim, formset: BaseInlineFormSet, services: InlineServices
+) -> None:
+    """Write an inline formset through services, filling in what the admin's change message
+    reads (`new_objects`, `changed_objects`, `deleted_objects`) as `formset.save()` would."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    fields = [name for name in formset.form.base_fields if name not in ("DELETE", "id", "claim")]
+    for form in formset.deleted_forms:
+        if form.instance.pk:
+            services.remove(form.instance, request.user)
+            formset.deleted_objects.append(form.instance)
+    for form in formset.initial_forms:
+        if form in formset.deleted_forms or not form.has_changed():
+            continue
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in fields}
+        if services.update is None:
+            raise ApplicationError("These rows cannot be changed, only added or removed.")
+        formset.changed_objects.append(
+            (services.update(form.instance, request.user, changes), list(changes))
+        )
+    for form in formset.extra_forms:
+        if not form.has_changed() or form in formset.deleted_forms:
+            continue
+        values = {name: form.cleaned_data.get(name) for name in fields}
+        formset.new_objects.append(services.add(claim, request.user, values))
+
+
+APPEARANCE_SERVICES = InlineServices(
+    add=lambda claim, actor, values: appearance_add(
+        claim=claim, actor=actor, **{**values, "is_first": values.get("is_first") or None}
+    ),
+    update=lambda appearance, actor, changes: appearance_update(
+        appearance=appearance, actor=actor, **changes
+    ),
+    remove=lambda appearance, actor: appearance_remove(appearance=appearance, actor=actor),
+)
+EVIDENCE_SERVICES = InlineServices(
+    add=lambda claim, actor, values: evidence_add(claim=claim, actor=actor, **values),
+    update=lambda evidence, actor, changes: evidence_update(
+        evidence=evidence, actor=actor, **changes
+    ),
+    remove=lambda evidence, actor: evidence_remove(evidence=evidence, actor=actor),
+)
+CLAIM_MEDIA_SERVICES = InlineServices(
+    add=lambda claim, actor, values: claim_media_attach(claim=claim, actor=actor, **values),
+    update=lambda link, actor, changes: claim_media_attach(
+        claim=link.claim, media_item=link.media_item, actor=actor, note=changes.get("note", "")
+    ),
+    remove=lambda link, actor: claim_media_detach(claim=link.claim, media_item=link.media_item),
+)
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    extra = 1
+    fields = ["url", "platform", "posted_at", "author_handle", "archived_url", "is_first"]
+
+
+class ClaimMediaInline(admin.TabularInline):
+    model = ClaimMedia
+    extra = 0
+    fields = ["media_item", "preview", "note"]
+    readonly_fields = ["preview"]
+    autocomplete_fields = ["media_item"]
+    verbose_name = "media item"
+    verbose_name_plural = "media carried by the claim"
+
+    @admin.display(description="preview")
+    def preview(self, link: ClaimMedia) -> str:
+        return _media_preview(link.media_item) if link.pk else "-"
+
+
+class EvidenceInline(admin.StackedInline):
+    model = Evidence
+    extra = 0
+    fields = [
+        ("kind", "relation", "is_public"),
+        "title",
+        ("url", "archived_url"),
+        ("source_date", "media_item"),
+        "note",
+    ]
+    autocomplete_fields = ["media_item"]
+
+
+class VerdictInline(admin.TabularInline):
+    """Read-only here: a verdict has its own form and workflow."""
+
+    model = Verdict
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["publisher", "rating", "headline", "status", "published_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Claim)
+class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = [
+        "short_text",
+        "language",
+        "claimant",
+        "status",
+        "assignee",
+        "rating",
+        "first_appearance_platform",
+        "created_at",
+    ]
+    list_filter = [
+        "status",
+        "topics",
+        "appearances__platform",
+        "language",
+        "verdicts__rating",
+        "verdicts__status",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["assignee"]
+    search_fields = ["text", "original_text", "claimant"]
+    search_help_text = "Searches claim text, original text, claimant and appearance URLs."
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["topics", "assignee", "duplicate_of"]
+    fieldsets = [
+        (None, {"fields": ["text", ("original_text", "language"), ("claimant", "claim_date")]}),
+        ("Triage", {"fields": [("status", "assignee"), "topics", "first_seen_at", "duplicate_of"]}),
+    ]
+    inlines = [AppearanceInline, ClaimMediaInline, EvidenceInline, VerdictInline]
+    history_list_display = ["status"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
+        return super().get_queryset(request).prefetch_related("verdicts__rating", "appearances")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Claim], search_term: str
+    ) -> tuple[QuerySet[Claim], bool]:
+        if not search_term:
+            return queryset, False
+        return claim_search_admin(queryset, search_term), False
+
+    @admin.display(description="claim", ordering="text")
+    def short_text(self, claim: Claim) -> str:
+        return str(claim)
+
+    @admin.display(description="rating")
+    def rating(self, claim: Claim) -> str:
+        ratings = [str(v.rating) for v in claim.verdicts.all() if v.rating_id]
+        return ", ".join(ratings) or "-"
+
+    @admin.display(description="first seen on")
+    def first_appearance_platform(self, claim: Claim) -> str:
+        first = next((a for a in claim.appearances.all() if a.is_first), None)
+        return first.get_platform_display() if first else "-"
+
+    def save_model(self, request: HttpRequest, obj: Claim, form: forms.ModelForm, change: bool):
+        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+        topics = data.pop("topics", None)
+        if change:
+            saved = claim_update(claim=obj, actor=request.user, topics=topics, **data)
+        else:
+            saved = claim_create(created_by=request.user, topics=topics or (), **data)
+        self._adopt(obj, saved)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        services = {
+            Appearance: APPEARANCE_SERVICES,
+            Evidence: EVIDENCE_SERVICES,
+            ClaimMedia: CLAIM_MEDIA_SERVICES,
+        }
+        for formset in formsets:
+            if formset.model in services:
+                _save_inline_formset(request, form.instance, formset, services[formset.model])
+            else:
+                _read_only_formsets_saved([formset])
+
+
+class CorrectionInline(admin.TabularInline):
+    """Corrections are written by the publishing workflow, never edited here."""
+
+    model = Correction
+    extra = 0
+    can_delete = False
+    fields = ["kind", "note", "published_at", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class VerdictForm(forms.ModelForm):
+    class Meta:
+        model = Verdict
+        fields = [
+            "claim",
+            "publisher",
+            "rating_scale",
+            "rating",
+            "headline",
+            "summary",
+            "body",
+            "media_authenticity",
+            "language",
+            "authors",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "publisher" in self.fields:
+            self.fields["publisher"].required = False
+            self.fields["publisher"].help_text = "Empty: this newsroom."
+
+
+@admin.register(Verdict)
+class VerdictAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    form = VerdictForm
+    list_display = [
+        "__str__",
+        "claim",
+        "rating",
+        "status",
+        "publisher",
+        "published_at",
+        "updated_at",
+    ]
+    list_filter = ["status", "rating", "publisher", "language", "media_authenticity"]
+    list_select_related = ["claim", "rating", "publisher"]
+    search_fields = ["headline", "summary", "claim__text", "claim__claimant"]
+    autocomplete_fields = ["claim", "authors"]
+    readonly_fields = ["status", "slug", "editor", "published_at", "retracted_at"]
+    fieldsets = [
+        (None, {"fields": ["claim", "publisher", ("rating_scale", "rating")]}),
+        ("Ruling", {"fields": ["headline", "summary", "body", "media_authenticity", "language"]}),
+        ("People", {"fields": ["authors", "editor"]}),
+        ("Workflow", {"fields": ["status", "slug", "published_at", "retracted_at"]}),
+    ]
+    inlines = [CorrectionInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Verdict | None = None):
+        if obj is not None and obj.status not in EDITABLE_STATUSES:
+            return [name for name in VerdictForm.Meta.fields] + self.readonly_fields
+        if obj is not None:
+            # Who and whom a verdict is about is fixed when it is drafted.
+            return ["claim", "publisher", *self.readonly_fields]
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Verdict, form, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+        if change:
+            data.pop("claim", None)
+            data.pop("publisher", None)
+            saved = verdict_update_draft(verdict=obj, actor=request.user, **data)
+        else:
+            saved = verdict_create_draft(actor=request.user, **data)
+        self._adopt(obj, saved)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # Authors were written by the service; corrections are read-only.
+        _read_only_formsets_saved(formsets)
+
+
+def _media_preview(item: MediaItem) -> str:
+    if not item.file:
+        return "-"
+    if item.kind == MediaItem.Kind.IMAGE:
+        return format_html('<img src="{}" style="max-height:120px;max-width:200px">', item.file.url)
+    return format_html(
+        '<video src="{}" style="max-height:120px;max-width:200px" controls muted></video>',
+        item.file.url,
+    )
+
+
+class MediaItemUploadForm(forms.ModelForm):
+    upload = forms.FileField(help_text="An image (JPEG, PNG, GIF, WebP) or a video (MP4, WebM).")
+
+    class Meta:
+        model = MediaItem
+        fields = ["first_published_at", "publisher_name", "original_url", "caption", "in_archive"]
+
+    def clean_upload(self):
+        upload = self.cleaned_data["upload"]
+        try:
+            media_probe(upload)
+        except ApplicationError as error:
+            raise ValidationError(error.message, code=error.code) from error
+        return upload
+
+
+class MediaFrameInline(admin.TabularInline):
+    model = MediaFrame
+    extra = 0
+    can_delete = False
+    fields = ["offset_seconds", "pdq_quality", "pdq_hex", "phash_hex"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="PDQ")
+    def pdq_hex(self, frame: MediaFrame) -> str:
+        return bytes(frame.pdq_hash).hex()
+
+    @admin.display(description="pHash")
+    def phash_hex(self, frame: MediaFrame) -> str:
+        return bytes(frame.phash).hex()
+
+
+@admin.register(MediaItem)
+class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "status",
+        "dimensions",
+        "first_published_at",
+        "publisher_name",
+        "in_archive",
+    ]
+    list_filter = ["kind", "status", "in_archive"]
+    search_fields = ["caption", "publisher_name", "original_url", "source_url", "sha256"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "preview",
+        "kind",
+        "status",
+        "failure_reason",
+        "file",
+        "source_url",
+        "sha256",
+        "mime_type",
+        "size_bytes",
+        "width",
+        "height",
+        "duration_seconds",
+    ]
+    fields = [
+        *readonly_fields,
+        "first_published_at",
+        "publisher_name",
+        "original_url",
+        "caption",
+        "in_archive",
+    ]
+    inlines = [MediaFrameInline]
+
+    def get_form(self, request: HttpRequest, obj: MediaItem | None = None, **kwargs):
+        if obj is None:
+            kwargs["form"] = MediaItemUploadForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_inlines(self, request: HttpRequest, obj: MediaItem | None = None):
+        # Frames come from hashing the stored file; an upload has none yet.
+        return self.inlines if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj: MediaItem | None = None):
+        if obj is None:
+            return ["upload", *MediaItemUploadForm.Meta.fields]
+        return self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: MediaItem | None = None):
+        return self.readonly_fields if obj is not None else []
+
+    @admin.display(description="preview")
+    def preview(self, item: MediaItem) -> str:
+        return _media_preview(item)
+
+    @admin.display(description="size")
+    def dimensions(self, item: MediaItem) -> str:
+        if not item.width:
+            return "-"
+        duration = f", {item.duration_seconds:.1f} s" if item.duration_seconds else ""
+        return f"{item.width}x{item.height}{duration}"
+
+    def save_model(self, request: HttpRequest, obj: MediaItem, form, change: bool) -> None:
+        provenance = {name: form.cleaned_data[name] for name in MediaItemUploadForm.Meta.fields}
+        if change:
+            saved = media_item_update(media_item=obj, actor=request.user, **provenance)
+        else:
+            saved, _ = media_item_create(
+                actor=request.user, file=form.cleaned_data["upload"], **provenance
+            )
+        self._adopt(obj, saved)
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        _read_only_formsets_saved(formsets)
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "claim", "kind", "relation", "source_date", "is_public"]
+    list_filter = ["kind", "relation", "is_public"]
+    list_select_related = ["claim"]
+    search_fields = ["title", "url", "note", "claim__text"]
+    autocomplete_fields = ["claim", "media_item"]
+    readonly_fields = ["lookup_match"]
+
+    def save_model(self, request: HttpRequest, obj: Evidence, form, change: bool) -> None:
+        data = {name: form.cleaned_data[name] for name in form.fields if name in form.cleaned_data}
+        if change:
+            data.pop("claim", None)
+            saved = evidence_update(evidence=obj, actor=request.user, **data)
+        else:
+            saved = evidence_add(actor=request.user, **data)
+        self._adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Evidence) -> None:
+        evidence_remove(evidence=obj, actor=request.user)
+
+
+class LookupMatchInline(admin.TabularInline):
+    model = LookupMatch
+    extra = 0
+    can_delete = False
+    fields = [
+        "matched_item",
+        "external_url",
+        "distance",
+        "score",
+        "query_offset_seconds",
+        "matched_offset_seconds",
+        "first_published_at",
+        "is_strong",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(LookupJob)
+class LookupJobAdmin(admin.ModelAdmin):
+    """Lookups are run by workers; the admin shows them."""
+
+    list_display = ["__str__", "provider", "status", "progress", "created_at", "finished_at"]
+    list_filter = ["status", "provider"]
+    list_select_related = ["media_item"]
+    inlines = [LookupMatchInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Publisher)
+class PublisherAdmin(admin.ModelAdmin):
+    list_display = ["name", "site", "is_self"]
+    search_fields = ["name", "site"]
+
+
+class RatingInline(admin.TabularInline):
+    model = Rating
+    extra = 1
+    fields = ["label", "value", "description"]
+
+
+@admin.register(RatingScale)
+class RatingScaleAdmin(admin.ModelAdmin):
+    list_display = ["name", "best_value", "worst_value"]
+    search_fields = ["name"]
+    inlines = [RatingInline]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """Registered for the verdict form's lookups; ratings are edited on their scale."""
+
+    list_display = ["label", "scale", "value"]
+    list_filter = ["scale"]
+    search_fields = ["label"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return False

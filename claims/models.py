@@ -1,0 +1,735 @@
+"""The fact-checking domain: claims, where they appeared, their media, evidence and verdicts.
+
+Writes go through `claims.services`; these models hold data, constraints and their meaning.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from claims.validators import HttpUrlField, validate_language_tag
+
+# Anything a CheckConstraint accepts as an http(s) URL; the form field validates the rest.
+HTTP_URL_PATTERN = r"^https?://[^\s/]+"
+
+
+class Topic(models.Model):
+    """A subject a newsroom files claims under (elections, health, North Korea, ...)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Publisher(models.Model):
+    """Who published a verdict: this newsroom (exactly one, `is_self`) or another fact-checker
+    whose ClaimReviews were imported, so that "has this been checked?" searches both."""
+
+    name = models.CharField(max_length=200)
+    site = models.CharField(
+        max_length=253,
+        unique=True,
+        help_text=_("Domain name, as ClaimReview's publisher.site (e.g. factcheck.afp.com)."),
+        validators=[
+            RegexValidator(r"^[a-z0-9.-]+\.[a-z]{2,}$", _("Enter a lower-case domain name."))
+        ],
+    )
+    url = HttpUrlField(blank=True)
+    is_self = models.BooleanField(default=False, help_text=_("This newsroom."))
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_self"], condition=Q(is_self=True), name="publisher_one_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RatingScale(models.Model):
+    """A publisher's scale of ratings; ClaimReview carries its best and worst numeric values."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    best_value = models.SmallIntegerField()
+    worst_value = models.SmallIntegerField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(best_value__gt=F("worst_value")), name="rating_scale_best_above_worst"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rating(models.Model):
+    """One step of a scale: ClaimReview's `alternateName` (textual rating) and `ratingValue`.
+
+    `value` is empty for ratings that are not a point on the numeric scale (e.g. Unproven).
+    """
+
+    scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="ratings")
+    label = models.CharField(max_length=100)
+    value = models.SmallIntegerField(null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["scale", F("value").desc(nulls_last=True), "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "label"], name="rating_unique_label"),
+            models.UniqueConstraint(fields=["scale", "value"], name="rating_unique_value"),
+            # Target of the composite foreign key that keeps a verdict's rating on its scale.
+            models.UniqueConstraint(fields=["id", "scale"], name="rating_unique_id_scale"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        scale = self.scale if self.scale_id else None
+        if scale and self.value is not None:
+            low, high = scale.worst_value, scale.best_value
+            if not low <= self.value <= high:
+                message = _("Must be between %(low)s and %(high)s.")
+                raise ValidationError(
+                    {
+                        "value": ValidationError(
+                            message, code="rating_off_scale", params={"low": low, "high": high}
+                        )
+                    }
+                )
+
+
+class ClaimStatus(models.TextChoices):
+    NEW = "new", _("New")
+    RESEARCHING = "researching", _("Researching")
+    CHECKED = "checked", _("Checked")
+    NOT_CHECKWORTHY = "not_checkworthy", _("Not check-worthy")
+
+
+class Claim(models.Model):
+    """A statement or media claim under review.
+
+    `text` is the claim as reviewed, in the newsroom's language; `original_text` is what was said,
+    in `language`. `duplicate_of` points at the claim this one repeats, which carries the work.
+    """
+
+    Status = ClaimStatus
+
+    text = models.TextField(help_text=_("The claim as reviewed, in the newsroom's language."))
+    original_text = models.TextField(blank=True, help_text=_("As said, in the claim's language."))
+    language = models.CharField(
+        max_length=35, validators=[validate_language_tag], help_text=_("BCP-47, e.g. zh, ko, en.")
+    )
+    claimant = models.CharField(max_length=300, blank=True, help_text=_("Who made the claim."))
+    claim_date = models.DateField(null=True, blank=True, help_text=_("When the claim was made."))
+    first_seen_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the newsroom first saw it.")
+    )
+    topics = models.ManyToManyField(Topic, blank=True, related_name="claims")
+    media = models.ManyToManyField(
+        "MediaItem", through="ClaimMedia", blank=True, related_name="claims"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_claims",
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="created_claims",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[topics])
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(duplicate_of=F("id")), name="claim_not_duplicate_of_itself"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-created_at"], name="claim_status_created")]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    def clean(self) -> None:
+        if self.pk and self.duplicate_of_id == self.pk:
+            raise ValidationError(
+                {
+                    "duplicate_of": ValidationError(
+                        _("A claim cannot be a duplicate of itself."), code="duplicate_of_self"
+                    )
+                }
+            )
+
+
+class Appearance(models.Model):
+    """Where a claim was seen: a post, an article, a video page. One per claim is the first."""
+
+    class Platform(models.TextChoices):
+        X = "x", "X"
+        FACEBOOK = "facebook", "Facebook"
+        INSTAGRAM = "instagram", "Instagram"
+        THREADS = "threads", "Threads"
+        TIKTOK = "tiktok", "TikTok"
+        DOUYIN = "douyin", "Douyin"
+        WEIBO = "weibo", "Weibo"
+        WECHAT = "wechat", "WeChat"
+        YOUTUBE = "youtube", "YouTube"
+        TELEGRAM = "telegram", "Telegram"
+        WHATSAPP = "whatsapp", "WhatsApp"
+        LINE = "line", "LINE"
+        KAKAOTALK = "kakaotalk", "KakaoTalk"
+        NAVER = "naver", "Naver"
+        PTT = "ptt", "PTT"
+        NEWS = "news", _("News site")
+        WEB = "web", _("Other web page")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    url = HttpUrlField()
+    platform = models.CharField(max_length=20, choices=Platform.choices, default=Platform.WEB)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    author_handle = models.CharField(max_length=200, blank=True)
+    archived_url = HttpUrlField(
+        blank=True, help_text=_("An archive copy (archive.today, Wayback).")
+    )
+    screenshot = models.ForeignKey(
+        "MediaItem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="screenshot_of",
+    )
+    is_first = models.BooleanField(
+        default=False, help_text=_("The earliest known appearance (ClaimReview firstAppearance).")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = [F("posted_at").asc(nulls_last=True), "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "url"], name="appearance_unique_url"),
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(is_first=True), name="appearance_one_first"
+            ),
+            models.CheckConstraint(
+                condition=Q(url__regex=HTTP_URL_PATTERN), name="appearance_url_http"
+            ),
+            models.CheckConstraint(
+                condition=Q(archived_url="") | Q(archived_url__regex=HTTP_URL_PATTERN),
+                name="appearance_archived_url_http",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class MediaItem(models.Model):
+    """An image or video, uploaded or fetched from a URL.
+
+    Identical bytes are one item (`sha256`). Items with provenance (when, by whom and where they
+    were first published) are the reference archive that reverse-image lookups search; every
+    checked claim's media joins it too (`in_archive`).
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.TextField(blank=True)
+    file = models.FileField(upload_to="media/%Y/%m/", blank=True)
+    source_url = HttpUrlField(blank=True, help_text=_("Where the file was fetched from."))
+    # NULL until the bytes are here (a URL still being fetched); unique once known.
+    sha256 = models.CharField(  # noqa: DJ001
+        max_length=64,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9a-f]{64}$")],
+        editable=False,
+    )
+    mime_type = models.CharField(max_length=100, blank=True, editable=False)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    duration_seconds = models.FloatField(null=True, blank=True, editable=False)
+    # Provenance: where and when this media was first published, as far as is known.
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    publisher_name = models.CharField(max_length=200, blank=True)
+    original_url = HttpUrlField(blank=True)
+    caption = models.TextField(blank=True)
+    in_archive = models.BooleanField(
+        default=False, help_text=_("Searched by reverse-image lookups.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(sha256__isnull=False),
+                name="media_item_unique_sha256",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | Q(sha256__isnull=False),
+                name="media_item_ready_has_sha256",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                name="media_item_failure_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gte=0),
+                name="media_item_duration_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["first_published_at"],
+                condition=Q(in_archive=True),
+                name="media_item_archive_published",
+            )
+        ]
+
+    def __str__(self) -> str:
+        label = self.caption or self.original_url or self.source_url or self.file.name
+        return f"{self.get_kind_display()} #{self.pk}: {label[:60]}" if label else f"#{self.pk}"
+
+
+class MediaFrame(models.Model):
+    """The perceptual hashes of one frame: an image has one frame at offset 0, a video one per
+    keyframe with its time offset. Frames too flat to hash usefully are not stored."""
+
+    media_item = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="frames")
+    offset_seconds = models.FloatField(default=0)
+    pdq_hash = models.BinaryField(max_length=32, help_text=_("PDQ, 256 bits."))
+    pdq_quality = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    phash = models.BinaryField(max_length=8, help_text=_("DCT pHash, 64 bits."))
+
+    class Meta:
+        ordering = ["media_item", "offset_seconds"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["media_item", "offset_seconds"], name="media_frame_unique_offset"
+            ),
+            models.CheckConstraint(
+                condition=Q(offset_seconds__gte=0), name="media_frame_offset_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(pdq_quality__lte=100), name="media_frame_quality_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media_item_id}@{self.offset_seconds:.2f}s"
+
+
+class ClaimMedia(models.Model):
+    """A media item carried by a claim: the picture or video that the claim is about."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="claim_media")
+    media_item = models.ForeignKey(MediaItem, on_delete=models.PROTECT, related_name="claim_media")
+    note = models.CharField(max_length=300, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("claim media")
+        verbose_name_plural = _("claim media")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "media_item"], name="claim_media_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id}: {self.media_item}"
+
+
+class LookupJob(models.Model):
+    """A reverse-image lookup of one media item, run by a Celery worker.
+
+    State lives here, not in a result backend: the API reports it and a new worker can resume it.
+    """
+
+    class Provider(models.TextChoices):
+        ARCHIVE = "archive", _("Our archive")
+        GOOGLE_VISION = "google_vision", _("Google Cloud Vision web detection")
+        TINEYE = "tineye", "TinEye"
+        FACTCHECK_IMAGE_SEARCH = "factcheck_image_search", _("Fact Check Tools image search")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    media_item = models.ForeignKey(MediaItem, on_delete=models.PROTECT, related_name="lookup_jobs")
+    provider = models.CharField(max_length=30, choices=Provider.choices, default=Provider.ARCHIVE)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="lookup_job_progress_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True)
+                | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
+                name="lookup_job_finished_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="lookup_job_failure_has_error"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="lookup_job_status_beat")]
+
+    def __str__(self) -> str:
+        return f"Lookup #{self.pk} of media #{self.media_item_id} ({self.status})"
+
+
+class LookupMatch(models.Model):
+    """A candidate earlier copy found by a lookup: an archive item (with its frame offsets) or, for
+    an external engine, a URL. `distance` is the Hamming distance between hashes (lower is closer);
+    `score` is an external engine's own confidence."""
+
+    job = models.ForeignKey(LookupJob, on_delete=models.CASCADE, related_name="matches")
+    matched_item = models.ForeignKey(
+        MediaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="matched_by"
+    )
+    external_url = HttpUrlField(blank=True)
+    distance = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    query_offset_seconds = models.FloatField(default=0)
+    matched_offset_seconds = models.FloatField(default=0)
+    # For external matches, the publication date the engine reports; archive matches read the
+    # matched item's provenance.
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    is_strong = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["distance", F("first_published_at").asc(nulls_last=True), "id"]
+        verbose_name_plural = _("lookup matches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(matched_item__isnull=False) | ~Q(external_url=""),
+                name="lookup_match_has_target",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "matched_item", "query_offset_seconds", "matched_offset_seconds"],
+                condition=Q(matched_item__isnull=False),
+                name="lookup_match_unique_archive",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "external_url"],
+                condition=Q(matched_item__isnull=True),
+                name="lookup_match_unique_external",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"media #{self.matched_item_id}" if self.matched_item_id else self.external_url
+        return f"{target} (distance {self.distance})"
+
+
+class Evidence(models.Model):
+    """What a verdict rests on: a source, a statement, a document, a reverse-image match.
+
+    `relation` says how it bears on the claim. Non-public evidence (a source's private message,
+    say) is kept for the newsroom and never shown to readers or API consumers.
+    """
+
+    class Kind(models.TextChoices):
+        REVERSE_IMAGE_MATCH = "reverse_image_match", _("Reverse-image match")
+        ARCHIVED_SOURCE = "archived_source", _("Archived source")
+        OFFICIAL_STATEMENT = "official_statement", _("Official statement")
+        EXPERT = "expert", _("Expert")
+        DOCUMENT = "document", _("Document")
+        DATA = "data", _("Data")
+        MEDIA = "media", _("Media")
+        OTHER = "other", _("Other")
+
+    class Relation(models.TextChoices):
+        SUPPORTS = "supports", _("Supports the claim")
+        REFUTES = "refutes", _("Refutes the claim")
+        CONTEXT = "context", _("Context")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+    title = models.CharField(max_length=300)
+    url = HttpUrlField(blank=True)
+    archived_url = HttpUrlField(blank=True)
+    source_date = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    media_item = models.ForeignKey(
+        MediaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    lookup_match = models.ForeignKey(
+        LookupMatch, on_delete=models.PROTECT, null=True, blank=True, related_name="evidence"
+    )
+    is_public = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = _("evidence")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="evidence_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__regex=HTTP_URL_PATTERN), name="evidence_url_http"
+            ),
+            models.CheckConstraint(
+                condition=Q(archived_url="") | Q(archived_url__regex=HTTP_URL_PATTERN),
+                name="evidence_archived_url_http",
+            ),
+            models.UniqueConstraint(
+                fields=["claim", "lookup_match"],
+                condition=Q(lookup_match__isnull=False),
+                name="evidence_unique_lookup_match",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MediaAuthenticity(models.TextChoices):
+    """schema.org MediaManipulationRatingEnumeration, as MediaReview's mediaAuthenticityCategory."""
+
+    ORIGINAL = "OriginalMediaContent", _("Original media content")
+    DECONTEXTUALIZED = "DecontextualizedContent", _("Decontextualized content")
+    EDITED_OR_CROPPED = "EditedOrCroppedContent", _("Edited or cropped content")
+    TRANSFORMED = "TransformedContent", _("Transformed content")
+    STAGED = "StagedContent", _("Staged content")
+    SATIRE_OR_PARODY = "SatireOrParodyContent", _("Satire or parody content")
+
+
+class VerdictStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    PUBLISHED = "published", _("Published")
+    RETRACTED = "retracted", _("Retracted")
+
+
+class Verdict(models.Model):
+    """A publisher's ruling on a claim, published as ClaimReview (and MediaReview for media claims).
+
+    `summary` is the rating explanation; `rating` must be a step of `rating_scale` (a composite
+    foreign key enforces it in the database). A published verdict changes only with a Correction.
+    """
+
+    Status = VerdictStatus
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="verdicts")
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="verdicts")
+    rating_scale = models.ForeignKey(RatingScale, on_delete=models.PROTECT, related_name="verdicts")
+    rating = models.ForeignKey(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="verdicts"
+    )
+    headline = models.CharField(max_length=300, blank=True)
+    summary = models.TextField(blank=True, help_text=_("The rating explanation."))
+    body = models.TextField(blank=True)
+    media_authenticity = models.CharField(
+        max_length=40,
+        choices=MediaAuthenticity.choices,
+        blank=True,
+        help_text=_("For media claims: MediaReview's mediaAuthenticityCategory."),
+    )
+    language = models.CharField(max_length=35, validators=[validate_language_tag])
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    slug = models.SlugField(max_length=200, unique=True)
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="authored_verdicts"
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="edited_verdicts",
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    retracted_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[authors])
+
+    class Meta:
+        ordering = [F("published_at").desc(nulls_last=True), "-id"]
+        permissions = [
+            ("publish_verdict", _("Can publish, correct and retract verdicts")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "publisher"], name="verdict_one_per_publisher"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "in_review"])
+                | (
+                    Q(rating__isnull=False, published_at__isnull=False)
+                    & ~Q(headline="")
+                    & ~Q(summary="")
+                ),
+                name="verdict_published_is_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="retracted") | Q(retracted_at__isnull=False),
+                name="verdict_retracted_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=VerdictStatus.values), name="verdict_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="verdict_status_published")
+        ]
+
+    def __str__(self) -> str:
+        return self.headline or f"Verdict on claim #{self.claim_id}"
+
+    def clean(self) -> None:
+        if self.rating_id and self.rating_scale_id and self.rating.scale_id != self.rating_scale_id:
+            raise ValidationError(
+                {
+                    "rating": ValidationError(
+                        _("This rating is not on the verdict's rating scale."),
+                        code="rating_not_on_scale",
+                    )
+                }
+            )
+
+
+class Correction(models.Model):
+    """A dated, public note on a published verdict: an update, a correction or a retraction.
+
+    Published verdicts never change silently: every change after publication has one of these.
+    """
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", _("Update")
+        CORRECTION = "correction", _("Correction")
+        RETRACTION = "retraction", _("Retraction")
+
+    verdict = models.ForeignKey(Verdict, on_delete=models.PROTECT, related_name="corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.TextField()
+    published_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["published_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(note=""), name="correction_note_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.published_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.verdict_id and self.verdict.status not in (
+            Verdict.Status.PUBLISHED,
+            Verdict.Status.RETRACTED,
+        ):
+            raise ValidationError(
+                {
+                    "verdict": ValidationError(
+                        _("Only a published verdict can be corrected."),
+                        code="correction_on_unpublished_verdict",
+                    )
+                }
+            )

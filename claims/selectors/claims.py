@@ -1,0 +1,46 @@
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from claims.models import Appearance, Claim, Evidence, Verdict
+from claims.roles import is_newsroom
+
+PUBLIC_VERDICT_STATUSES = (Verdict.Status.PUBLISHED, Verdict.Status.RETRACTED)
+
+
+def claim_list(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Claim]:
+    """Claims the viewer may read, with what a claim page shows already joined.
+
+    The newsroom reads every claim; everyone else only claims with a published (or retracted)
+    verdict, their public evidence and their public verdicts.
+    """
+    newsroom = is_newsroom(viewer)
+    verdicts = Verdict.objects.select_related("rating", "rating_scale", "publisher")
+    evidence = Evidence.objects.select_related("media_item")
+    claims = Claim.objects.all()
+    if not newsroom:
+        verdicts = verdicts.filter(status__in=PUBLIC_VERDICT_STATUSES)
+        evidence = evidence.filter(is_public=True)
+        claims = claims.filter(verdicts__status__in=PUBLIC_VERDICT_STATUSES).distinct()
+    return claims.select_related("assignee", "duplicate_of").prefetch_related(
+        "topics",
+        Prefetch("appearances", queryset=Appearance.objects.select_related("screenshot")),
+        "media",
+        Prefetch("evidence", queryset=evidence),
+        Prefetch("verdicts", queryset=verdicts),
+    )
+
+
+def claim_get(*, viewer: AbstractBaseUser | AnonymousUser, pk: int) -> Claim | None:
+    """The claim if the viewer may read it; None otherwise (callers answer 404, never 403)."""
+    return claim_list(viewer=viewer).filter(pk=pk).first()
+
+
+def claim_search_admin(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
+    """Newsroom search across claim text, original text, claimant and appearance URLs."""
+    matching_ids = Appearance.objects.filter(url__icontains=term).values("claim_id")
+    return queryset.filter(
+        Q(text__icontains=term)
+        | Q(original_text__icontains=term)
+        | Q(claimant__icontains=term)
+        | Q(pk__in=matching_ids)
+    )

@@ -1,0 +1,178 @@
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from claims.models import Appearance, Claim, ClaimMedia, MediaItem, Topic
+from claims.services.common import apply_changes, save_validated
+
+CLAIM_CHANGEABLE_FIELDS = frozenset(
+    {
+        "text",
+        "original_text",
+        "language",
+        "claimant",
+        "claim_date",
+        "first_seen_at",
+        "status",
+        "assignee",
+        "duplicate_of",
+    }
+)
+APPEARANCE_CHANGEABLE_FIELDS = frozenset(
+    {"url", "platform", "posted_at", "author_handle", "archived_url", "screenshot", "is_first"}
+)
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    created_by: AbstractBaseUser | None,
+    text: str,
+    language: str,
+    original_text: str = "",
+    claimant: str = "",
+    claim_date: date | None = None,
+    first_seen_at: datetime | None = None,
+    status: str = Claim.Status.NEW,
+    assignee: AbstractBaseUser | None = None,
+    duplicate_of: Claim | None = None,
+    topics: Iterable[Topic] = (),
+    appearances: Iterable[dict[str, Any]] = (),
+) -> Claim:
+    """Log a claim, with its topics and the appearances already known, in one transaction.
+
+    `appearances` are keyword dicts for `appearance_add`; the first one becomes the first
+    appearance unless one of them says `is_first`. Raises ValidationError and stores nothing
+    if the claim or any appearance is invalid.
+    """
+    claim = Claim(
+        text=text,
+        original_text=original_text,
+        language=language,
+        claimant=claimant,
+        claim_date=claim_date,
+        first_seen_at=first_seen_at,
+        status=status,
+        assignee=assignee,
+        duplicate_of=duplicate_of,
+        created_by=created_by,
+    )
+    save_validated(claim, actor=created_by, reason="created")
+    claim.topics.set(topics)
+    appearances = list(appearances)
+    explicit_first = any(item.get("is_first") for item in appearances)
+    for index, appearance in enumerate(appearances):
+        fields = dict(appearance)
+        if not explicit_first:
+            fields["is_first"] = index == 0
+        appearance_add(claim=claim, actor=created_by, **fields)
+    return claim
+
+
+@transaction.atomic
+def claim_update(
+    *,
+    claim: Claim,
+    actor: AbstractBaseUser | None,
+    topics: Iterable[Topic] | None = None,
+    **changes: Any,
+) -> Claim:
+    """Change a claim's fields (and, if given, replace its topics). Locks the row so that two
+    concurrent updates apply one after the other; the history records each with its actor."""
+    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    apply_changes(locked, changes, CLAIM_CHANGEABLE_FIELDS)
+    save_validated(locked, actor=actor, reason="updated")
+    if topics is not None:
+        locked.topics.set(topics)
+    return locked
+
+
+def _lock_claim(claim: Claim) -> Claim:
+    return Claim.objects.select_for_update().get(pk=claim.pk)
+
+
+@transaction.atomic
+def appearance_add(
+    *,
+    claim: Claim,
+    actor: AbstractBaseUser | None,
+    url: str,
+    platform: str = Appearance.Platform.WEB,
+    posted_at: datetime | None = None,
+    author_handle: str = "",
+    archived_url: str = "",
+    screenshot: MediaItem | None = None,
+    is_first: bool | None = None,
+) -> Appearance:
+    """Record where a claim was seen.
+
+    With `is_first=True` it becomes the claim's first appearance and the previous first one is
+    unmarked; with `None` it is first only if the claim has none yet.
+    """
+    _lock_claim(claim)
+    has_first = claim.appearances.filter(is_first=True).exists()
+    if is_first is None:
+        is_first = not has_first
+    if is_first and has_first:
+        _unmark_first_appearance(claim, actor=actor)
+    appearance = Appearance(
+        claim=claim,
+        url=url,
+        platform=platform,
+        posted_at=posted_at,
+        author_handle=author_handle,
+        archived_url=archived_url,
+        screenshot=screenshot,
+        is_first=is_first,
+    )
+    save_validated(appearance, actor=actor, reason="added")
+    return appearance
+
+
+@transaction.atomic
+def appearance_update(
+    *, appearance: Appearance, actor: AbstractBaseUser | None, **changes: Any
+) -> Appearance:
+    _lock_claim(appearance.claim)
+    locked = Appearance.objects.select_for_update().get(pk=appearance.pk)
+    if changes.get("is_first") and not locked.is_first:
+        _unmark_first_appearance(locked.claim, actor=actor)
+    apply_changes(locked, changes, APPEARANCE_CHANGEABLE_FIELDS)
+    save_validated(locked, actor=actor, reason="updated")
+    return locked
+
+
+@transaction.atomic
+def appearance_remove(*, appearance: Appearance, actor: AbstractBaseUser | None) -> None:
+    appearance._history_user = actor
+    appearance.delete()
+
+
+def _unmark_first_appearance(claim: Claim, *, actor: AbstractBaseUser | None) -> None:
+    for previous in claim.appearances.select_for_update().filter(is_first=True):
+        previous.is_first = False
+        save_validated(previous, actor=actor, reason="no longer the first appearance")
+
+
+@transaction.atomic
+def claim_media_attach(
+    *, claim: Claim, media_item: MediaItem, actor: AbstractBaseUser | None, note: str = ""
+) -> ClaimMedia:
+    """Attach a media item to a claim; attaching it again changes nothing but the note."""
+    _lock_claim(claim)
+    link, created = ClaimMedia.objects.get_or_create(
+        claim=claim, media_item=media_item, defaults={"note": note}
+    )
+    if not created and note and link.note != note:
+        link.note = note
+        link.full_clean()
+        link.save(update_fields=["note"])
+    return link
+
+
+@transaction.atomic
+def claim_media_detach(*, claim: Claim, media_item: MediaItem) -> None:
+    ClaimMedia.objects.filter(claim=claim, media_item=media_item).delete()

@@ -1,0 +1,89 @@
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from claims.exceptions import ApplicationError
+from claims.models import Claim, Evidence, LookupMatch, MediaItem
+from claims.services.common import apply_changes, save_validated
+
+EVIDENCE_CHANGEABLE_FIELDS = frozenset(
+    {
+        "kind",
+        "relation",
+        "title",
+        "url",
+        "archived_url",
+        "source_date",
+        "note",
+        "media_item",
+        "is_public",
+    }
+)
+
+
+class LookupMatchOfOtherMedia(ApplicationError):
+    code = "lookup_match_not_for_claim"
+
+
+@transaction.atomic
+def evidence_add(
+    *,
+    claim: Claim,
+    actor: AbstractBaseUser | None,
+    kind: str,
+    relation: str,
+    title: str,
+    url: str = "",
+    archived_url: str = "",
+    source_date: date | None = None,
+    note: str = "",
+    media_item: MediaItem | None = None,
+    lookup_match: LookupMatch | None = None,
+    is_public: bool = True,
+) -> Evidence:
+    """Add a piece of evidence to a claim.
+
+    A `lookup_match` must come from a lookup of one of the claim's own media items; each match
+    becomes evidence on a claim at most once (a database constraint).
+    """
+    if (
+        lookup_match is not None
+        and not claim.claim_media.filter(media_item_id=lookup_match.job.media_item_id).exists()
+    ):
+        raise LookupMatchOfOtherMedia(
+            "This match comes from a lookup of media that the claim does not carry."
+        )
+    evidence = Evidence(
+        claim=claim,
+        kind=kind,
+        relation=relation,
+        title=title,
+        url=url,
+        archived_url=archived_url,
+        source_date=source_date,
+        note=note,
+        media_item=media_item,
+        lookup_match=lookup_match,
+        is_public=is_public,
+        created_by=actor,
+    )
+    save_validated(evidence, actor=actor, reason="added")
+    return evidence
+
+
+@transaction.atomic
+def evidence_update(
+    *, evidence: Evidence, actor: AbstractBaseUser | None, **changes: Any
+) -> Evidence:
+    locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    apply_changes(locked, changes, EVIDENCE_CHANGEABLE_FIELDS)
+    save_validated(locked, actor=actor, reason="updated")
+    return locked
+
+
+@transaction.atomic
+def evidence_remove(*, evidence: Evidence, actor: AbstractBaseUser | None) -> None:
+    evidence._history_user = actor
+    evidence.delete()

@@ -1,0 +1,38 @@
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# BCP-47 language tags as newsrooms use them: language, optional script, region and variants
+# (zh, zh-Hant, zh-Hant-TW, ko, pt-BR, yue, es-419). Extensions and private use are not accepted.
+_LANGUAGE_TAG = re.compile(
+    r"^[a-z]{2,3}(-[A-Z][a-z]{3})?(-([A-Z]{2}|[0-9]{3}))?(-([a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$"
+)
+
+
+def validate_language_tag(value: str) -> None:
+    if not _LANGUAGE_TAG.fullmatch(value):
+        raise ValidationError(
+            _("%(value)s is not a BCP-47 language tag (e.g. en, zh-Hant, pt-BR)."),
+            code="invalid_language",
+            params={"value": value},
+        )
+
+
+validate_http_url = URLValidator(schemes=["http", "https"])
+
+
+class HttpUrlField(models.URLField):
+    """A URL that must be http or https: no ftp, file, javascript or data URLs are stored."""
+
+    default_validators = [validate_http_url]
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        return super().formfield(**kwargs)

