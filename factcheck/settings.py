@@ -150,6 +150,58 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{DATA_DIR / 'cache'}")}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Session first: a request without credentials is refused with 403, not a challenge.
+        "rest_framework.authentication.SessionAuthentication",
+        "api.authentication.ApiKeyAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RoleWritePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.RoleRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Requests per period, by role; an API key may carry its own.
+API_RATE_LIMITS = {
+    "anonymous": env.str("API_RATE_ANONYMOUS", default="60/min"),
+    "consumer": env.str("API_RATE_CONSUMER", default="600/min"),
+    "fact-checker": env.str("API_RATE_NEWSROOM", default="3000/min"),
+    "editor": env.str("API_RATE_NEWSROOM", default="3000/min"),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Fact-check claim tracking API",
+    "DESCRIPTION": (
+        "Claims, appearances, media, evidence, verdicts and lookups. Errors share one shape "
+        "(`Error`); edits need `If-Match` with the resource's ETag; lists use cursor pagination."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_error_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "VerdictStatusEnum": "claims.models.VerdictStatus",
+        "MediaItemStatusEnum": "claims.models.MediaItem.Status",
+        "LookupJobStatusEnum": "claims.models.LookupJob.Status",
+        "EvidenceKindEnum": "claims.models.Evidence.Kind",
+        "MediaItemKindEnum": "claims.models.MediaItem.Kind",
+    },
+}
+
 # The organization that publishes this newsroom's verdicts (ClaimReview `author`).
 FACTCHECK_PUBLISHER_NAME = env.str("FACTCHECK_PUBLISHER_NAME", default="Demo Fact Check Desk")
 FACTCHECK_PUBLISHER_SITE = env.str("FACTCHECK_PUBLISHER_SITE", default="factcheck.example.org")

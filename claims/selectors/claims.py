@@ -20,7 +20,8 @@ def claim_list(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Claim]:
     if not newsroom:
         verdicts = verdicts.filter(status__in=PUBLIC_VERDICT_STATUSES)
         evidence = evidence.filter(is_public=True)
-        claims = claims.filter(verdicts__status__in=PUBLIC_VERDICT_STATUSES).distinct()
+        public = Verdict.objects.filter(status__in=PUBLIC_VERDICT_STATUSES).values("claim_id")
+        claims = claims.filter(pk__in=public)
     return claims.select_related("assignee", "duplicate_of").prefetch_related(
         "topics",
         Prefetch("appearances", queryset=Appearance.objects.select_related("screenshot")),

@@ -6,7 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from claims.models import Appearance, Claim, ClaimMedia, MediaItem, Topic
-from claims.services.common import apply_changes, save_validated
+from claims.search import index_claim, index_verdict
+from claims.services.common import apply_changes, save_validated, touch_claim
 
 CLAIM_CHANGEABLE_FIELDS = frozenset(
     {
@@ -21,6 +22,7 @@ CLAIM_CHANGEABLE_FIELDS = frozenset(
         "duplicate_of",
     }
 )
+SEARCHED_CLAIM_FIELDS = frozenset({"text", "original_text", "claimant"})
 APPEARANCE_CHANGEABLE_FIELDS = frozenset(
     {"url", "platform", "posted_at", "author_handle", "archived_url", "screenshot", "is_first"}
 )
@@ -60,6 +62,7 @@ def claim_create(
         duplicate_of=duplicate_of,
         created_by=created_by,
     )
+    index_claim(claim)
     save_validated(claim, actor=created_by, reason="created")
     claim.topics.set(topics)
     appearances = list(appearances)
@@ -84,9 +87,16 @@ def claim_update(
     concurrent updates apply one after the other; the history records each with its actor."""
     locked = Claim.objects.select_for_update().get(pk=claim.pk)
     apply_changes(locked, changes, CLAIM_CHANGEABLE_FIELDS)
+    index_claim(locked)
     save_validated(locked, actor=actor, reason="updated")
     if topics is not None:
         locked.topics.set(topics)
+    if SEARCHED_CLAIM_FIELDS & set(changes):
+        # A verdict's search columns include its claim's text.
+        for verdict in locked.verdicts.select_for_update():
+            verdict.claim = locked
+            index_verdict(verdict)
+            verdict.save(update_fields=["search_text", "search_document"])
     return locked
 
 
@@ -129,6 +139,7 @@ def appearance_add(
         is_first=is_first,
     )
     save_validated(appearance, actor=actor, reason="added")
+    touch_claim(claim.pk)
     return appearance
 
 
@@ -142,6 +153,7 @@ def appearance_update(
         _unmark_first_appearance(locked.claim, actor=actor)
     apply_changes(locked, changes, APPEARANCE_CHANGEABLE_FIELDS)
     save_validated(locked, actor=actor, reason="updated")
+    touch_claim(locked.claim_id)
     return locked
 
 
@@ -149,6 +161,7 @@ def appearance_update(
 def appearance_remove(*, appearance: Appearance, actor: AbstractBaseUser | None) -> None:
     appearance._history_user = actor
     appearance.delete()
+    touch_claim(appearance.claim_id)
 
 
 def _unmark_first_appearance(claim: Claim, *, actor: AbstractBaseUser | None) -> None:
@@ -170,9 +183,20 @@ def claim_media_attach(
         link.note = note
         link.full_clean()
         link.save(update_fields=["note"])
+    touch_claim(claim.pk)
     return link
 
 
 @transaction.atomic
 def claim_media_detach(*, claim: Claim, media_item: MediaItem) -> None:
     ClaimMedia.objects.filter(claim=claim, media_item=media_item).delete()
+    touch_claim(claim.pk)
+
+
+@transaction.atomic
+def claim_delete(*, claim: Claim, actor: AbstractBaseUser | None) -> None:
+    """Delete a claim logged by mistake, with its appearances and evidence. A claim with a
+    verdict, or that other claims duplicate, is kept: the database refuses (ProtectedError)."""
+    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    locked._history_user = actor
+    locked.delete()

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models
+from django.utils import timezone
 
 
 def save_validated(
@@ -19,3 +20,11 @@ def apply_changes(instance: models.Model, changes: dict, allowed: frozenset[str]
         raise TypeError(f"cannot change {', '.join(sorted(unknown))} on {type(instance).__name__}")
     for field, value in changes.items():
         setattr(instance, field, value)
+
+
+def touch_claim(claim_id: int) -> None:
+    """Mark a claim changed when a part of it (appearance, evidence, media) changes, so that its
+    `updated_at`, and the ETag built from it, cover the whole dossier."""
+    from claims.models import Claim
+
+    Claim.objects.filter(pk=claim_id).update(updated_at=timezone.now())

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from claims.exceptions import ApplicationError
 from claims.models import Claim, Evidence, LookupMatch, MediaItem
-from claims.services.common import apply_changes, save_validated
+from claims.services.common import apply_changes, save_validated, touch_claim
 
 EVIDENCE_CHANGEABLE_FIELDS = frozenset(
     {
@@ -70,6 +70,7 @@ def evidence_add(
         created_by=actor,
     )
     save_validated(evidence, actor=actor, reason="added")
+    touch_claim(claim.pk)
     return evidence
 
 
@@ -80,6 +81,7 @@ def evidence_update(
     locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
     apply_changes(locked, changes, EVIDENCE_CHANGEABLE_FIELDS)
     save_validated(locked, actor=actor, reason="updated")
+    touch_claim(locked.claim_id)
     return locked
 
 
@@ -87,3 +89,4 @@ def evidence_update(
 def evidence_remove(*, evidence: Evidence, actor: AbstractBaseUser | None) -> None:
     evidence._history_user = actor
     evidence.delete()
+    touch_claim(evidence.claim_id)

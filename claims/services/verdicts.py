@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from claims.exceptions import ApplicationError, VerdictLocked
 from claims.models import Claim, Publisher, Rating, RatingScale, Verdict
+from claims.search import index_verdict
 from claims.services.common import apply_changes, save_validated
 from claims.services.publishers import publisher_get_or_create_self
 
@@ -74,6 +75,7 @@ def verdict_create_draft(
         slug=_unique_slug(slugify(headline) or f"claim-{claim.pk}"),
         created_by=actor,
     )
+    index_verdict(verdict)
     save_validated(verdict, actor=actor, reason="drafted")
     verdict.authors.set(authors or ([actor] if actor else []))
     return verdict
@@ -98,7 +100,18 @@ def verdict_update_draft(
     if "rating" in changes and changes["rating"] is not None and "rating_scale" not in changes:
         changes["rating_scale"] = changes["rating"].scale
     apply_changes(locked, changes, DRAFT_CHANGEABLE_FIELDS)
+    index_verdict(locked)
     save_validated(locked, actor=actor, reason="draft edited")
     if authors is not None:
         locked.authors.set(authors)
     return locked
+
+
+@transaction.atomic
+def verdict_delete_draft(*, verdict: Verdict, actor: AbstractBaseUser | None) -> None:
+    """Discard an unpublished verdict. Published ones are retracted, never deleted."""
+    locked = Verdict.objects.select_for_update().get(pk=verdict.pk)
+    if locked.status not in EDITABLE_STATUSES:
+        raise VerdictLocked("A published verdict is retracted, not deleted.")
+    locked._history_user = actor
+    locked.delete()

@@ -1,0 +1,41 @@
+"""ETags and Last-Modified for API resources, built from row timestamps so that a conditional
+request is answered without serializing anything, and `If-Match` guards every edit."""
+
+import hashlib
+from datetime import datetime
+
+from django.utils.http import http_date, parse_etags
+from rest_framework.request import Request
+
+from api.exceptions import PreconditionFailed, PreconditionRequired
+
+
+def make_etag(*parts: object) -> str:
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()[:32]
+    return f'"{digest}"'
+
+
+def validator_headers(etag: str, last_modified: datetime | None) -> dict[str, str]:
+    headers = {"ETag": etag}
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified.timestamp())
+    return headers
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    header = request.headers.get("If-None-Match")
+    if not header:
+        return False
+    tags = parse_etags(header)
+    return "*" in tags or etag in tags or etag.removeprefix("W/") in tags
+
+
+def check_if_match(request: Request, etag: str) -> None:
+    """Refuse an edit made without naming the representation it was made against (428), or
+    against one that is no longer current (412): nobody overwrites a colleague's edit unseen."""
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise PreconditionRequired()
+    tags = parse_etags(header)
+    if "*" not in tags and etag not in tags:
+        raise PreconditionFailed()

@@ -1,0 +1,122 @@
+"""One JSON shape for every error the API answers:
+
+    {"code": "validation_error", "message": "...",
+     "details": {"field": [{"code": "...", "message": "..."}]}}
+
+`code` is stable and machine-readable; `details` maps field paths (`appearances.1.url`) to
+their errors and is empty when no field is at fault.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+
+from claims.exceptions import ApplicationError
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The resource has changed since you read it; fetch it again."
+    default_code = "precondition_failed"
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "Send If-Match with the ETag of the version you edited."
+    default_code = "precondition_required"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+class InvalidCursor(exceptions.ValidationError):
+    default_code = "invalid_cursor"
+
+
+def _flatten(errors: Any, path: str = "") -> dict[str, list[dict[str, str]]]:
+    """DRF's nested error details as {"a.0.b": [{"code", "message"}]}."""
+    if isinstance(errors, dict):
+        flat: dict[str, list[dict[str, str]]] = {}
+        for key, value in errors.items():
+            flat |= _flatten(value, f"{path}.{key}" if path else str(key))
+        return flat
+    if isinstance(errors, list) and errors and all(isinstance(e, dict | list) for e in errors):
+        if all(isinstance(e, dict) and "message" in e and "code" in e for e in errors):
+            return {path or "non_field_errors": [dict(e) for e in errors]}
+        flat = {}
+        for index, value in enumerate(errors):
+            flat |= _flatten(value, f"{path}.{index}" if path else str(index))
+        return flat
+    if isinstance(errors, dict | list):
+        return {}
+    return {path or "non_field_errors": [{"code": "invalid", "message": str(errors)}]}
+
+
+def _body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"code": code, "message": message, "details": details or {}}
+
+
+def _validation_body(detail: Any) -> dict:
+    full = exceptions.ValidationError(detail).get_full_details()
+    details = _flatten(full)
+    first = next(iter(details.values()), [{"message": "Invalid input."}])[0]["message"]
+    return _body("validation_error", f"Invalid input: {first}", details)
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    headers: dict[str, str] = {}
+    if isinstance(exc, ApplicationError):
+        status_code = exc.status_code
+        body = _body(exc.code, exc.message)
+    elif isinstance(exc, DjangoValidationError):
+        status_code = 400
+        body = _validation_body(as_serializer_error(exc))
+    elif isinstance(exc, ProtectedError | RestrictedError):
+        status_code = 409
+        body = _body("protected", "Other records depend on this one; it cannot be deleted.")
+    elif isinstance(exc, IntegrityError):
+        # A constraint that validation could not see coming (a concurrent write won a race).
+        status_code = 409
+        body = _body("conflict", "This conflicts with data saved meanwhile; reload and retry.")
+    elif isinstance(exc, Http404):
+        status_code = 404
+        body = _body("not_found", "Not found.")
+    elif isinstance(exc, DjangoPermissionDenied):
+        status_code = 403
+        body = _body("permission_denied", "You do not have permission to do this.")
+    elif isinstance(exc, RequestDataTooBig):
+        status_code = 413
+        body = _body("payload_too_large", "The request body is too large.")
+    elif isinstance(exc, SuspiciousOperation):
+        status_code = 400
+        body = _body("bad_request", "The request could not be processed.")
+    elif isinstance(exc, exceptions.ValidationError):
+        status_code = exc.status_code
+        body = _validation_body(exc.detail)
+        codes = exc.get_codes()
+        # A bare error (not per field) with its own code, e.g. invalid_cursor, keeps that code.
+        if isinstance(codes, list) and len(codes) == 1 and codes[0] not in ("invalid", None):
+            body["code"] = str(codes[0])
+            body["message"] = str(exc.detail[0])
+    elif isinstance(exc, exceptions.APIException):
+        status_code = exc.status_code
+        codes = exc.get_codes()
+        body = _body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail))
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None) is not None:
+            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    else:
+        return None
+    return Response(body, status=status_code, headers=headers)

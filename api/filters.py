@@ -1,0 +1,170 @@
+"""Query parameters of the list endpoints. Filters across relations use subqueries, so a claim
+with three matching appearances is still one row and the page size holds."""
+
+import django_filters as filters
+from django.db.models import QuerySet
+
+from claims import search
+from claims.models import (
+    Appearance,
+    Claim,
+    Evidence,
+    LookupJob,
+    MediaAuthenticity,
+    MediaItem,
+    Verdict,
+)
+
+MAX_QUERY_LENGTH = 300
+MAX_ID = 2**63 - 1
+
+
+def id_filter(field_name: str) -> filters.NumberFilter:
+    # Bounded, so that an absurd id is a 400 and not a database overflow.
+    return filters.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID)
+
+
+class SearchFilter(filters.CharFilter):
+    """`q`: full-text search (CJK-aware, phrases in quotes) with typo tolerance."""
+
+    def __init__(self, *, vector_field: str, raw_field: str, **kwargs) -> None:
+        kwargs.setdefault("max_length", MAX_QUERY_LENGTH)
+        kwargs.setdefault(
+            "help_text",
+            'Search text. Words are all required; "quoted words" are a phrase; Chinese, '
+            "Japanese and Korean text matches within words; close misspellings match.",
+        )
+        super().__init__(**kwargs)
+        self.vector_field, self.raw_field = vector_field, raw_field
+
+    def filter(self, queryset: QuerySet, value: str) -> QuerySet:
+        if not value or not value.strip():
+            return queryset
+        condition = search.matches(value, vector_field=self.vector_field, raw_field=self.raw_field)
+        return queryset.none() if condition is None else queryset.filter(condition)
+
+
+class ClaimFilter(filters.FilterSet):
+    q = SearchFilter(vector_field="search_vector", raw_field="search_text")
+    status = filters.ChoiceFilter(choices=Claim.Status.choices)
+    language = filters.CharFilter(max_length=35)
+    topic = filters.CharFilter(method="filter_topic", max_length=100, help_text="Topic slug.")
+    platform = filters.ChoiceFilter(
+        choices=Appearance.Platform.choices, method="filter_platform", help_text="Seen on."
+    )
+    claimant = filters.CharFilter(lookup_expr="icontains", max_length=300)
+    rating = filters.CharFilter(
+        method="filter_rating", max_length=100, help_text="Textual rating of a verdict, e.g. False."
+    )
+    publisher = filters.CharFilter(
+        method="filter_publisher", max_length=253, help_text="Site of a verdict's publisher."
+    )
+    claim_date_after = filters.DateFilter(field_name="claim_date", lookup_expr="gte")
+    claim_date_before = filters.DateFilter(field_name="claim_date", lookup_expr="lte")
+    published_after = filters.IsoDateTimeFilter(method="filter_published_after")
+    published_before = filters.IsoDateTimeFilter(method="filter_published_before")
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lte")
+
+    class Meta:
+        model = Claim
+        fields: list[str] = []
+
+    def filter_topic(self, queryset, name, value):
+        return queryset.filter(
+            pk__in=Claim.topics.through.objects.filter(topic__slug=value).values("claim_id")
+        )
+
+    def filter_platform(self, queryset, name, value):
+        return queryset.filter(pk__in=Appearance.objects.filter(platform=value).values("claim_id"))
+
+    def _verdicts(self, queryset, **conditions):
+        return queryset.filter(pk__in=Verdict.objects.filter(**conditions).values("claim_id"))
+
+    def filter_rating(self, queryset, name, value):
+        return self._verdicts(queryset, rating__label__iexact=value)
+
+    def filter_publisher(self, queryset, name, value):
+        return self._verdicts(queryset, publisher__site__iexact=value)
+
+    def filter_published_after(self, queryset, name, value):
+        return self._verdicts(queryset, published_at__gte=value)
+
+    def filter_published_before(self, queryset, name, value):
+        return self._verdicts(queryset, published_at__lte=value)
+
+
+class VerdictFilter(filters.FilterSet):
+    q = SearchFilter(vector_field="search_vector", raw_field="search_text")
+    status = filters.ChoiceFilter(choices=Verdict.Status.choices)
+    rating = filters.CharFilter(field_name="rating__label", lookup_expr="iexact", max_length=100)
+    language = filters.CharFilter(max_length=35)
+    media_authenticity = filters.ChoiceFilter(choices=MediaAuthenticity.choices)
+    publisher = filters.CharFilter(
+        field_name="publisher__site", lookup_expr="iexact", max_length=253
+    )
+    claim = id_filter("claim_id")
+    topic = filters.CharFilter(method="filter_topic", max_length=100, help_text="Topic slug.")
+    platform = filters.ChoiceFilter(choices=Appearance.Platform.choices, method="filter_platform")
+    claimant = filters.CharFilter(
+        field_name="claim__claimant", lookup_expr="icontains", max_length=300
+    )
+    claim_date_after = filters.DateFilter(field_name="claim__claim_date", lookup_expr="gte")
+    claim_date_before = filters.DateFilter(field_name="claim__claim_date", lookup_expr="lte")
+    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lte")
+
+    class Meta:
+        model = Verdict
+        fields: list[str] = []
+
+    def filter_topic(self, queryset, name, value):
+        claims = Claim.topics.through.objects.filter(topic__slug=value).values("claim_id")
+        return queryset.filter(claim_id__in=claims)
+
+    def filter_platform(self, queryset, name, value):
+        return queryset.filter(
+            claim_id__in=Appearance.objects.filter(platform=value).values("claim_id")
+        )
+
+
+class AppearanceFilter(filters.FilterSet):
+    claim = id_filter("claim_id")
+    platform = filters.ChoiceFilter(choices=Appearance.Platform.choices)
+    is_first = filters.BooleanFilter()
+
+    class Meta:
+        model = Appearance
+        fields: list[str] = []
+
+
+class EvidenceFilter(filters.FilterSet):
+    claim = id_filter("claim_id")
+    kind = filters.ChoiceFilter(choices=Evidence.Kind.choices)
+    relation = filters.ChoiceFilter(choices=Evidence.Relation.choices)
+
+    class Meta:
+        model = Evidence
+        fields: list[str] = []
+
+
+class MediaItemFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=MediaItem.Kind.choices)
+    status = filters.ChoiceFilter(choices=MediaItem.Status.choices)
+    in_archive = filters.BooleanFilter()
+    sha256 = filters.CharFilter(max_length=64)
+
+    class Meta:
+        model = MediaItem
+        fields: list[str] = []
+
+
+class LookupJobFilter(filters.FilterSet):
+    media_item = id_filter("media_item_id")
+    status = filters.ChoiceFilter(choices=LookupJob.Status.choices)
+
+    class Meta:
+        model = LookupJob
+        fields: list[str] = []

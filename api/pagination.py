@@ -1,0 +1,27 @@
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import CursorPagination
+
+from api.exceptions import InvalidCursor
+
+
+class Cursor(CursorPagination):
+    """Cursor pagination: pages stay stable while new rows are inserted."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("-created_at", "-id")
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except Exception as error:
+            raise InvalidCursor(
+                "The cursor is not valid; start again from the first page."
+            ) from error
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and (not raw.isdigit() or int(raw) < 1):
+            raise ValidationError({"page_size": ["Must be a positive integer."]})
+        return super().get_page_size(request)

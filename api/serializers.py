@@ -1,0 +1,467 @@
+"""Input serializers validate shape and types (unknown fields are refused); the services validate
+the rest. Output serializers only read what the selectors already joined."""
+
+from collections.abc import Mapping
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.models import (
+    Appearance,
+    Claim,
+    Correction,
+    Evidence,
+    LookupJob,
+    LookupMatch,
+    MediaAuthenticity,
+    MediaItem,
+    Publisher,
+    Rating,
+    RatingScale,
+    Topic,
+    Verdict,
+)
+from claims.roles import NEWSROOM_ROLES, is_newsroom
+
+User = get_user_model()
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so that a typo is an error and not silently ignored."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        name: [serializers.ErrorDetail("Unknown field.", code="unknown_field")]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+# Output
+
+
+class TopicOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "name", "slug", "description", "updated_at"]
+
+
+class PublisherOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Publisher
+        fields = ["id", "name", "site", "url", "is_self", "updated_at"]
+
+
+class RatingOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Rating
+        fields = ["id", "label", "value", "description"]
+
+
+class RatingScaleOutput(serializers.ModelSerializer):
+    ratings = RatingOutput(many=True, read_only=True)
+
+    class Meta:
+        model = RatingScale
+        fields = ["id", "name", "description", "best_value", "worst_value", "ratings", "updated_at"]
+
+
+class AppearanceOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Appearance
+        fields = [
+            "id",
+            "claim",
+            "url",
+            "platform",
+            "posted_at",
+            "author_handle",
+            "archived_url",
+            "is_first",
+            "screenshot",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class MediaItemOutput(serializers.ModelSerializer):
+    file = serializers.FileField(read_only=True, allow_null=True, use_url=True)
+
+    class Meta:
+        model = MediaItem
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "failure_reason",
+            "file",
+            "source_url",
+            "sha256",
+            "mime_type",
+            "size_bytes",
+            "width",
+            "height",
+            "duration_seconds",
+            "first_published_at",
+            "publisher_name",
+            "original_url",
+            "caption",
+            "in_archive",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class EvidenceOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "claim",
+            "kind",
+            "relation",
+            "title",
+            "url",
+            "archived_url",
+            "source_date",
+            "note",
+            "media_item",
+            "lookup_match",
+            "is_public",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class CorrectionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = ["id", "kind", "note", "published_at"]
+
+
+class ClaimBriefOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Claim
+        fields = ["id", "text", "original_text", "language", "claimant", "claim_date"]
+
+
+class VerdictOutput(serializers.ModelSerializer):
+    claim = ClaimBriefOutput(read_only=True)
+    publisher = PublisherOutput(read_only=True)
+    rating = RatingOutput(read_only=True, allow_null=True)
+    authors = serializers.SlugRelatedField(slug_field="username", many=True, read_only=True)
+    editor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    corrections = CorrectionOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "id",
+            "claim",
+            "publisher",
+            "rating_scale",
+            "rating",
+            "headline",
+            "summary",
+            "body",
+            "media_authenticity",
+            "language",
+            "status",
+            "slug",
+            "authors",
+            "editor",
+            "published_at",
+            "retracted_at",
+            "corrections",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class VerdictBriefOutput(serializers.ModelSerializer):
+    publisher = serializers.CharField(source="publisher.name", read_only=True)
+    rating = RatingOutput(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "id",
+            "publisher",
+            "rating",
+            "headline",
+            "summary",
+            "status",
+            "slug",
+            "published_at",
+        ]
+
+
+class ClaimOutput(serializers.ModelSerializer):
+    topics = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    assignee = serializers.SerializerMethodField()
+    appearances = AppearanceOutput(many=True, read_only=True)
+    media = MediaItemOutput(many=True, read_only=True)
+    evidence = EvidenceOutput(many=True, read_only=True)
+    verdict = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Claim
+        fields = [
+            "id",
+            "text",
+            "original_text",
+            "language",
+            "claimant",
+            "claim_date",
+            "first_seen_at",
+            "status",
+            "topics",
+            "assignee",
+            "duplicate_of",
+            "appearances",
+            "media",
+            "evidence",
+            "verdict",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_assignee(self, claim: Claim) -> str | None:
+        # Who works on what is newsroom business.
+        request = self.context.get("request")
+        if claim.assignee is None or request is None or not is_newsroom(request.user):
+            return None
+        return claim.assignee.username
+
+    @extend_schema_field(VerdictBriefOutput(allow_null=True))
+    def get_verdict(self, claim: Claim) -> dict | None:
+        """This newsroom's verdict, if the viewer may read it (the selector decided)."""
+        ours = next((v for v in claim.verdicts.all() if v.publisher.is_self), None)
+        return VerdictBriefOutput(ours, context=self.context).data if ours else None
+
+
+class LookupMatchOutput(serializers.ModelSerializer):
+    first_published_at = serializers.SerializerMethodField()
+    source = serializers.SerializerMethodField()
+
+    class Meta:
+        model = LookupMatch
+        fields = [
+            "id",
+            "matched_item",
+            "external_url",
+            "distance",
+            "score",
+            "query_offset_seconds",
+            "matched_offset_seconds",
+            "first_published_at",
+            "source",
+            "is_strong",
+        ]
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_first_published_at(self, match: LookupMatch) -> str | None:
+        published = match.first_published_at or (
+            match.matched_item.first_published_at if match.matched_item else None
+        )
+        return serializers.DateTimeField().to_representation(published) if published else None
+
+    def get_source(self, match: LookupMatch) -> str:
+        if match.matched_item is None:
+            return match.external_url
+        return match.matched_item.publisher_name or match.matched_item.original_url
+
+
+class LookupJobOutput(serializers.ModelSerializer):
+    matches = LookupMatchOutput(many=True, read_only=True)
+
+    class Meta:
+        model = LookupJob
+        fields = [
+            "id",
+            "media_item",
+            "provider",
+            "status",
+            "progress",
+            "error",
+            "attempts",
+            "created_at",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
+            "matches",
+        ]
+
+
+class MeOutput(serializers.Serializer):
+    authenticated = serializers.BooleanField()
+    id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField(allow_null=True)
+    role = serializers.ChoiceField(choices=["anonymous", "consumer", *NEWSROOM_ROLES])
+    can_publish = serializers.BooleanField()
+
+
+# Input
+
+
+class AppearanceInput(StrictSerializer):
+    url = serializers.CharField(max_length=2000)
+    platform = serializers.ChoiceField(choices=Appearance.Platform.choices, required=False)
+    posted_at = serializers.DateTimeField(required=False, allow_null=True)
+    author_handle = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    archived_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    screenshot = serializers.PrimaryKeyRelatedField(
+        queryset=MediaItem.objects.all(), required=False, allow_null=True
+    )
+    is_first = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class AppearanceCreateInput(AppearanceInput):
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
+
+
+class AppearanceUpdateInput(AppearanceInput):
+    url = serializers.CharField(max_length=2000, required=False)
+    is_first = serializers.BooleanField(required=False)
+
+
+def _newsroom_users():
+    return User.objects.filter(groups__name__in=NEWSROOM_ROLES, is_active=True).distinct()
+
+
+class ClaimUpdateInput(StrictSerializer):
+    text = serializers.CharField(required=False)
+    original_text = serializers.CharField(required=False, allow_blank=True)
+    language = serializers.CharField(max_length=35, required=False)
+    claimant = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    claim_date = serializers.DateField(required=False, allow_null=True)
+    first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=Claim.Status.choices, required=False)
+    topics = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Topic.objects.all(), many=True, required=False
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=_newsroom_users(), required=False, allow_null=True
+    )
+    duplicate_of = serializers.PrimaryKeyRelatedField(
+        queryset=Claim.objects.all(), required=False, allow_null=True
+    )
+
+
+class ClaimCreateInput(ClaimUpdateInput):
+    text = serializers.CharField()
+    language = serializers.CharField(max_length=35)
+    appearances = AppearanceInput(many=True, required=False)
+
+
+class EvidenceInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=Evidence.Kind.choices)
+    relation = serializers.ChoiceField(choices=Evidence.Relation.choices)
+    title = serializers.CharField(max_length=300)
+    url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    archived_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    source_date = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    media_item = serializers.PrimaryKeyRelatedField(
+        queryset=MediaItem.objects.all(), required=False, allow_null=True
+    )
+    lookup_match = serializers.PrimaryKeyRelatedField(
+        queryset=LookupMatch.objects.select_related("job"), required=False, allow_null=True
+    )
+    is_public = serializers.BooleanField(required=False)
+
+
+class EvidenceCreateInput(EvidenceInput):
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
+
+
+class EvidenceUpdateInput(EvidenceInput):
+    kind = serializers.ChoiceField(choices=Evidence.Kind.choices, required=False)
+    relation = serializers.ChoiceField(choices=Evidence.Relation.choices, required=False)
+    title = serializers.CharField(max_length=300, required=False)
+    lookup_match = None
+
+
+class VerdictUpdateInput(StrictSerializer):
+    rating = serializers.PrimaryKeyRelatedField(
+        queryset=Rating.objects.select_related("scale"), required=False, allow_null=True
+    )
+    rating_scale = serializers.PrimaryKeyRelatedField(
+        queryset=RatingScale.objects.all(), required=False
+    )
+    headline = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    body = serializers.CharField(required=False, allow_blank=True)
+    media_authenticity = serializers.ChoiceField(
+        choices=MediaAuthenticity.choices, required=False, allow_blank=True
+    )
+    language = serializers.CharField(max_length=35, required=False)
+    authors = serializers.PrimaryKeyRelatedField(
+        queryset=_newsroom_users(), many=True, required=False
+    )
+
+
+class VerdictCreateInput(VerdictUpdateInput):
+    claim = serializers.PrimaryKeyRelatedField(queryset=Claim.objects.all())
+
+
+class MediaItemUpdateInput(StrictSerializer):
+    first_published_at = serializers.DateTimeField(required=False, allow_null=True)
+    publisher_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    original_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    caption = serializers.CharField(required=False, allow_blank=True)
+    in_archive = serializers.BooleanField(required=False)
+
+
+class MediaItemUploadInput(MediaItemUpdateInput):
+    file = serializers.FileField(allow_empty_file=False)
+
+
+class TopicInput(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    slug = serializers.SlugField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class TopicUpdateInput(TopicInput):
+    name = serializers.CharField(max_length=100, required=False)
+    slug = serializers.SlugField(max_length=100, required=False)
+
+
+class PublisherInput(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    site = serializers.CharField(max_length=253)
+    url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class PublisherUpdateInput(PublisherInput):
+    name = serializers.CharField(max_length=200, required=False)
+    site = serializers.CharField(max_length=253, required=False)
+
+
+class RatingInput(StrictSerializer):
+    label = serializers.CharField(max_length=100)
+    value = serializers.IntegerField(
+        required=False, allow_null=True, min_value=-32768, max_value=32767
+    )
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class RatingScaleInput(StrictSerializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(required=False, allow_blank=True)
+    best_value = serializers.IntegerField(min_value=-32768, max_value=32767)
+    worst_value = serializers.IntegerField(min_value=-32768, max_value=32767)
+    ratings = RatingInput(many=True, required=False)
+
+
+class RatingScaleUpdateInput(StrictSerializer):
+    name = serializers.CharField(max_length=100, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)

@@ -1,0 +1,38 @@
+from django.conf import settings
+from rest_framework.throttling import SimpleRateThrottle
+
+from api.models import ApiKey
+from claims.roles import role_of
+
+
+class RoleRateThrottle(SimpleRateThrottle):
+    """Per-role request rates (settings.API_RATE_LIMITS), counted per API key when one is used
+    (a key may carry its own rate), per user for sessions, per address for anonymous callers."""
+
+    scope = "role"
+
+    def __init__(self) -> None:
+        # Rates are read per request in allow_request; SimpleRateThrottle would parse them here.
+        pass
+
+    def allow_request(self, request, view) -> bool:
+        rate = self._rate_for(request)
+        if rate is None:
+            return True
+        self.rate = rate
+        self.num_requests, self.duration = self.parse_rate(rate)
+        return super().allow_request(request, view)
+
+    def _rate_for(self, request) -> str | None:
+        if isinstance(request.auth, ApiKey) and request.auth.rate_limit:
+            return request.auth.rate_limit
+        return settings.API_RATE_LIMITS.get(role_of(request.user))
+
+    def get_cache_key(self, request, view) -> str:
+        if isinstance(request.auth, ApiKey):
+            ident = f"key:{request.auth.pk}"
+        elif request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"addr:{self.get_ident(request)}"
+        return f"throttle:{ident}"

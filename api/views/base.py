@@ -1,0 +1,94 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import status, viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+
+from api.conditional import check_if_match, make_etag, not_modified, validator_headers
+from api.pagination import Cursor
+from api.permissions import RoleWritePermission
+from claims.roles import is_newsroom
+
+
+class ResourceViewSet(viewsets.GenericViewSet):
+    """Reads through `get_queryset` (a selector), writes through services, with ETags.
+
+    Subclasses set `output_serializer` and, for writes, call `create_with` / `update_with`.
+    """
+
+    output_serializer: type[Serializer]
+    permission_classes = [RoleWritePermission]
+    pagination_class = Cursor
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    ordering_fields = ["created_at", "updated_at"]
+    lookup_value_regex = r"[0-9]{1,18}"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self) -> type[Serializer]:
+        return self.output_serializer
+
+    def output(self, obj: Model) -> dict:
+        return self.output_serializer(obj, context=self.get_serializer_context()).data
+
+    def etag(self, obj: Model) -> str:
+        # What a viewer sees depends on whether they are in the newsroom.
+        return make_etag(type(obj).__name__, obj.pk, obj.updated_at, is_newsroom(self.request.user))
+
+    def last_modified(self, obj: Model):
+        return obj.updated_at
+
+    def list(self, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        data = self.output_serializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        obj = self.get_object()
+        etag = self.etag(obj)
+        headers = validator_headers(etag, self.last_modified(obj))
+        if not_modified(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
+        return Response(self.output(obj), headers=headers)
+
+    def respond(self, obj: Model, status_code: int = status.HTTP_200_OK) -> Response:
+        """The written object as the selector reads it, with its new ETag."""
+        fresh = self.get_queryset().get(pk=obj.pk)
+        headers = validator_headers(self.etag(fresh), self.last_modified(fresh))
+        return Response(self.output(fresh), status=status_code, headers=headers)
+
+    def validated(self, serializer_class: type[Serializer], **kwargs: Any) -> dict:
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def create_with(self, serializer_class: type[Serializer], service: Callable[[dict], Model]):
+        data = self.validated(serializer_class)
+        with transaction.atomic():
+            obj = service(data)
+        return self.respond(obj, status.HTTP_201_CREATED)
+
+    def update_with(
+        self, serializer_class: type[Serializer], service: Callable[[Model, dict], Model]
+    ) -> Response:
+        """PATCH: lock the row, refuse a stale If-Match, validate, call the service."""
+        model = self.get_queryset().model
+        with transaction.atomic():
+            model.objects.select_for_update().filter(pk=self.kwargs["pk"]).exists()
+            obj = self.get_object()
+            check_if_match(self.request, self.etag(obj))
+            data = self.validated(serializer_class, partial=True)
+            obj = service(obj, data)
+        return self.respond(obj)
+
+    def destroy_with(self, service: Callable[[Model], None]) -> Response:
+        with transaction.atomic():
+            obj = self.get_object()
+            service(obj)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,106 @@
+"""Full-text search that works for Chinese, Japanese and Korean as well as for spaced languages.
+
+PostgreSQL's parsers split words on spaces and punctuation, so a Chinese sentence is one "word"
+and a search for 国葬 inside it finds nothing. We index the way Lucene's CJK analyzer does: each run
+of CJK characters becomes its overlapping bigrams (and a lone character stays a unigram); other
+text is lower-cased words. The document is computed here, stored as text, and turned into a
+`tsvector` by a generated column with a GIN index. A query is transformed the same way, its CJK
+runs as phrases of bigrams, so 金永福 matches 金永 <-> 永福 in that order.
+
+Typos in spaced languages are caught by trigram word similarity over the raw text (pg_trgm).
+"""
+
+import re
+import unicodedata
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Q
+
+# Han (with extensions), Hiragana, Katakana, Hangul syllables and jamo, CJK punctuation excluded.
+_CJK = (
+    "\u1100-\u11ff\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff"
+)
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"^[{_CJK}]+$")
+_PHRASE = re.compile(r'"([^"]*)"')
+MAX_QUERY_TERMS = 32
+
+
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _cjk_grams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _tokens(text: str) -> list[list[str]]:
+    """Each word as a list of index terms: one term for a spaced word, bigrams for a CJK run."""
+    words = []
+    for token in _TOKEN.findall(_normalize(text)):
+        words.append(_cjk_grams(token) if _CJK_RUN.match(token) else [token.replace("_", "")])
+    return [word for word in words if all(word)]
+
+
+def search_document(*texts: str) -> str:
+    """The text to index for these fields: spaced words and CJK bigrams, separated by spaces."""
+    return " ".join(term for text in texts if text for word in _tokens(text) for term in word)
+
+
+def _quote(term: str) -> str:
+    # Terms contain only word characters, but quoting keeps tsquery syntax out of them for good.
+    return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'"
+
+
+def _phrase(words: list[list[str]]) -> str:
+    return " <-> ".join(_quote(term) for word in words for term in word)
+
+
+def tsquery(text: str) -> str | None:
+    """A `to_tsquery` string for a search box: quoted text is a phrase, other words are all
+    required, a CJK run is a phrase of its bigrams. None when there is nothing to search for."""
+    parts = []
+    for phrase in _PHRASE.findall(text):
+        words = _tokens(phrase)
+        if words:
+            parts.append(f"({_phrase(words)})")
+    for word in _tokens(_PHRASE.sub(" ", text)):
+        parts.append(f"({_phrase([word])})" if len(word) > 1 else _quote(word[0]))
+    if not parts:
+        return None
+    return " & ".join(parts[:MAX_QUERY_TERMS])
+
+
+def matches(text: str, *, vector_field: str, raw_field: str) -> Q | None:
+    """Rows whose indexed document matches `text`, or whose raw text is a close spelling of it.
+
+    None when `text` has nothing searchable in it (only punctuation, say).
+    """
+    query = tsquery(text)
+    if query is None:
+        return None
+    condition = Q(**{vector_field: SearchQuery(query, search_type="raw", config="simple")})
+    # Typo tolerance for plain words only: a quoted phrase asks for exactly those words.
+    if '"' not in text:
+        spaced = " ".join(word[0] for word in _tokens(text) if len(word) == 1)
+        if len(spaced) >= 4:
+            condition |= Q(**{f"{raw_field}__trigram_word_similar": spaced})
+    return condition
+
+
+def index_claim(claim) -> None:
+    """Set a claim's search columns from its text, original text and claimant (not saved)."""
+    fields = (claim.text, claim.original_text, claim.claimant)
+    claim.search_text = "\n".join(field for field in fields if field)
+    claim.search_document = search_document(*fields)
+
+
+def index_verdict(verdict) -> None:
+    """Set a verdict's search columns: its claim's fields plus headline and summary (not saved)."""
+    claim = verdict.claim
+    fields = (claim.text, claim.original_text, claim.claimant, verdict.headline, verdict.summary)
+    verdict.search_text = "\n".join(field for field in fields if field)
+    verdict.search_document = search_document(*fields)

@@ -1,0 +1,79 @@
+"""Reads of media, evidence, appearances, lookups and reference data, by who is asking."""
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Prefetch, Q, QuerySet
+
+from claims.models import (
+    Appearance,
+    ClaimMedia,
+    Evidence,
+    LookupJob,
+    LookupMatch,
+    MediaItem,
+    Publisher,
+    Rating,
+    RatingScale,
+    Topic,
+)
+from claims.roles import is_newsroom
+from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
+
+Viewer = AbstractBaseUser | AnonymousUser
+
+
+def appearance_list(*, viewer: Viewer) -> QuerySet[Appearance]:
+    appearances = Appearance.objects.select_related("claim", "screenshot")
+    if is_newsroom(viewer):
+        return appearances
+    return appearances.filter(claim__in=_public_claim_ids())
+
+
+def evidence_list(*, viewer: Viewer) -> QuerySet[Evidence]:
+    """Public evidence of public claims for outsiders; everything for the newsroom."""
+    evidence = Evidence.objects.select_related("claim", "media_item", "lookup_match")
+    if is_newsroom(viewer):
+        return evidence
+    return evidence.filter(is_public=True, claim__in=_public_claim_ids())
+
+
+def media_item_list(*, viewer: Viewer) -> QuerySet[MediaItem]:
+    """Outsiders see the media of public claims and of their public evidence."""
+    items = MediaItem.objects.all()
+    if is_newsroom(viewer):
+        return items
+    public_claims = _public_claim_ids()
+    evidence_media = Evidence.objects.filter(is_public=True, claim__in=public_claims)
+    claim_media = ClaimMedia.objects.filter(claim__in=public_claims)
+    return items.filter(
+        Q(pk__in=evidence_media.values("media_item")) | Q(pk__in=claim_media.values("media_item"))
+    )
+
+
+def _public_claim_ids():
+    from claims.models import Verdict
+
+    return Verdict.objects.filter(status__in=PUBLIC_VERDICT_STATUSES).values("claim_id")
+
+
+def lookup_job_list(*, viewer: Viewer) -> QuerySet[LookupJob]:
+    """Lookups are newsroom work: nobody else sees them."""
+    if not is_newsroom(viewer):
+        return LookupJob.objects.none()
+    matches = LookupMatch.objects.select_related("matched_item")
+    return LookupJob.objects.select_related("media_item").prefetch_related(
+        Prefetch("matches", queryset=matches)
+    )
+
+
+def topic_list() -> QuerySet[Topic]:
+    return Topic.objects.all()
+
+
+def publisher_list() -> QuerySet[Publisher]:
+    return Publisher.objects.all()
+
+
+def rating_scale_list() -> QuerySet[RatingScale]:
+    return RatingScale.objects.prefetch_related(
+        Prefetch("ratings", queryset=Rating.objects.order_by("-value", "label"))
+    )
