@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -85,6 +85,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, ProtectedError | RestrictedError):
         status_code = 409
         body = _body("protected", "Other records depend on this one; it cannot be deleted.")
+    elif isinstance(exc, DataError):
+        # A value that passed validation but that PostgreSQL cannot hold (a time zone offset
+        # beyond ±15:59, a number out of range): still the client's input.
+        status_code = 400
+        body = _body("invalid_value", "A value is out of the range that can be stored.")
     elif isinstance(exc, IntegrityError):
         # A constraint that validation could not see coming (a concurrent write won a race).
         status_code = 409

@@ -1,8 +1,12 @@
 """Query parameters of the list endpoints. Filters across relations use subqueries, so a claim
 with three matching appearances is still one row and the page size holds."""
 
+from datetime import UTC
+
 import django_filters as filters
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django_filters.fields import IsoDateTimeField
 
 from claims import search
 from claims.models import (
@@ -14,9 +18,27 @@ from claims.models import (
     MediaItem,
     Verdict,
 )
+from claims.selectors.verdicts import verdict_list
 
 MAX_QUERY_LENGTH = 300
 MAX_ID = 2**63 - 1
+
+
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """ISO 8601, converted to UTC: Python accepts offsets PostgreSQL refuses (beyond ±15:59)."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as error:
+            raise ValidationError("Date and time out of range.", code="invalid") from error
+
+
+class DateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
 
 
 def id_filter(field_name: str) -> filters.NumberFilter:
@@ -45,7 +67,12 @@ class SearchFilter(filters.CharFilter):
 
 
 class ClaimFilter(filters.FilterSet):
-    q = SearchFilter(vector_field="search_vector", raw_field="search_text")
+    q = filters.CharFilter(
+        method="filter_q",
+        max_length=MAX_QUERY_LENGTH,
+        help_text="Search claim text, original text and claimant, and the headline and summary "
+        "of the claim's verdicts; as `q` on verdicts.",
+    )
     status = filters.ChoiceFilter(choices=Claim.Status.choices)
     language = filters.CharFilter(max_length=35)
     topic = filters.CharFilter(method="filter_topic", max_length=100, help_text="Topic slug.")
@@ -61,19 +88,31 @@ class ClaimFilter(filters.FilterSet):
     )
     claim_date_after = filters.DateFilter(field_name="claim_date", lookup_expr="gte")
     claim_date_before = filters.DateFilter(field_name="claim_date", lookup_expr="lte")
-    published_after = filters.IsoDateTimeFilter(method="filter_published_after")
-    published_before = filters.IsoDateTimeFilter(method="filter_published_before")
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lte")
+    published_after = DateTimeFilter(method="filter_published_after")
+    published_before = DateTimeFilter(method="filter_published_before")
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = DateTimeFilter(field_name="updated_at", lookup_expr="lte")
 
     class Meta:
         model = Claim
         fields: list[str] = []
 
+    def filter_q(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        on_claim = search.matches(value, vector_field="search_vector", raw_field="search_text")
+        if on_claim is None:
+            return queryset.none()
+        # Verdicts index their claim's text too; only verdicts the viewer may read count.
+        verdicts = verdict_list(viewer=self.request.user).prefetch_related(None)
+        on_verdict = verdicts.filter(
+            search.matches(value, vector_field="search_vector", raw_field="search_text")
+        ).values("claim_id")
+        return queryset.filter(on_claim | Q(pk__in=on_verdict))
+
     def filter_topic(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=Claim.topics.through.objects.filter(topic__slug=value).values("claim_id")
-        )
+        claims = Claim.topics.through.objects.filter(topic__slug=value).values("claim_id")
+        return queryset.filter(pk__in=claims)
 
     def filter_platform(self, queryset, name, value):
         return queryset.filter(pk__in=Appearance.objects.filter(platform=value).values("claim_id"))
@@ -111,10 +150,10 @@ class VerdictFilter(filters.FilterSet):
     )
     claim_date_after = filters.DateFilter(field_name="claim__claim_date", lookup_expr="gte")
     claim_date_before = filters.DateFilter(field_name="claim__claim_date", lookup_expr="lte")
-    published_after = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="lte")
-    updated_after = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lte")
+    published_after = DateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = DateTimeFilter(field_name="published_at", lookup_expr="lte")
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = DateTimeFilter(field_name="updated_at", lookup_expr="lte")
 
     class Meta:
         model = Verdict

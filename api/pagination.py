@@ -1,3 +1,5 @@
+from base64 import b64decode
+
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
@@ -13,7 +15,12 @@ class Cursor(CursorPagination):
     ordering = ("-created_at", "-id")
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
         try:
+            # DRF's own decoding skips characters that are not base64, so garbage would read
+            # as "the first page"; a cursor must decode strictly and say something.
+            if encoded is not None and not b64decode(encoded.encode("ascii"), validate=True):
+                raise ValueError("empty cursor")
             return super().decode_cursor(request)
         except Exception as error:
             raise InvalidCursor(
