@@ -4,7 +4,7 @@ request is answered without serializing anything, and `If-Match` guards every ed
 import hashlib
 from datetime import datetime
 
-from django.utils.http import http_date, parse_etags
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework.request import Request
 
 from api.exceptions import PreconditionFailed, PreconditionRequired
@@ -22,12 +22,16 @@ def validator_headers(etag: str, last_modified: datetime | None) -> dict[str, st
     return headers
 
 
-def not_modified(request: Request, etag: str) -> bool:
+def not_modified(request: Request, etag: str, last_modified: datetime | None = None) -> bool:
+    """RFC 9110: If-None-Match decides when present; otherwise If-Modified-Since."""
     header = request.headers.get("If-None-Match")
-    if not header:
-        return False
-    tags = parse_etags(header)
-    return "*" in tags or etag in tags or etag.removeprefix("W/") in tags
+    if header:
+        tags = parse_etags(header)
+        return "*" in tags or etag in tags or etag.removeprefix("W/") in tags
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return (
+        since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
+    )
 
 
 def check_if_match(request: Request, etag: str) -> None:

@@ -62,8 +62,9 @@ class SearchFilter(filters.CharFilter):
     def filter(self, queryset: QuerySet, value: str) -> QuerySet:
         if not value or not value.strip():
             return queryset
-        condition = search.matches(value, vector_field=self.vector_field, raw_field=self.raw_field)
-        return queryset.none() if condition is None else queryset.filter(condition)
+        return search.filter_matching(
+            queryset, value, vector_field=self.vector_field, raw_field=self.raw_field
+        )
 
 
 class ClaimFilter(filters.FilterSet):
@@ -100,15 +101,11 @@ class ClaimFilter(filters.FilterSet):
     def filter_q(self, queryset, name, value):
         if not value.strip():
             return queryset
-        on_claim = search.matches(value, vector_field="search_vector", raw_field="search_text")
-        if on_claim is None:
-            return queryset.none()
+        on_claim = search.filter_matching(queryset, value).values("pk")
         # Verdicts index their claim's text too; only verdicts the viewer may read count.
         verdicts = verdict_list(viewer=self.request.user).prefetch_related(None)
-        on_verdict = verdicts.filter(
-            search.matches(value, vector_field="search_vector", raw_field="search_text")
-        ).values("claim_id")
-        return queryset.filter(on_claim | Q(pk__in=on_verdict))
+        on_verdict = search.filter_matching(verdicts, value).values("claim_id")
+        return queryset.filter(Q(pk__in=on_claim) | Q(pk__in=on_verdict))
 
     def filter_topic(self, queryset, name, value):
         claims = Claim.topics.through.objects.filter(topic__slug=value).values("claim_id")

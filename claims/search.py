@@ -14,7 +14,7 @@ import re
 import unicodedata
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q
+from django.db.models import QuerySet
 
 # Han (with extensions), Hiragana, Katakana, Hangul syllables and jamo, CJK punctuation excluded.
 _CJK = (
@@ -74,21 +74,30 @@ def tsquery(text: str) -> str | None:
     return " & ".join(parts[:MAX_QUERY_TERMS])
 
 
-def matches(text: str, *, vector_field: str, raw_field: str) -> Q | None:
-    """Rows whose indexed document matches `text`, or whose raw text is a close spelling of it.
+def filter_matching(
+    queryset: QuerySet,
+    text: str,
+    *,
+    vector_field: str = "search_vector",
+    raw_field: str = "search_text",
+) -> QuerySet:
+    """Rows whose indexed document matches `text`; if none does, rows whose raw text is a close
+    spelling of it (a typo). Nothing for a `text` with nothing searchable in it.
 
-    None when `text` has nothing searchable in it (only punctuation, say).
+    Trigram similarity is the costly part (it checks every candidate row), so it only runs when
+    the words as typed find nothing, like a search engine's "did you mean".
     """
     query = tsquery(text)
     if query is None:
-        return None
-    condition = Q(**{vector_field: SearchQuery(query, search_type="raw", config="simple")})
-    # Typo tolerance for plain words only: a quoted phrase asks for exactly those words.
-    if '"' not in text:
-        spaced = " ".join(word[0] for word in _tokens(text) if len(word) == 1)
-        if len(spaced) >= 4:
-            condition |= Q(**{f"{raw_field}__trigram_word_similar": spaced})
-    return condition
+        return queryset.none()
+    exact = queryset.filter(
+        **{vector_field: SearchQuery(query, search_type="raw", config="simple")}
+    )
+    # A quoted phrase asks for exactly those words: no typo tolerance.
+    spaced = " ".join(word[0] for word in _tokens(text) if len(word) == 1)
+    if '"' in text or len(spaced) < 4 or exact.exists():
+        return exact
+    return queryset.filter(**{f"{raw_field}__trigram_word_similar": spaced})
 
 
 def index_claim(claim) -> None:

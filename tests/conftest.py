@@ -3,9 +3,15 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
-    """Uploads go to a per-test folder, never into the project's data folder; static files are
-    served unhashed, so tests need no collectstatic."""
+    """Uploads go to a per-test folder, never into the project's data folder; the cache is the
+    test's own; static files are served unhashed, so tests need no collectstatic."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,6 +1,8 @@
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django_filters.rest_framework import DjangoFilterBackend
@@ -28,6 +30,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     ordering_fields = ["created_at", "updated_at"]
     lookup_value_regex = r"[0-9]{1,18}"
+    cache_representations = False
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_serializer_class(self) -> type[Serializer]:
@@ -43,17 +46,38 @@ class ResourceViewSet(viewsets.GenericViewSet):
     def last_modified(self, obj: Model):
         return obj.updated_at
 
+    def filter_queryset(self, queryset):
+        # Filters and ordering describe lists; a single object is found by its id alone.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def list(self, request: Request) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        data = self.output_serializer(page, many=True, context=self.get_serializer_context()).data
-        return self.get_paginated_response(data)
+        return self.get_paginated_response(self.output_many(page))
+
+    def output_many(self, objects: Sequence[Model]) -> Sequence[dict]:
+        """Serialized rows; with `cache_representations`, each row's JSON is cached under its
+        ETag, which changes whenever anything the row shows changes, so a hit is never stale."""
+        context = self.get_serializer_context()
+        if not self.cache_representations:
+            return self.output_serializer(objects, many=True, context=context).data
+        keys = [f"representation:{self.basename}:{self.etag(obj)}" for obj in objects]
+        cached = cache.get_many(keys)
+        missing = [(key, obj) for key, obj in zip(keys, objects, strict=True) if key not in cached]
+        if missing:
+            fresh = self.output_serializer([obj for _, obj in missing], many=True, context=context)
+            new = {key: dict(row) for (key, _), row in zip(missing, fresh.data, strict=True)}
+            cache.set_many(new, timeout=settings.API_REPRESENTATION_CACHE_SECONDS)
+            cached |= new
+        return [cached[key] for key in keys]
 
     def retrieve(self, request: Request, pk: str) -> Response:
         obj = self.get_object()
-        etag = self.etag(obj)
-        headers = validator_headers(etag, self.last_modified(obj))
-        if not_modified(request, etag):
+        etag, last_modified = self.etag(obj), self.last_modified(obj)
+        headers = validator_headers(etag, last_modified)
+        if not_modified(request, etag, last_modified):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(self.output(obj), headers=headers)
 
