@@ -471,3 +471,25 @@ class RatingScaleInput(StrictSerializer):
 class RatingScaleUpdateInput(StrictSerializer):
     name = serializers.CharField(max_length=100, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
+
+
+class VerdictReturnInput(StrictSerializer):
+    comment = serializers.CharField(help_text="What needs to change before publication.")
+
+
+class VerdictCorrectInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=[Correction.Kind.UPDATE, Correction.Kind.CORRECTION])
+    note = serializers.CharField(help_text="The public note saying what changed and why.")
+    rating = serializers.PrimaryKeyRelatedField(
+        queryset=Rating.objects.select_related("scale"), required=False
+    )
+    headline = serializers.CharField(max_length=300, required=False)
+    summary = serializers.CharField(required=False)
+    body = serializers.CharField(required=False, allow_blank=True)
+    media_authenticity = serializers.ChoiceField(
+        choices=MediaAuthenticity.choices, required=False, allow_blank=True
+    )
+
+
+class VerdictRetractInput(StrictSerializer):
+    reason = serializers.CharField(help_text="Why the verdict is withdrawn; shown on its page.")

@@ -11,7 +11,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -32,6 +34,7 @@ from claims.models import (
     Topic,
     Verdict,
 )
+from claims.roles import is_editor
 from claims.selectors.claims import claim_search_admin
 from claims.services.claims import (
     appearance_add,
@@ -45,6 +48,14 @@ from claims.services.claims import (
 from claims.services.evidence import evidence_add, evidence_remove, evidence_update
 from claims.services.media import media_item_create, media_item_update, media_probe
 from claims.services.verdicts import EDITABLE_STATUSES, verdict_create_draft, verdict_update_draft
+from claims.services.workflow import (
+    publication_problems,
+    verdict_correct,
+    verdict_publish,
+    verdict_retract,
+    verdict_return,
+    verdict_submit,
+)
 
 
 def _error_text(error: Exception) -> str:
@@ -306,9 +317,88 @@ class VerdictForm(forms.ModelForm):
             self.fields["publisher"].help_text = "Empty: this newsroom."
 
 
+class ReturnForm(forms.Form):
+    comment = forms.CharField(widget=forms.Textarea, help_text="What needs to change.")
+
+
+class RetractForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea, help_text="Shown on the public page.")
+
+
+class CorrectForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[(k.value, k.label) for k in (Correction.Kind.UPDATE, Correction.Kind.CORRECTION)]
+    )
+    note = forms.CharField(widget=forms.Textarea, help_text="Public: what changed and why.")
+    rating = forms.ModelChoiceField(queryset=Rating.objects.none())
+    headline = forms.CharField(max_length=300)
+    summary = forms.CharField(widget=forms.Textarea)
+    body = forms.CharField(widget=forms.Textarea, required=False)
+
+    def __init__(self, *args, verdict: Verdict, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].queryset = Rating.objects.filter(scale=verdict.rating_scale_id)
+
+
+@dataclass(frozen=True)
+class WorkflowAction:
+    name: str
+    label: str
+    statuses: tuple[str, ...]
+    editors_only: bool
+    explanation: str
+    form: type[forms.Form] | None = None
+
+
+WORKFLOW_ACTIONS = [
+    WorkflowAction(
+        "submit", "Submit for review", ("draft",), False, "Hand this draft to the editors."
+    ),
+    WorkflowAction(
+        "publish",
+        "Publish",
+        ("in_review",),
+        True,
+        "Publish this verdict: its page, ClaimReview markup and feeds go live, and subscribers "
+        "are notified.",
+    ),
+    WorkflowAction("return", "Return to draft", ("in_review",), True, "Send it back.", ReturnForm),
+    WorkflowAction(
+        "correct",
+        "Correct or update",
+        ("published",),
+        True,
+        "Change the published verdict with a dated public note.",
+        CorrectForm,
+    ),
+    WorkflowAction(
+        "retract",
+        "Retract",
+        ("published",),
+        True,
+        "Withdraw the verdict; its page stays and says why.",
+        RetractForm,
+    ),
+]
+
+
+def _run_workflow_action(name: str, verdict: Verdict, actor, data: dict) -> Verdict:
+    if name == "submit":
+        return verdict_submit(verdict=verdict, actor=actor)
+    if name == "publish":
+        return verdict_publish(verdict=verdict, actor=actor)
+    if name == "return":
+        return verdict_return(verdict=verdict, actor=actor, comment=data["comment"])
+    if name == "correct":
+        return verdict_correct(verdict=verdict, actor=actor, **data)
+    return verdict_retract(verdict=verdict, actor=actor, reason=data["reason"])
+
+
 @admin.register(Verdict)
 class VerdictAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     form = VerdictForm
+    change_form_template = "admin/claims/verdict/change_form.html"
+    actions = ["submit_selected"]
     list_display = [
         "__str__",
         "claim",
@@ -352,6 +442,80 @@ class VerdictAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
         # Authors were written by the service; corrections are read-only.
         _read_only_formsets_saved(formsets)
+
+    def get_urls(self):
+        workflow = path(
+            "<int:object_id>/workflow/<str:action>/",
+            self.admin_site.admin_view(self.workflow_view),
+            name="claims_verdict_workflow",
+        )
+        return [workflow, *super().get_urls()]
+
+    def _open_actions(self, request: HttpRequest, verdict: Verdict) -> list[WorkflowAction]:
+        editor = is_editor(request.user)
+        return [
+            action
+            for action in WORKFLOW_ACTIONS
+            if verdict.status in action.statuses and (editor or not action.editors_only)
+        ]
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        verdict = self.get_object(request, object_id)
+        if verdict is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "workflow_actions": self._open_actions(request, verdict),
+                "publication_problems": publication_problems(verdict),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def workflow_view(self, request: HttpRequest, object_id: int, action: str) -> HttpResponse:
+        verdict = self.get_object(request, str(object_id))
+        if verdict is None or not self.has_view_permission(request, verdict):
+            raise Http404("No such verdict.")
+        chosen = next((a for a in self._open_actions(request, verdict) if a.name == action), None)
+        change_url = reverse("admin:claims_verdict_change", args=[verdict.pk])
+        if chosen is None:
+            self.message_user(
+                request, f"“{action}” is not open to you on this verdict now.", messages.ERROR
+            )
+            return HttpResponseRedirect(change_url)
+        form_kwargs = {"verdict": verdict} if chosen.form is CorrectForm else {}
+        initial = {
+            "rating": verdict.rating_id,
+            "headline": verdict.headline,
+            "summary": verdict.summary,
+            "body": verdict.body,
+        }
+        form = (chosen.form or forms.Form)(request.POST or None, initial=initial, **form_kwargs)
+        if request.method == "POST" and form.is_valid():
+            try:
+                _run_workflow_action(chosen.name, verdict, request.user, form.cleaned_data)
+            except (ApplicationError, ValidationError) as error:
+                self.message_user(request, f"Not done: {_error_text(error)}", messages.ERROR)
+            else:
+                self.message_user(request, f"{chosen.label}: done.", messages.SUCCESS)
+            return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": chosen.label,
+            "verdict": verdict,
+            "form": form,
+            "explanation": chosen.explanation,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/claims/verdict/workflow.html", context)
+
+    @admin.action(description="Submit selected drafts for review")
+    def submit_selected(self, request: HttpRequest, queryset: QuerySet[Verdict]) -> None:
+        done = 0
+        for verdict in queryset:
+            try:
+                verdict_submit(verdict=verdict, actor=request.user)
+                done += 1
+            except ApplicationError as error:
+                self.message_user(request, f"{verdict}: {error.message}", messages.WARNING)
+        self.message_user(request, f"Submitted {done} verdicts for review.")
 
 
 def _media_preview(item: MediaItem) -> str:

@@ -97,6 +97,7 @@ class Rating(models.Model):
     label = models.CharField(max_length=100)
     value = models.SmallIntegerField(null=True, blank=True)
     description = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["scale", F("value").desc(nulls_last=True), "label"]
@@ -201,6 +202,8 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="claim_status_created"),
+            # The API's cursor order.
+            models.Index(F("created_at").desc(), F("id").desc(), name="claim_created"),
             GinIndex(fields=["search_vector"], name="claim_search_vector"),
             GinIndex(fields=["search_text"], opclasses=["gin_trgm_ops"], name="claim_search_trgm"),
         ]
@@ -266,6 +269,7 @@ class Appearance(models.Model):
 
     class Meta:
         ordering = [F("posted_at").asc(nulls_last=True), "id"]
+        indexes = [models.Index(F("created_at").desc(), F("id").desc(), name="appearance_created")]
         constraints = [
             models.UniqueConstraint(fields=["claim", "url"], name="appearance_unique_url"),
             models.UniqueConstraint(
@@ -360,11 +364,12 @@ class MediaItem(models.Model):
             ),
         ]
         indexes = [
+            models.Index(F("created_at").desc(), F("id").desc(), name="media_item_created"),
             models.Index(
                 fields=["first_published_at"],
                 condition=Q(in_archive=True),
                 name="media_item_archive_published",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -575,6 +580,7 @@ class Evidence(models.Model):
     class Meta:
         verbose_name_plural = _("evidence")
         ordering = ["created_at", "id"]
+        indexes = [models.Index(F("created_at").desc(), F("id").desc(), name="evidence_created")]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="evidence_title_not_empty"),
             models.CheckConstraint(
@@ -650,6 +656,9 @@ class Verdict(models.Model):
         blank=True,
         related_name="edited_verdicts",
     )
+    review_comment = models.TextField(
+        blank=True, help_text=_("An editor's note when returning the verdict to draft.")
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -702,6 +711,7 @@ class Verdict(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="verdict_status_published"),
+            models.Index(F("created_at").desc(), F("id").desc(), name="verdict_created"),
             GinIndex(fields=["search_vector"], name="verdict_search_vector"),
             GinIndex(
                 fields=["search_text"], opclasses=["gin_trgm_ops"], name="verdict_search_trgm"

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "simple_history",
     "claims",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -76,6 +77,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "claims.context_processors.publisher",
             ],
         },
     },
@@ -171,6 +173,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Cached JSON of list rows, keyed by their ETags (never stale; the timeout only bounds memory).
+API_REPRESENTATION_CACHE_SECONDS = env.int("API_REPRESENTATION_CACHE_SECONDS", default=3600)
 # Requests per period, by role; an API key may carry its own.
 API_RATE_LIMITS = {
     "anonymous": env.str("API_RATE_ANONYMOUS", default="60/min"),
@@ -199,12 +203,31 @@ SPECTACULAR_SETTINGS = {
         "LookupJobStatusEnum": "claims.models.LookupJob.Status",
         "EvidenceKindEnum": "claims.models.Evidence.Kind",
         "MediaItemKindEnum": "claims.models.MediaItem.Kind",
+        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDeliveryStatus",
+        "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },
 }
 
 # The organization that publishes this newsroom's verdicts (ClaimReview `author`).
 FACTCHECK_PUBLISHER_NAME = env.str("FACTCHECK_PUBLISHER_NAME", default="Demo Fact Check Desk")
 FACTCHECK_PUBLISHER_SITE = env.str("FACTCHECK_PUBLISHER_SITE", default="factcheck.example.org")
+# Where the public pages live: ClaimReview `url`, feeds and webhook payloads link there.
+FACTCHECK_PUBLIC_BASE_URL = env.str("FACTCHECK_PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+
+# Webhooks: retries wait WEBHOOK_RETRY_BASE_SECONDS * 2**(attempt - 1), ±20%, up to
+# WEBHOOK_MAX_RETRIES retries. Loopback webhook URLs are for tests and local development only.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=6)
+
+# External reverse-image engines (claims/integrations/reverse_image): each is off unless its key
+# is set. The base URLs exist for tests and proxies; empty means the engine's real endpoint.
+REVERSE_IMAGE_GOOGLE_VISION_KEY = env.str("REVERSE_IMAGE_GOOGLE_VISION_KEY", default="")
+REVERSE_IMAGE_GOOGLE_VISION_BASE_URL = env.str("REVERSE_IMAGE_GOOGLE_VISION_BASE_URL", default="")
+REVERSE_IMAGE_TINEYE_KEY = env.str("REVERSE_IMAGE_TINEYE_KEY", default="")
+REVERSE_IMAGE_TINEYE_BASE_URL = env.str("REVERSE_IMAGE_TINEYE_BASE_URL", default="")
+FACTCHECK_TOOLS_API_KEY = env.str("FACTCHECK_TOOLS_API_KEY", default="")
+FACTCHECK_TOOLS_BASE_URL = env.str("FACTCHECK_TOOLS_BASE_URL", default="")
 
 LOGGING = {
     "version": 1,

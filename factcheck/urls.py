@@ -14,6 +14,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("fact-checks/", include("claims.urls")),
 ]
 
 if settings.SERVE_MEDIA:

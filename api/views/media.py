@@ -1,11 +1,12 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
 from api.conditional import make_etag
 from api.filters import LookupJobFilter, MediaItemFilter
+from api.parsers import LimitedJSONParser
 from api.views.base import ResourceViewSet
 from claims.models import LookupJob
 from claims.selectors.reference import lookup_job_list, media_item_list
@@ -26,7 +27,7 @@ class MediaItemViewSet(ResourceViewSet):
 
     output_serializer = s.MediaItemOutput
     filterset_class = MediaItemFilter
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, LimitedJSONParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

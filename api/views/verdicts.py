@@ -1,5 +1,7 @@
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,6 +17,22 @@ from claims.services.verdicts import (
     verdict_delete_draft,
     verdict_update_draft,
 )
+from claims.services.workflow import (
+    verdict_correct,
+    verdict_publish,
+    verdict_retract,
+    verdict_return,
+    verdict_submit,
+)
+
+# What a verdict's representation shows, by the timestamps that move when it changes.
+STAMP_FIELDS = (
+    "updated_at",
+    "claim__updated_at",
+    "publisher__updated_at",
+    "rating__updated_at",
+    "rating_scale__updated_at",
+)
 
 
 @extend_schema_view(
@@ -22,6 +40,11 @@ from claims.services.verdicts import (
         responses={200: s.VerdictOutput, 304: OpenApiResponse(description="Not modified.")}
     ),
     create=extend_schema(request=s.VerdictCreateInput, responses={201: s.VerdictOutput}),
+    submit=extend_schema(request=None, responses={200: s.VerdictOutput}),
+    return_to_draft=extend_schema(request=s.VerdictReturnInput, responses={200: s.VerdictOutput}),
+    publish=extend_schema(request=None, responses={200: s.VerdictOutput}),
+    correct=extend_schema(request=s.VerdictCorrectInput, responses={200: s.VerdictOutput}),
+    retract=extend_schema(request=s.VerdictRetractInput, responses={200: s.VerdictOutput}),
     partial_update=extend_schema(request=s.VerdictUpdateInput, responses={200: s.VerdictOutput}),
 )
 class VerdictViewSet(ResourceViewSet):
@@ -34,40 +57,62 @@ class VerdictViewSet(ResourceViewSet):
     output_serializer = s.VerdictOutput
     filterset_class = VerdictFilter
     ordering_fields = ["created_at", "updated_at", "published_at"]
-    write_roles = {"destroy": EDITOR}
+    cache_representations = True
+    write_roles = {
+        "destroy": EDITOR,
+        "return_to_draft": EDITOR,
+        "publish": EDITOR,
+        "correct": EDITOR,
+        "retract": EDITOR,
+    }
 
     def get_queryset(self):
         return verdict_list(viewer=self.request.user)
 
     def filter_queryset(self, queryset):
         ordering = self.request.query_params.get("ordering", "")
-        if "published_at" in ordering:
+        if self.action == "list" and "published_at" in ordering:
             # Cursor pages compare published_at; drafts have none.
             queryset = queryset.filter(published_at__isnull=False)
         return super().filter_queryset(queryset)
 
-    def _etag_of(self, pk: int, updated_at, claim_updated_at) -> str:
-        return make_etag(
-            "verdict", pk, updated_at, claim_updated_at, is_newsroom(self.request.user)
+    @staticmethod
+    def _stamps(verdict: Verdict) -> tuple:
+        rating_stamp = verdict.rating.updated_at if verdict.rating_id else None
+        return (
+            verdict.updated_at,
+            verdict.claim.updated_at,
+            verdict.publisher.updated_at,
+            rating_stamp,
+            verdict.rating_scale.updated_at,
         )
 
+    def _etag_of(self, pk: int, stamps: tuple) -> str:
+        return make_etag("verdict", pk, *stamps, is_newsroom(self.request.user))
+
     def etag(self, verdict: Verdict) -> str:
-        return self._etag_of(verdict.pk, verdict.updated_at, verdict.claim.updated_at)
+        return self._etag_of(verdict.pk, self._stamps(verdict))
+
+    def last_modified(self, verdict: Verdict):
+        return max(stamp for stamp in self._stamps(verdict) if stamp is not None)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        # A conditional request is answered from two timestamps, before any row is serialized.
+        # A conditional request is answered from the timestamps of what the verdict shows
+        # (one query), before any row is built or serialized.
         stamps = (
             self.get_queryset()
             .prefetch_related(None)
             .filter(pk=pk)
-            .values_list("updated_at", "claim__updated_at")
+            .values_list(*STAMP_FIELDS)
             .first()
         )
         if stamps is not None:
-            etag = self._etag_of(int(pk), *stamps)
-            if not_modified(request, etag):
+            etag = self._etag_of(int(pk), stamps)
+            last_modified = max(stamp for stamp in stamps if stamp is not None)
+            if not_modified(request, etag, last_modified):
                 return Response(
-                    status=status.HTTP_304_NOT_MODIFIED, headers=validator_headers(etag, stamps[0])
+                    status=status.HTTP_304_NOT_MODIFIED,
+                    headers=validator_headers(etag, last_modified),
                 )
         return super().retrieve(request, pk)
 
@@ -86,4 +131,46 @@ class VerdictViewSet(ResourceViewSet):
     def destroy(self, request: Request, pk: str) -> Response:
         return self.destroy_with(
             lambda verdict: verdict_delete_draft(verdict=verdict, actor=request.user)
+        )
+
+    def _transition(self, service, serializer_class=None) -> Response:
+        """Workflow actions: lock, check the state (409 when it does not allow the action)."""
+        data = self.validated(serializer_class) if serializer_class else {}
+        with transaction.atomic():
+            verdict = service(self.get_object(), data)
+        return self.respond(verdict)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        """Hand a draft to the editors for review."""
+        return self._transition(lambda v, data: verdict_submit(verdict=v, actor=request.user))
+
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_to_draft(self, request: Request, pk: str) -> Response:
+        """Send a verdict in review back to draft, with a comment (editors)."""
+        return self._transition(
+            lambda v, data: verdict_return(verdict=v, actor=request.user, **data),
+            s.VerdictReturnInput,
+        )
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str) -> Response:
+        """Publish a verdict in review (editors). Needs a rating, headline, summary, evidence
+        and the claim's first appearance."""
+        return self._transition(lambda v, data: verdict_publish(verdict=v, actor=request.user))
+
+    @action(detail=True, methods=["post"])
+    def correct(self, request: Request, pk: str) -> Response:
+        """Correct or update a published verdict with a public note (editors)."""
+        return self._transition(
+            lambda v, data: verdict_correct(verdict=v, actor=request.user, **data),
+            s.VerdictCorrectInput,
+        )
+
+    @action(detail=True, methods=["post"])
+    def retract(self, request: Request, pk: str) -> Response:
+        """Retract a published verdict; its page stays, saying why (editors)."""
+        return self._transition(
+            lambda v, data: verdict_retract(verdict=v, actor=request.user, **data),
+            s.VerdictRetractInput,
         )

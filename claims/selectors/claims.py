@@ -31,11 +31,6 @@ def claim_list(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Claim]:
     )
 
 
-def claim_get(*, viewer: AbstractBaseUser | AnonymousUser, pk: int) -> Claim | None:
-    """The claim if the viewer may read it; None otherwise (callers answer 404, never 403)."""
-    return claim_list(viewer=viewer).filter(pk=pk).first()
-
-
 def claim_search_admin(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
     """Newsroom search across claim text, original text, claimant and appearance URLs."""
     matching_ids = Appearance.objects.filter(url__icontains=term).values("claim_id")

@@ -14,7 +14,3 @@ def verdict_list(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Verdic
     if not is_newsroom(viewer):
         verdicts = verdicts.filter(status__in=PUBLIC_VERDICT_STATUSES)
     return verdicts
-
-
-def verdict_get(*, viewer: AbstractBaseUser | AnonymousUser, pk: int) -> Verdict | None:
-    return verdict_list(viewer=viewer).filter(pk=pk).first()

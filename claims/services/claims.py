@@ -5,9 +5,16 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from claims.exceptions import InvalidTransition
 from claims.models import Appearance, Claim, ClaimMedia, MediaItem, Topic
 from claims.search import index_claim, index_verdict
+from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.common import apply_changes, save_validated, touch_claim
+
+
+class ClaimPublished(InvalidTransition):
+    code = "claim_published"
+
 
 CLAIM_CHANGEABLE_FIELDS = frozenset(
     {
@@ -23,6 +30,7 @@ CLAIM_CHANGEABLE_FIELDS = frozenset(
     }
 )
 SEARCHED_CLAIM_FIELDS = frozenset({"text", "original_text", "claimant"})
+PUBLISHED_CLAIM_FIELDS = frozenset({"text", "original_text", "claimant", "claim_date", "language"})
 APPEARANCE_CHANGEABLE_FIELDS = frozenset(
     {"url", "platform", "posted_at", "author_handle", "archived_url", "screenshot", "is_first"}
 )
@@ -86,6 +94,7 @@ def claim_update(
     """Change a claim's fields (and, if given, replace its topics). Locks the row so that two
     concurrent updates apply one after the other; the history records each with its actor."""
     locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    _refuse_silent_change_of_published(locked, changes)
     apply_changes(locked, changes, CLAIM_CHANGEABLE_FIELDS)
     index_claim(locked)
     save_validated(locked, actor=actor, reason="updated")
@@ -98,6 +107,22 @@ def claim_update(
             index_verdict(verdict)
             verdict.save(update_fields=["search_text", "search_document"])
     return locked
+
+
+def _refuse_silent_change_of_published(claim: Claim, changes: dict[str, Any]) -> None:
+    """What a published verdict reviewed is part of the ruling: it changes only through a
+    correction of the verdict, never by editing the claim."""
+    reviewed = {
+        field
+        for field in PUBLISHED_CLAIM_FIELDS & set(changes)
+        if changes[field] != getattr(claim, field)
+    }
+    if reviewed and claim.verdicts.filter(status__in=PUBLIC_VERDICT_STATUSES).exists():
+        raise ClaimPublished(
+            "This claim has a published verdict; change "
+            + ", ".join(sorted(reviewed))
+            + " with a correction of the verdict instead."
+        )
 
 
 def _lock_claim(claim: Claim) -> Claim:

@@ -47,8 +47,15 @@ MATRIX = [
         "claim edit public",
         "patch",
         lambda w: f"/api/v1/claims/{w.public_claim.pk}/",
-        lambda w: {"claimant": "X"},
+        lambda w: {"status": "checked"},
         expect(403, 200),
+    ),
+    (
+        "claim edit reviewed text of public",
+        "patch",
+        lambda w: f"/api/v1/claims/{w.public_claim.pk}/",
+        lambda w: {"claimant": "X"},
+        expect(403, 409),
     ),
     (
         "claim edit draft",

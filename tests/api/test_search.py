@@ -87,9 +87,11 @@ def test_verdict_search_covers_claim_and_verdict_text(claims):
 
 
 def test_search_follows_edits(claims):
-    claim_update(claim=claims["flood"], actor=None, text="A photo shows a flooded harbour.")
-    assert _verdicts("harbour") == {claims["flood_verdict"].pk}
-    assert _claims("airport") == {claims["flood"].pk}  # still in the verdict's headline
+    claim_update(claim=claims["banknotes"], actor=None, text="North Korea printed new currency.")
+    assert _claims("currency") == {claims["banknotes"].pk}
+    assert _claims("banknotes") == set()
+
     Verdict.objects.filter(pk=claims["flood_verdict"].pk).update(status="draft")
     verdict_update_draft(verdict=claims["flood_verdict"], actor=None, headline="Harbour render")
-    assert _claims("airport") == set()
+    assert _claims("harbour") == {claims["flood"].pk}
+    assert _claims("2019") == set()

@@ -25,7 +25,7 @@ def test_readyz_checks_database_and_broker(client):
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_readyz_is_503_when_the_database_is_down(client):
     connection = connections["default"]
     saved = connection.settings_dict.copy()

@@ -1,0 +1,1 @@
+"""Plain HTTP clients for the outside world: typed results, no ORM."""

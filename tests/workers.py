@@ -1,0 +1,140 @@
+"""A real Celery worker process, for tests of work that runs in one (webhook deliveries,
+lookups, imports). Use it from a fixture of a transactional test:
+
+    @pytest.fixture
+    def worker(transactional_db):
+        with celery_worker(env={"WEBHOOK_RETRY_BASE_SECONDS": "0.2"}) as worker:
+            yield worker
+
+The worker is `celery -A factcheck worker` with the solo pool, on the broker the tests use
+(`CELERY_BROKER_URL`: Redis in CI, the filesystem transport when unset) and on the test
+database. It only sees committed rows, hence `transactional_db` (or
+`@pytest.mark.django_db(transaction=True)`). It consumes a queue of its own, and while it runs
+this process sends tasks there by default: no other worker on the same broker, from an earlier
+run or a colleague's, takes them, and it takes nobody else's. `env` adds to the environment the
+worker's settings are read from.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+from kombu import Exchange, Queue
+
+from factcheck.celery import app
+
+READY_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 10
+
+
+@dataclass
+class Worker:
+    queue: str
+    process: subprocess.Popen
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def log(self) -> str:
+        """What the worker printed so far: put it in assertion messages."""
+        return "".join(self.lines)
+
+
+@contextmanager
+def celery_worker(*, env: Mapping[str, str] | None = None) -> Iterator[Worker]:
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "--app",
+            "factcheck",
+            "worker",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--queues",
+            queue,
+            "--hostname",
+            f"{queue}@%h",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=settings.BASE_DIR,
+        env=worker_environment(env or {}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    worker = Worker(queue=queue, process=process)
+    ready = threading.Event()
+    threading.Thread(target=_follow, args=(worker, ready), daemon=True).start()
+    previous_queue = app.conf.task_default_queue
+    try:
+        if not ready.wait(READY_TIMEOUT_SECONDS) or process.poll() is not None:
+            raise RuntimeError(f"The Celery worker did not start:\n{worker.log}")
+        app.conf.task_default_queue = queue
+        yield worker
+    finally:
+        app.conf.task_default_queue = previous_queue
+        _stop(process)
+        _drop_queue(queue)
+
+
+def worker_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """This process's environment, pointed at the test database and the same broker."""
+    database = connection.settings_dict
+    credentials = quote(database["USER"] or "", safe="")
+    if database["PASSWORD"]:
+        credentials += ":" + quote(database["PASSWORD"], safe="")
+    host = quote(database["HOST"] or "", safe="")  # a socket directory is a quoted path
+    port = f":{database['PORT']}" if database["PORT"] else ""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "factcheck.settings"),
+        "DATABASE_URL": f"postgres://{credentials}@{host}{port}/{quote(database['NAME'])}",
+        # Settings insist on a key once DATABASE_URL is set; the worker signs nothing with it.
+        "DJANGO_SECRET_KEY": settings.SECRET_KEY,
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        **extra,
+    }
+
+
+def _follow(worker: Worker, ready: threading.Event) -> None:
+    for line in worker.process.stdout:
+        worker.lines.append(line)
+        if line.rstrip().endswith(" ready."):
+            ready.set()
+    ready.set()  # it exited: stop waiting
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()  # warm shutdown: a task in progress finishes
+    try:
+        process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _drop_queue(name: str) -> None:
+    """Delete the queue, with whatever the test left in it (a retry scheduled after the test had
+    seen enough goes back to the broker when the worker stops), so that runs leave no trace."""
+    with app.connection_for_write() as broker:
+        # Declared as Celery declares a queue it creates (own direct exchange), so that this
+        # connection knows the binding to remove with it.
+        queue = Queue(name, Exchange(name), routing_key=name)(broker.default_channel)
+        queue.declare()
+        queue.delete()
