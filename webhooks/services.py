@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from claims.claimreview import public_url
 from claims.exceptions import ApplicationError, InvalidTransition
 from claims.integrations.safe_http import RequestFailed, Timeout, UnsafeUrl, check_url, post_json
 from claims.models import Verdict, VerdictStatus
@@ -313,7 +314,6 @@ def _distinct(events: Iterable[str]) -> list[str]:
 def _verdict_payload(verdict: Verdict) -> dict[str, Any]:
     """The verdict as consumers see it: its public fields and the page that shows it."""
     rating = verdict.rating
-    base_url = settings.FACTCHECK_PUBLIC_BASE_URL.rstrip("/")
     return {
         "id": verdict.pk,
         "slug": verdict.slug,
@@ -325,7 +325,7 @@ def _verdict_payload(verdict: Verdict) -> dict[str, Any]:
         "published_at": _iso(verdict.published_at),
         "updated_at": _iso(verdict.updated_at),
         "retracted_at": _iso(verdict.retracted_at),
-        "url": f"{base_url}/fact-checks/{verdict.slug}/",
+        "url": public_url(verdict),
     }
 
 

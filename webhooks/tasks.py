@@ -14,3 +14,11 @@ def deliver_webhook(self: Task, delivery_id: int) -> None:
     if retry_at is not None:
         # The message's ETA is the row's `next_attempt_at`, so an early duplicate is told apart.
         raise self.retry(eta=retry_at)
+
+
+@shared_task(acks_late=True, time_limit=300)
+def resume_webhook_deliveries() -> None:
+    """Run by Celery beat every few minutes (CELERY_BEAT_SCHEDULE): requeue lost deliveries."""
+    from webhooks.services import webhook_deliveries_resume
+
+    webhook_deliveries_resume()
