@@ -125,8 +125,7 @@ def dataset_facts() -> dict:
     public = verdict_list(viewer=AnonymousUser())
 
     def matching(text: str) -> int:
-        condition = search.matches(text, vector_field="search_vector", raw_field="search_text")
-        return public.filter(condition).count()
+        return search.filter_matching(public, text).count()
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT version()")

@@ -713,6 +713,13 @@ class Verdict(models.Model):
             models.Index(fields=["status", "-published_at"], name="verdict_status_published"),
             models.Index(F("created_at").desc(), F("id").desc(), name="verdict_created"),
             GinIndex(fields=["search_vector"], name="verdict_search_vector"),
+            # Public searches (anonymous, consumers) match within public verdicts only; without
+            # this the planner ANDs a bitmap of half the table's rows by status.
+            GinIndex(
+                fields=["search_vector"],
+                condition=Q(status__in=["published", "retracted"]),
+                name="verdict_public_search_vector",
+            ),
             GinIndex(
                 fields=["search_text"], opclasses=["gin_trgm_ops"], name="verdict_search_trgm"
             ),

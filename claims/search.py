@@ -74,6 +74,12 @@ def tsquery(text: str) -> str | None:
     return " & ".join(parts[:MAX_QUERY_TERMS])
 
 
+# Up to this many matches, a search reads the matching ids from the GIN index first and then
+# pages through them; beyond it, matches are dense enough that walking the page order and
+# testing each row finds a page sooner.
+SPARSE_MATCHES = 5000
+
+
 def filter_matching(
     queryset: QuerySet,
     text: str,
@@ -90,13 +96,18 @@ def filter_matching(
     query = tsquery(text)
     if query is None:
         return queryset.none()
-    exact = queryset.filter(
-        **{vector_field: SearchQuery(query, search_type="raw", config="simple")}
+    condition = {vector_field: SearchQuery(query, search_type="raw", config="simple")}
+    # Unordered, so PostgreSQL reads the GIN index; ordered by the page's order it tends to walk
+    # that order's index and test every row's tsvector, which is slow for rare words.
+    ids = list(
+        queryset.order_by().filter(**condition).values_list("pk", flat=True)[: SPARSE_MATCHES + 1]
     )
+    if len(ids) > SPARSE_MATCHES:
+        return queryset.filter(**condition)
     # A quoted phrase asks for exactly those words: no typo tolerance.
     spaced = " ".join(word[0] for word in _tokens(text) if len(word) == 1)
-    if '"' in text or len(spaced) < 4 or exact.exists():
-        return exact
+    if ids or '"' in text or len(spaced) < 4:
+        return queryset.filter(pk__in=ids)
     return queryset.filter(**{f"{raw_field}__trigram_word_similar": spaced})
 
 

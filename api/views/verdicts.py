@@ -6,11 +6,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.conditional import make_etag, not_modified, validator_headers
+from api.conditional import not_modified, validator_headers
 from api.filters import VerdictFilter
 from api.views.base import ResourceViewSet
 from claims.models import Verdict
-from claims.roles import EDITOR, is_newsroom
+from claims.roles import EDITOR
 from claims.selectors.verdicts import verdict_list
 from claims.services.verdicts import (
     verdict_create_draft,
@@ -57,7 +57,7 @@ class VerdictViewSet(ResourceViewSet):
     output_serializer = s.VerdictOutput
     filterset_class = VerdictFilter
     ordering_fields = ["created_at", "updated_at", "published_at"]
-    cache_representations = True
+    stamp_fields = STAMP_FIELDS
     write_roles = {
         "destroy": EDITOR,
         "return_to_draft": EDITOR,
@@ -87,11 +87,8 @@ class VerdictViewSet(ResourceViewSet):
             verdict.rating_scale.updated_at,
         )
 
-    def _etag_of(self, pk: int, stamps: tuple) -> str:
-        return make_etag("verdict", pk, *stamps, is_newsroom(self.request.user))
-
     def etag(self, verdict: Verdict) -> str:
-        return self._etag_of(verdict.pk, self._stamps(verdict))
+        return self.etag_from_stamps(verdict.pk, self._stamps(verdict))
 
     def last_modified(self, verdict: Verdict):
         return max(stamp for stamp in self._stamps(verdict) if stamp is not None)
@@ -107,7 +104,7 @@ class VerdictViewSet(ResourceViewSet):
             .first()
         )
         if stamps is not None:
-            etag = self._etag_of(int(pk), stamps)
+            etag = self.etag_from_stamps(int(pk), stamps)
             last_modified = max(stamp for stamp in stamps if stamp is not None)
             if not_modified(request, etag, last_modified):
                 return Response(

@@ -1,6 +1,7 @@
 """Every list endpoint runs the same number of SQL queries for 1 row and for 50."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -59,7 +60,8 @@ def _add_rows(count: int) -> None:
         PublisherFactory()
 
 
-def _queries(client, endpoint: str) -> int:
+def _queries(client, endpoint: str) -> tuple[int, int]:
+    cache.clear()  # the worst case: no row representation cached yet
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/api/v1/{endpoint}/", {"page_size": 50})
     assert response.status_code == 200
@@ -81,3 +83,22 @@ def test_list_queries_do_not_grow_with_rows(role):
         assert few[endpoint][0] == many[endpoint][0], endpoint
         if few[endpoint][1]:
             assert many[endpoint][1] >= 10 * few[endpoint][1] or many[endpoint][1] == 50, endpoint
+
+
+def test_cached_verdict_rows_cost_one_query():
+    client = client_for("anonymous")
+    _add_rows(20)
+    client.get("/api/v1/verdicts/", {"page_size": 50})
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/verdicts/", {"page_size": 50})
+    assert len(response.json()["results"]) == 20
+    assert len(captured) == 1
+
+
+def test_a_cached_row_is_never_stale(world):
+    client = client_for("anonymous")
+    first = client.get("/api/v1/verdicts/").json()["results"][0]
+    world.public_verdict.rating.label = "Wrong"
+    world.public_verdict.rating.save()
+    again = client.get("/api/v1/verdicts/").json()["results"][0]
+    assert (first["rating"]["label"], again["rating"]["label"]) == ("False", "Wrong")
