@@ -13,7 +13,7 @@ from PIL import Image
 
 from claims.exceptions import ApplicationError
 from claims.models import MediaItem
-from claims.services.common import apply_changes, save_validated
+from claims.services.common import apply_changes, save_validated, touch_claim
 
 # Formats are sniffed from the bytes; the file name and any Content-Type header are not trusted.
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
@@ -182,4 +182,7 @@ def media_item_update(
     locked = MediaItem.objects.select_for_update().get(pk=media_item.pk)
     apply_changes(locked, changes, MEDIA_ITEM_CHANGEABLE_FIELDS)
     save_validated(locked, actor=actor)
+    # The claims that carry it show its provenance: their ETags must move too.
+    for claim_id in locked.claim_media.values_list("claim_id", flat=True):
+        touch_claim(claim_id)
     return locked

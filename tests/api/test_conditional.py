@@ -78,3 +78,13 @@ def test_published_verdict_revalidates_with_304_without_serializing(world):
 def test_etag_differs_between_newsroom_and_public_views(world):
     url = f"/api/v1/claims/{world.public_claim.pk}/"
     assert client_for("anonymous").get(url)["ETag"] != client_for("editor").get(url)["ETag"]
+
+
+def test_editing_a_claims_media_changes_the_claims_etag(world):
+    client = client_for("fact-checker")
+    url = f"/api/v1/claims/{world.draft_claim.pk}/"
+    before = client.get(url)["ETag"]
+    media_url = f"/api/v1/media/{world.draft_media.pk}/"
+    edited = client.patch(media_url, {"caption": "As posted"}, format="json", HTTP_IF_MATCH="*")
+    assert edited.status_code == 200
+    assert client.get(url)["ETag"] != before
