@@ -74,38 +74,44 @@ def _validation_body(detail: Any) -> dict:
     return _body("validation_error", f"Invalid input: {first}", details)
 
 
+# Django and database errors that are the client's doing: (types, status, code, message), the
+# first that matches wins (RequestDataTooBig is a SuspiciousOperation, so it comes first).
+FIXED_ERRORS = [
+    (
+        (ProtectedError, RestrictedError),
+        409,
+        "protected",
+        "Other records depend on this one; it cannot be deleted.",
+    ),
+    # A value that passed validation but that PostgreSQL cannot hold (a time zone offset beyond
+    # ±15:59, a number out of range): still the client's input.
+    ((DataError,), 400, "invalid_value", "A value is out of the range that can be stored."),
+    # A constraint that validation could not see coming (a concurrent write won a race).
+    (
+        (IntegrityError,),
+        409,
+        "conflict",
+        "This conflicts with data saved meanwhile; reload and retry.",
+    ),
+    ((Http404,), 404, "not_found", "Not found."),
+    ((DjangoPermissionDenied,), 403, "permission_denied", "You do not have permission to do this."),
+    ((RequestDataTooBig,), 413, "payload_too_large", "The request body is too large."),
+    ((SuspiciousOperation,), 400, "bad_request", "The request could not be processed."),
+]
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
+    fixed = next((error for error in FIXED_ERRORS if isinstance(exc, error[0])), None)
     if isinstance(exc, ApplicationError):
         status_code = exc.status_code
         body = _body(exc.code, exc.message)
     elif isinstance(exc, DjangoValidationError):
         status_code = 400
         body = _validation_body(as_serializer_error(exc))
-    elif isinstance(exc, ProtectedError | RestrictedError):
-        status_code = 409
-        body = _body("protected", "Other records depend on this one; it cannot be deleted.")
-    elif isinstance(exc, DataError):
-        # A value that passed validation but that PostgreSQL cannot hold (a time zone offset
-        # beyond ±15:59, a number out of range): still the client's input.
-        status_code = 400
-        body = _body("invalid_value", "A value is out of the range that can be stored.")
-    elif isinstance(exc, IntegrityError):
-        # A constraint that validation could not see coming (a concurrent write won a race).
-        status_code = 409
-        body = _body("conflict", "This conflicts with data saved meanwhile; reload and retry.")
-    elif isinstance(exc, Http404):
-        status_code = 404
-        body = _body("not_found", "Not found.")
-    elif isinstance(exc, DjangoPermissionDenied):
-        status_code = 403
-        body = _body("permission_denied", "You do not have permission to do this.")
-    elif isinstance(exc, RequestDataTooBig):
-        status_code = 413
-        body = _body("payload_too_large", "The request body is too large.")
-    elif isinstance(exc, SuspiciousOperation):
-        status_code = 400
-        body = _body("bad_request", "The request could not be processed.")
+    elif fixed is not None:
+        _, status_code, code, message = fixed
+        body = _body(code, message)
     elif isinstance(exc, exceptions.ValidationError):
         status_code = exc.status_code
         body = _validation_body(exc.detail)

@@ -342,8 +342,11 @@ class CorrectForm(forms.Form):
 
 @dataclass(frozen=True)
 class WorkflowAction:
+    """An admin button of the verdict workflow; the form's fields are the service's arguments."""
+
     name: str
     label: str
+    service: Callable[..., Verdict]
     statuses: tuple[str, ...]
     editors_only: bool
     explanation: str
@@ -352,20 +355,35 @@ class WorkflowAction:
 
 WORKFLOW_ACTIONS = [
     WorkflowAction(
-        "submit", "Submit for review", ("draft",), False, "Hand this draft to the editors."
+        "submit",
+        "Submit for review",
+        verdict_submit,
+        ("draft",),
+        False,
+        "Hand this draft to the editors.",
     ),
     WorkflowAction(
         "publish",
         "Publish",
+        verdict_publish,
         ("in_review",),
         True,
         "Publish this verdict: its page, ClaimReview markup and feeds go live, and subscribers "
         "are notified.",
     ),
-    WorkflowAction("return", "Return to draft", ("in_review",), True, "Send it back.", ReturnForm),
+    WorkflowAction(
+        "return",
+        "Return to draft",
+        verdict_return,
+        ("in_review",),
+        True,
+        "Send it back.",
+        ReturnForm,
+    ),
     WorkflowAction(
         "correct",
         "Correct or update",
+        verdict_correct,
         ("published",),
         True,
         "Change the published verdict with a dated public note.",
@@ -374,24 +392,13 @@ WORKFLOW_ACTIONS = [
     WorkflowAction(
         "retract",
         "Retract",
+        verdict_retract,
         ("published",),
         True,
         "Withdraw the verdict; its page stays and says why.",
         RetractForm,
     ),
 ]
-
-
-def _run_workflow_action(name: str, verdict: Verdict, actor, data: dict) -> Verdict:
-    if name == "submit":
-        return verdict_submit(verdict=verdict, actor=actor)
-    if name == "publish":
-        return verdict_publish(verdict=verdict, actor=actor)
-    if name == "return":
-        return verdict_return(verdict=verdict, actor=actor, comment=data["comment"])
-    if name == "correct":
-        return verdict_correct(verdict=verdict, actor=actor, **data)
-    return verdict_retract(verdict=verdict, actor=actor, reason=data["reason"])
 
 
 @admin.register(Verdict)
@@ -490,7 +497,7 @@ class VerdictAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
         form = (chosen.form or forms.Form)(request.POST or None, initial=initial, **form_kwargs)
         if request.method == "POST" and form.is_valid():
             try:
-                _run_workflow_action(chosen.name, verdict, request.user, form.cleaned_data)
+                chosen.service(verdict=verdict, actor=request.user, **form.cleaned_data)
             except (ApplicationError, ValidationError) as error:
                 self.message_user(request, f"Not done: {_error_text(error)}", messages.ERROR)
             else:

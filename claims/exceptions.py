@@ -12,11 +12,6 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
-class NotFound(ApplicationError):
-    code = "not_found"
-    status_code = 404
-
-
 class PermissionDenied(ApplicationError):
     code = "permission_denied"
     status_code = 403

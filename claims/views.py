@@ -11,7 +11,11 @@ from django.views.decorators.http import require_GET
 
 from claims.claimreview import claim_review, media_review, public_url
 from claims.models import Evidence
-from claims.selectors.public import public_fact_check, public_verdict_list
+from claims.selectors.public import (
+    public_claim_review_feed,
+    public_fact_check,
+    public_verdict_list,
+)
 
 PAGE_SIZE = 20
 FEED_PAGE_SIZE = 100
@@ -86,8 +90,7 @@ def fact_check_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def claim_review_feed(request: HttpRequest) -> JsonResponse:
     """All published ClaimReviews as a schema.org DataFeed, `FEED_PAGE_SIZE` a page (`?page=`);
     the next page is in the Link header."""
-    verdicts = public_verdict_list().prefetch_related("claim__appearances").order_by("id")
-    paginator = Paginator(verdicts, FEED_PAGE_SIZE)
+    paginator = Paginator(public_claim_review_feed(), FEED_PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page", 1))
     except PageNotAnInteger:
@@ -98,13 +101,12 @@ def claim_review_feed(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"code": "not_found", "message": "No such page."}, status=404)
     elements = []
     for verdict in page:
-        appearances = sorted(verdict.claim.appearances.all(), key=lambda a: not a.is_first)
         elements.append(
             {
                 "@type": "DataFeedItem",
                 "dateCreated": verdict.published_at.isoformat(),
                 "dateModified": verdict.updated_at.isoformat(),
-                "item": claim_review(verdict, appearances=appearances),
+                "item": claim_review(verdict, appearances=list(verdict.claim.appearances.all())),
             }
         )
     base = settings.FACTCHECK_PUBLIC_BASE_URL.rstrip("/") + request.path

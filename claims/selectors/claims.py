@@ -7,6 +7,11 @@ from claims.roles import is_newsroom
 PUBLIC_VERDICT_STATUSES = (Verdict.Status.PUBLISHED, Verdict.Status.RETRACTED)
 
 
+def public_claim_ids() -> QuerySet:
+    """The ids of claims with a published or retracted verdict: what outsiders may read."""
+    return Verdict.objects.filter(status__in=PUBLIC_VERDICT_STATUSES).values("claim_id")
+
+
 def claim_list(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Claim]:
     """Claims the viewer may read, with what a claim page shows already joined.
 
@@ -20,8 +25,7 @@ def claim_list(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Claim]:
     if not newsroom:
         verdicts = verdicts.filter(status__in=PUBLIC_VERDICT_STATUSES)
         evidence = evidence.filter(is_public=True)
-        public = Verdict.objects.filter(status__in=PUBLIC_VERDICT_STATUSES).values("claim_id")
-        claims = claims.filter(pk__in=public)
+        claims = claims.filter(pk__in=public_claim_ids())
     return claims.select_related("assignee", "duplicate_of").prefetch_related(
         "topics",
         Prefetch("appearances", queryset=Appearance.objects.select_related("screenshot")),

@@ -20,6 +20,20 @@ def public_verdict_list(*, q: str = "") -> QuerySet[Verdict]:
     return verdicts
 
 
+def _appearances_first_first() -> Prefetch:
+    return Prefetch(
+        "claim__appearances",
+        queryset=Appearance.objects.order_by(
+            "-is_first", F("posted_at").asc(nulls_last=True), "id"
+        ),
+    )
+
+
+def public_claim_review_feed() -> QuerySet[Verdict]:
+    """The DataFeed's verdicts, oldest first so that pages stay put as new ones are published."""
+    return public_verdict_list().prefetch_related(_appearances_first_first()).order_by("id")
+
+
 @dataclass(frozen=True)
 class FactCheckPage:
     """Everything a published fact-check page shows, read in a fixed number of queries."""
@@ -38,12 +52,7 @@ def public_fact_check(*, slug: str) -> FactCheckPage | None:
         .prefetch_related(
             "authors",
             "corrections",
-            Prefetch(
-                "claim__appearances",
-                queryset=Appearance.objects.order_by(
-                    "-is_first", F("posted_at").asc(nulls_last=True), "id"
-                ),
-            ),
+            _appearances_first_first(),
             Prefetch(
                 "claim__evidence",
                 queryset=Evidence.objects.filter(is_public=True).select_related("media_item"),

@@ -16,7 +16,7 @@ from claims.models import (
     Topic,
 )
 from claims.roles import is_newsroom
-from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
+from claims.selectors.claims import public_claim_ids
 
 Viewer = AbstractBaseUser | AnonymousUser
 
@@ -25,7 +25,7 @@ def appearance_list(*, viewer: Viewer) -> QuerySet[Appearance]:
     appearances = Appearance.objects.select_related("claim", "screenshot")
     if is_newsroom(viewer):
         return appearances
-    return appearances.filter(claim__in=_public_claim_ids())
+    return appearances.filter(claim__in=public_claim_ids())
 
 
 def evidence_list(*, viewer: Viewer) -> QuerySet[Evidence]:
@@ -33,7 +33,7 @@ def evidence_list(*, viewer: Viewer) -> QuerySet[Evidence]:
     evidence = Evidence.objects.select_related("claim", "media_item", "lookup_match")
     if is_newsroom(viewer):
         return evidence
-    return evidence.filter(is_public=True, claim__in=_public_claim_ids())
+    return evidence.filter(is_public=True, claim__in=public_claim_ids())
 
 
 def media_item_list(*, viewer: Viewer) -> QuerySet[MediaItem]:
@@ -41,18 +41,12 @@ def media_item_list(*, viewer: Viewer) -> QuerySet[MediaItem]:
     items = MediaItem.objects.all()
     if is_newsroom(viewer):
         return items
-    public_claims = _public_claim_ids()
+    public_claims = public_claim_ids()
     evidence_media = Evidence.objects.filter(is_public=True, claim__in=public_claims)
     claim_media = ClaimMedia.objects.filter(claim__in=public_claims)
     return items.filter(
         Q(pk__in=evidence_media.values("media_item")) | Q(pk__in=claim_media.values("media_item"))
     )
-
-
-def _public_claim_ids():
-    from claims.models import Verdict
-
-    return Verdict.objects.filter(status__in=PUBLIC_VERDICT_STATUSES).values("claim_id")
 
 
 def lookup_job_list(*, viewer: Viewer) -> QuerySet[LookupJob]:

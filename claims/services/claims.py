@@ -93,7 +93,7 @@ def claim_update(
 ) -> Claim:
     """Change a claim's fields (and, if given, replace its topics). Locks the row so that two
     concurrent updates apply one after the other; the history records each with its actor."""
-    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    locked = _lock_claim(claim)
     _refuse_silent_change_of_published(locked, changes)
     apply_changes(locked, changes, CLAIM_CHANGEABLE_FIELDS)
     index_claim(locked)
@@ -222,6 +222,6 @@ def claim_media_detach(*, claim: Claim, media_item: MediaItem) -> None:
 def claim_delete(*, claim: Claim, actor: AbstractBaseUser | None) -> None:
     """Delete a claim logged by mistake, with its appearances and evidence. A claim with a
     verdict, or that other claims duplicate, is kept: the database refuses (ProtectedError)."""
-    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    locked = _lock_claim(claim)
     locked._history_user = actor
     locked.delete()

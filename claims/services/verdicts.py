@@ -26,6 +26,14 @@ class RatingScaleRequired(ApplicationError):
     code = "rating_scale_required"
 
 
+def scale_follows_rating(changes: dict[str, Any]) -> dict[str, Any]:
+    """A new rating given without a scale brings its own scale along."""
+    rating = changes.get("rating")
+    if rating is not None and "rating_scale" not in changes:
+        return {**changes, "rating_scale": rating.scale}
+    return changes
+
+
 def _unique_slug(base: str) -> str:
     base = base[:180].strip("-") or "verdict"
     slug, suffix = base, 2
@@ -97,9 +105,7 @@ def verdict_update_draft(
             f"This verdict is {locked.get_status_display().lower()}; "
             "it can change only with a correction."
         )
-    if "rating" in changes and changes["rating"] is not None and "rating_scale" not in changes:
-        changes["rating_scale"] = changes["rating"].scale
-    apply_changes(locked, changes, DRAFT_CHANGEABLE_FIELDS)
+    apply_changes(locked, scale_follows_rating(changes), DRAFT_CHANGEABLE_FIELDS)
     index_verdict(locked)
     save_validated(locked, actor=actor, reason="draft edited")
     if authors is not None:

@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.exceptions import ApplicationError, InvalidTransition, PermissionDenied
-from claims.models import Correction, Rating, Verdict
+from claims.models import Correction, Verdict
 from claims.roles import is_editor, is_newsroom
 from claims.search import index_verdict
 from claims.services.common import apply_changes, save_validated
+from claims.services.verdicts import scale_follows_rating
 
 Status = Verdict.Status
 CORRECTABLE_FIELDS = frozenset({"rating", "headline", "summary", "body", "media_authenticity"})
@@ -131,10 +132,7 @@ def verdict_correct(
         raise ApplicationError("A correction is an update or a correction; retract to withdraw.")
     locked = _lock(verdict)
     _require_status(locked, (Status.PUBLISHED,), "correct")
-    rating = changes.get("rating")
-    if isinstance(rating, Rating) and rating.scale_id != locked.rating_scale_id:
-        changes["rating_scale"] = rating.scale
-    apply_changes(locked, changes, CORRECTABLE_FIELDS | {"rating_scale"})
+    apply_changes(locked, scale_follows_rating(changes), CORRECTABLE_FIELDS | {"rating_scale"})
     index_verdict(locked)
     save_validated(locked, actor=actor, reason=f"{kind}: {note}")
     _correction_add(locked, actor=actor, kind=kind, note=note)
