@@ -311,12 +311,22 @@ class MediaItem(models.Model):
         PROCESSING = "processing", _("Processing")
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
+        MERGED = "merged", _("Same bytes as another item")
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # Blank only while a URL is being fetched: the bytes tell the kind.
+    kind = models.CharField(max_length=10, choices=Kind.choices, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     failure_reason = models.TextField(blank=True)
     file = models.FileField(upload_to="media/%Y/%m/", blank=True)
     source_url = HttpUrlField(blank=True, help_text=_("Where the file was fetched from."))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        help_text=_("A fetched URL whose bytes were already stored: the item that holds them."),
+    )
     # NULL until the bytes are here (a URL still being fetched); unique once known.
     sha256 = models.CharField(  # noqa: DJ001
         max_length=64,
@@ -363,6 +373,15 @@ class MediaItem(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="failed") | ~Q(failure_reason=""),
                 name="media_item_failure_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False)
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="media_item_merged_has_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "failed", "merged"]) | ~Q(kind=""),
+                name="media_item_stored_has_kind",
             ),
             models.CheckConstraint(
                 condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gte=0),
@@ -665,6 +684,18 @@ class Verdict(Searchable):
     review_comment = models.TextField(
         blank=True, help_text=_("An editor's note when returning the verdict to draft.")
     )
+    textual_rating = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "The rating as the publisher wrote it. Imported verdicts keep it even where it maps "
+            "onto no step of our scale."
+        ),
+    )
+    review_url = HttpUrlField(
+        blank=True,
+        help_text=_("Where another publisher's review lives; imports are deduplicated by it."),
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     retracted_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -691,7 +722,8 @@ class Verdict(Searchable):
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "in_review"])
                 | (
-                    Q(rating__isnull=False, published_at__isnull=False)
+                    (Q(rating__isnull=False) | ~Q(textual_rating=""))
+                    & Q(published_at__isnull=False)
                     & ~Q(headline="")
                     & ~Q(summary="")
                 ),
@@ -700,6 +732,11 @@ class Verdict(Searchable):
             models.CheckConstraint(
                 condition=~Q(status="retracted") | Q(retracted_at__isnull=False),
                 name="verdict_retracted_has_date",
+            ),
+            models.UniqueConstraint(
+                fields=["review_url"],
+                condition=~Q(review_url=""),
+                name="verdict_unique_review_url",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=VerdictStatus.values), name="verdict_status_valid"
