@@ -348,6 +348,9 @@ class MediaItem(models.Model):
     in_archive = models.BooleanField(
         default=False, help_text=_("Searched by reverse-image lookups.")
     )
+    hashed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When its frames were hashed.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -411,6 +414,10 @@ class MediaFrame(models.Model):
     pdq_hash = models.BinaryField(max_length=32, help_text=_("PDQ, 256 bits."))
     pdq_quality = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
     phash = models.BinaryField(max_length=8, help_text=_("DCT pHash, 64 bits."))
+    # PDQ hashes of the views a lookup searches with, and of those the archive is searched in
+    # (see claims.hashing), 32 bytes each, concatenated.
+    query_hashes = models.BinaryField(default=bytes)
+    archive_hashes = models.BinaryField(default=bytes)
 
     class Meta:
         ordering = ["media_item", "offset_seconds"]
@@ -428,6 +435,20 @@ class MediaFrame(models.Model):
 
     def __str__(self) -> str:
         return f"{self.media_item_id}@{self.offset_seconds:.2f}s"
+
+
+class ArchiveHash(models.Model):
+    """One searchable hash of an archive item's frame: the rows each worker's in-memory index is
+    loaded from and kept up to date with, by id, so that an item is searchable as soon as it is
+    hashed into the archive (claims.archive_index). Rows exist while the item is in the archive."""
+
+    id = models.BigAutoField(primary_key=True)
+    media_item = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="+")
+    frame = models.ForeignKey(MediaFrame, on_delete=models.CASCADE, related_name="+")
+    pdq_hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.frame_id}#{self.pk}"
 
 
 class ClaimMedia(models.Model):

@@ -29,6 +29,7 @@ from claims.models import (
 from claims.roles import EDITOR, FACT_CHECKER
 from claims.services.claims import claim_create, claim_media_attach
 from claims.services.evidence import evidence_add
+from claims.services.lookups import lookup_request, media_item_hash
 from claims.services.media import media_item_create
 from claims.services.publishers import publisher_get_or_create_self
 from claims.services.verdicts import verdict_create_draft
@@ -83,15 +84,17 @@ def _topic(name: str, slug: str) -> Topic:
 def _media(
     *, actor: AbstractBaseUser | None, original_url: str, make_bytes, name: str, **provenance
 ) -> MediaItem:
-    existing = MediaItem.objects.filter(original_url=original_url).first()
-    if existing is not None:
-        return existing
-    item, _ = media_item_create(
-        actor=actor,
-        file=ContentFile(make_bytes(), name=name),
-        original_url=original_url,
-        **provenance,
-    )
+    item = MediaItem.objects.filter(original_url=original_url).first()
+    if item is None:
+        item, _ = media_item_create(
+            actor=actor,
+            file=ContentFile(make_bytes(), name=name),
+            original_url=original_url,
+            **provenance,
+        )
+    if item.hashed_at is None:
+        # Inline rather than queued: the demo's lookup needs the archive indexed, worker or not.
+        item = media_item_hash(media_item_id=item.pk)
     return item
 
 
@@ -184,6 +187,9 @@ def demo_load(*, actor: AbstractBaseUser | None) -> DemoResult:
     claim_media_attach(
         claim=funeral, media_item=clip, actor=actor, note="The video as posted on X."
     )
+    if not clip.lookup_jobs.exists():
+        # The worker finds the CCTV footage and its 2020 re-upload, 8 seconds in.
+        lookup_request(media_item=clip, actor=actor)
     _evidence(
         claim=funeral,
         actor=actor,

@@ -1,0 +1,257 @@
+"""Perceptual hashes of images and video keyframes, robust to what re-uploads do to a picture.
+
+A whole-image PDQ hash survives re-encoding, resizing, blur, brightness, grayscale and watermarks
+(distances under about 50 of 256 bits) but not a change of framing: a caption bar, a screenshot's
+frame, a 10% crop or a mirror image moves it as far as an unrelated picture (about 110 bits). So
+each frame is hashed in several *views* and *orientations*, split unevenly between the two sides
+of a lookup so that a query stays a single scan of the archive:
+
+- the query side hashes the whole picture and the picture with uniform borders trimmed (caption
+  bars, letterboxing, a screenshot's chrome), plus the picture as it is: at most three hashes;
+- the archive side hashes those views plus crops of up to 10% a side, centred, at the corners and
+  along each edge, so that a cropped query finds the archive view framed like it.
+
+Mirroring and 90-degree rotation are undone by putting every view in a canonical orientation:
+flipped so that its right and bottom halves are the brighter ones, and transposed so that the
+left-right difference is the larger. Near a tie the choice is unstable, so the archive stores every
+orientation within a margin of one and the query only its own.
+"""
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+import av
+import numpy as np
+import pdqhash
+from PIL import Image, ImageOps
+
+PDQ_BYTES = 32
+# Meta's guidance: frames under 50 are too flat (black, a solid colour) to hash usefully.
+MIN_QUALITY = 50
+# Views are hashed at this size: PDQ reduces every picture to 64x64 anyway, and hashing a
+# 128-pixel view costs a twentieth of a 512-pixel one.
+VIEW_SIZE = 128
+# Pictures are hashed from a copy this size: views are cut from it, then shrunk to VIEW_SIZE.
+WORK_SIZE = 256
+# Grey levels (0-255) of brightness difference within which the canonical orientation is a tie.
+ORIENTATION_MARGIN = 3.0
+# Crops of the archive views, as fractions cut from (left, top, right, bottom).
+ARCHIVE_CROPS = (
+    (0.05, 0.05, 0.05, 0.05),
+    (0.1, 0.1, 0.1, 0.1),
+    (0.0, 0.0, 0.1, 0.1),
+    (0.1, 0.0, 0.0, 0.1),
+    (0.0, 0.1, 0.1, 0.0),
+    (0.1, 0.1, 0.0, 0.0),
+    (0.0, 0.0, 0.1, 0.0),
+    (0.1, 0.0, 0.0, 0.0),
+    (0.0, 0.0, 0.0, 0.1),
+    (0.0, 0.1, 0.0, 0.0),
+)
+# Brightness as Pillow's grayscale conversion weighs it, so a grey copy orients like its original.
+LUMA = np.array([0.299, 0.587, 0.114])
+# Video: a keyframe at every scene change, and at least one this often.
+MAX_KEYFRAME_INTERVAL = 2.0
+# Mean absolute difference (grey levels) between consecutive 64x36 thumbnails that is a cut.
+SCENE_CHANGE = 18.0
+SCENE_THUMB = (64, 36)
+
+
+@dataclass(frozen=True)
+class FrameHashes:
+    offset_seconds: float
+    pdq: bytes
+    quality: int
+    phash: bytes
+    query_hashes: bytes
+    archive_hashes: bytes
+
+
+def pdq_hash(rgb: np.ndarray) -> tuple[bytes, int]:
+    bits, quality = pdqhash.compute(np.ascontiguousarray(rgb))
+    return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
+
+
+_DCT_32 = np.array(
+    [
+        [
+            math.sqrt((1 if k == 0 else 2) / 32) * math.cos(math.pi * (2 * n + 1) * k / 64)
+            for n in range(32)
+        ]
+        for k in range(32)
+    ]
+)
+
+
+def phash(image: Image.Image) -> bytes:
+    """The classic 64-bit DCT hash: the 8x8 lowest frequencies of a 32x32 grey thumbnail,
+    each set when above their median."""
+    grey = np.asarray(image.convert("L").resize((32, 32), Image.Resampling.LANCZOS), dtype=float)
+    low = (_DCT_32 @ grey @ _DCT_32.T)[:8, :8]
+    return np.packbits(low.flatten() > np.median(low)).tobytes()
+
+
+def _border_depth(lines: np.ndarray, limit: int, tolerance: int = 12) -> int:
+    """How many lines from the edge form a uniform band: the edge colour, text allowed on it.
+    Colours are compared per channel: a red caption bar is not a grey sky of the same lightness.
+    """
+    edge = np.median(lines[0], axis=0)
+    depth = 0
+    for index, line in enumerate(lines[:limit]):
+        share = float((np.abs(line - edge) <= tolerance).all(axis=1).mean())
+        if share < 0.3:
+            break
+        if share >= 0.9:
+            depth = index + 1
+    return depth
+
+
+def trim_borders(image: Image.Image) -> Image.Image | None:
+    """The picture without uniform bands along its edges, or None when there are none."""
+    rgb = np.asarray(image, dtype=np.int16)
+    height, width = rgb.shape[:2]
+    columns = rgb.transpose(1, 0, 2)
+    top = _border_depth(rgb, int(height * 0.4))
+    bottom = _border_depth(rgb[::-1], int(height * 0.4))
+    left = _border_depth(columns, int(width * 0.4))
+    right = _border_depth(columns[::-1], int(width * 0.4))
+    if not (top or bottom or left or right):
+        return None
+    if height - top - bottom < 16 or width - left - right < 16:
+        return None
+    return image.crop((left, top, width - right, height - bottom))
+
+
+def _crop(image: Image.Image, left: float, top: float, right: float, bottom: float):
+    width, height = image.size
+    return image.crop(
+        (
+            round(width * left),
+            round(height * top),
+            round(width * (1 - right)),
+            round(height * (1 - bottom)),
+        )
+    )
+
+
+def _orientations(rgb: np.ndarray, margin: float) -> Iterator[np.ndarray]:
+    grey = rgb @ LUMA
+    height, width = grey.shape
+    horizontal = grey[:, width // 2 :].mean() - grey[:, : (width + 1) // 2].mean()
+    vertical = grey[height // 2 :].mean() - grey[: (height + 1) // 2].mean()
+    flips_h = [horizontal < 0] if abs(horizontal) >= margin else [False, True]
+    flips_v = [vertical < 0] if abs(vertical) >= margin else [False, True]
+    tie = abs(vertical) - abs(horizontal)
+    transposes = [tie > 0] if abs(tie) >= margin else [False, True]
+    for flip_h in flips_h:
+        for flip_v in flips_v:
+            for transpose in transposes:
+                oriented = rgb[:, ::-1] if flip_h else rgb
+                oriented = oriented[::-1] if flip_v else oriented
+                yield oriented.transpose(1, 0, 2) if transpose else oriented
+
+
+def _view_hashes(view: Image.Image, margin: float) -> list[bytes]:
+    small = view.copy()
+    small.thumbnail((VIEW_SIZE, VIEW_SIZE), Image.Resampling.BILINEAR)
+    rgb = np.asarray(small)
+    return [pdq_hash(oriented)[0] for oriented in _orientations(rgb, margin)]
+
+
+def _unique(hashes: list[bytes]) -> bytes:
+    return b"".join(dict.fromkeys(hashes))
+
+
+def hash_picture(image: Image.Image, offset_seconds: float = 0, *, crops: bool = True):
+    """All hashes of one picture, or None when it is too flat to hash usefully."""
+    image = image.convert("RGB")
+    image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
+    pdq, quality = pdq_hash(np.asarray(image))
+    if quality < MIN_QUALITY:
+        return None
+    views = [image]
+    trimmed = trim_borders(image)
+    if trimmed is not None:
+        views.append(trimmed)
+    # The picture's own hash goes with both sides too: edits that keep its framing and
+    # orientation match it even when the canonical orientation is a close call.
+    query = [pdq, *(h for view in views for h in _view_hashes(view, 0))]
+    if crops:
+        views += [_crop(image, *box) for box in ARCHIVE_CROPS]
+    archive = [pdq, *(h for view in views for h in _view_hashes(view, ORIENTATION_MARGIN))]
+    return FrameHashes(
+        offset_seconds=offset_seconds,
+        pdq=pdq,
+        quality=quality,
+        phash=phash(image),
+        query_hashes=_unique(query),
+        archive_hashes=_unique(archive),
+    )
+
+
+def open_image(stream: IO[bytes]) -> Image.Image:
+    """Decode no larger than needed: JPEG decodes at 1/2, 1/4 or 1/8 scale in draft mode, which
+    saves most of the decoding time of a big photo."""
+    image = Image.open(stream)
+    image.draft("RGB", (WORK_SIZE, WORK_SIZE))
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
+    return image.convert("RGB")
+
+
+def hash_image(stream: IO[bytes]) -> list[FrameHashes]:
+    frame = hash_picture(open_image(stream))
+    return [frame] if frame is not None else []
+
+
+def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
+    """(offset, picture) at each scene change and at least every MAX_KEYFRAME_INTERVAL seconds.
+
+    Every frame is decoded (cuts fall between the codec's own keyframes), but only a 64x36 grey
+    thumbnail is compared; full pictures are converted for the frames kept.
+    """
+    with av.open(stream, mode="r") as container:
+        video = container.streams.video[0]
+        video.thread_type = "AUTO"
+        previous = None
+        last_kept = None
+        for frame in container.decode(video):
+            if frame.time is None:
+                continue
+            thumb = frame.reformat(*SCENE_THUMB, format="gray").to_ndarray().astype(np.int16)
+            cut = previous is None or float(np.abs(thumb - previous).mean()) >= SCENE_CHANGE
+            due = last_kept is None or frame.time - last_kept >= MAX_KEYFRAME_INTERVAL
+            previous = thumb
+            if cut or due:
+                last_kept = frame.time
+                width, height = frame.width, frame.height
+                scale = min(1.0, WORK_SIZE / max(width, height))
+                yield (
+                    float(frame.time),
+                    frame.to_image(width=round(width * scale), height=round(height * scale)),
+                )
+
+
+def hash_video(
+    stream: IO[bytes], *, heartbeat: Callable[[], None] | None = None
+) -> list[FrameHashes]:
+    """Hashes of the video's keyframes; archive views of a frame skip the crops, which re-uploads
+    of footage rarely add, to keep an hour of video to a few thousand archive hashes."""
+    frames = []
+    for offset, picture in keyframes(stream):
+        hashed = hash_picture(picture, round(offset, 3), crops=False)
+        if hashed is not None:
+            frames.append(hashed)
+        if heartbeat is not None:
+            heartbeat()
+    return frames
+
+
+def split_hashes(joined: bytes) -> list[bytes]:
+    return [joined[i : i + PDQ_BYTES] for i in range(0, len(joined), PDQ_BYTES)]
+
+
+def hamming(a: bytes, b: bytes) -> int:
+    return (int.from_bytes(a) ^ int.from_bytes(b)).bit_count()
