@@ -41,8 +41,8 @@ class MediaNotReady(ApplicationError):
     status_code = 409
 
 
-class NotAnArchiveMatch(ApplicationError):
-    code = "not_an_archive_match"
+class ProviderNotConfigured(ApplicationError):
+    code = "provider_not_configured"
 
 
 class MediaUnreadable(Exception):
@@ -210,6 +210,10 @@ def lookup_request(
             f"Media item #{media_item.pk} is {media_item.status}; only ready media can be "
             "looked up."
         )
+    if provider != LookupJob.Provider.ARCHIVE and _provider(provider) is None:
+        raise ProviderNotConfigured(
+            f"The {LookupJob.Provider(provider).label} engine has no API key configured."
+        )
     job = LookupJob.objects.create(media_item=media_item, provider=provider, requested_by=actor)
     from claims.tasks import run_lookup
 
@@ -309,11 +313,12 @@ def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
     ]
 
 
+def _provider(name: str):
+    return next((p for p in configured_providers(settings) if p.name == name), None)
+
+
 def _provider_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
-    provider = next(
-        (p for p in configured_providers(settings) if p.name == job.provider),
-        None,
-    )
+    provider = _provider(job.provider)
     if provider is None:
         raise MediaNotReady(f"The {job.get_provider_display()} engine is not configured.")
     if item.kind == MediaItem.Kind.IMAGE:

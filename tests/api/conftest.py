@@ -5,7 +5,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.services import api_key_create
-from claims.models import ClaimMedia, LookupJob, Verdict
+from claims.models import ClaimMedia, LookupJob, LookupMatch, Verdict
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,
@@ -61,6 +61,7 @@ class World:
     draft_evidence: object
     draft_media: object
     lookup: object
+    lookup_match: object
     topic: object
     publisher: object
     rating_scale: object
@@ -80,6 +81,7 @@ def world(db) -> World:
     draft_claim = draft_verdict.claim
     draft_media = MediaItemFactory()
     ClaimMedia.objects.create(claim=draft_claim, media_item=draft_media)
+    lookup = LookupJob.objects.create(media_item=draft_media)
     return World(
         public_claim=public_claim,
         public_verdict=public_verdict,
@@ -92,7 +94,8 @@ def world(db) -> World:
         draft_appearance=AppearanceFactory(claim=draft_claim),
         draft_evidence=EvidenceFactory(claim=draft_claim),
         draft_media=draft_media,
-        lookup=LookupJob.objects.create(media_item=draft_media),
+        lookup=lookup,
+        lookup_match=LookupMatch.objects.create(job=lookup, matched_item=public_media, distance=9),
         topic=TopicFactory(),
         publisher=PublisherFactory(),
         rating_scale=rating.scale,

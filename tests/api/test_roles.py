@@ -295,6 +295,27 @@ MATRIX = [
     ("lookups list", "get", lambda w: "/api/v1/lookups/", None, expect(200, 200)),
     ("lookup", "get", lambda w: f"/api/v1/lookups/{w.lookup.pk}/", None, expect(404, 200)),
     ("lookup create", "post", lambda w: "/api/v1/lookups/", lambda w: {}, expect(405, 405)),
+    (
+        "lookup request public media",
+        "post",
+        lambda w: f"/api/v1/media/{w.public_media.pk}/lookups/",
+        lambda w: {},
+        expect(403, 202),
+    ),
+    (
+        "lookup request draft media",
+        "post",
+        lambda w: f"/api/v1/media/{w.draft_media.pk}/lookups/",
+        lambda w: {"provider": "archive"},
+        expect(404, 202),
+    ),
+    (
+        "lookup match to evidence",
+        "post",
+        lambda w: f"/api/v1/lookups/{w.lookup.pk}/matches/{w.lookup_match.pk}/evidence/",
+        lambda w: {},
+        expect(404, 201),
+    ),
     ("topics list", "get", lambda w: "/api/v1/topics/", None, expect(200, 200)),
     ("topic", "get", lambda w: f"/api/v1/topics/{w.topic.pk}/", None, expect(200, 200)),
     (

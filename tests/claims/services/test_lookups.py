@@ -1,4 +1,5 @@
 import io
+from itertools import pairwise
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -79,7 +80,7 @@ def test_video_keyframes_cover_every_scene_and_every_two_seconds():
     # Six five-second scenes: a cut at each, and no gap longer than the interval.
     for scene_start in range(0, 30, 5):
         assert any(abs(offset - scene_start) < 0.2 for offset in offsets), offsets
-    gaps = [b - a for a, b in zip(offsets, offsets[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(offsets)]
     assert max(gaps) <= hashing.MAX_KEYFRAME_INTERVAL + 0.11
 
 
@@ -127,7 +128,10 @@ def test_a_clip_matches_the_longer_video_at_its_offset():
 
 def test_a_lookup_stores_matches_once_however_often_it_runs():
     original = stored(
-        jpeg(photo(6)), "o.jpg", in_archive=True, first_published_at=datetime(2015, 1, 1, tzinfo=UTC)
+        jpeg(photo(6)),
+        "o.jpg",
+        in_archive=True,
+        first_published_at=datetime(2015, 1, 1, tzinfo=UTC),
     )
     query = stored(jpeg(with_caption(photo(6)), quality=70), "q.jpg")
     job = lookups.lookup_request(media_item=query, actor=None)

@@ -1,0 +1,108 @@
+"""End to end: lookups queued through the API run in a real Celery worker process over the real
+broker, and a lookup whose worker is killed mid-job is finished by another worker."""
+
+import time
+from itertools import chain
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.files.base import ContentFile
+from django.test import override_settings
+from django.utils import timezone
+
+from claims import demo_media
+from claims.archive_index import reset_archive_index
+from claims.models import LookupJob
+from claims.services import lookups
+from claims.services.media import media_item_create
+from tests.api.conftest import client_for
+from tests.workers import Worker, celery_worker
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+FINISHED = (LookupJob.Status.SUCCEEDED, LookupJob.Status.FAILED)
+
+
+@pytest.fixture(autouse=True)
+def fresh_index():
+    reset_archive_index()
+    yield
+    reset_archive_index()
+
+
+def _worker_env(**extra: str) -> dict[str, str]:
+    return {"DJANGO_MEDIA_ROOT": str(django_settings.MEDIA_ROOT), **extra}
+
+
+def _archive_reference():
+    item, _ = media_item_create(
+        actor=None,
+        file=ContentFile(demo_media.cctv_original(), name="cctv.mp4"),
+        in_archive=True,
+        publisher_name="CCTV",
+    )
+    return lookups.media_item_hash(media_item_id=item.pk)
+
+
+def _wait(job: LookupJob, worker: Worker, until, timeout: float = 60) -> LookupJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if until(job):
+            return job
+        time.sleep(0.02)
+    pytest.fail(f"The job is still {job.status}. Worker log:\n{worker.log}")
+
+
+def test_a_lookup_requested_through_the_api_runs_in_a_worker():
+    reference = _archive_reference()
+    clip, _ = media_item_create(actor=None, file=ContentFile(demo_media.x_clip(), name="clip.mp4"))
+    with celery_worker(env=_worker_env()) as worker:
+        response = client_for("fact-checker").post(
+            f"/api/v1/media/{clip.pk}/lookups/", {}, format="json"
+        )
+        assert response.status_code == 202, response.json()
+        assert response["Location"] == f"/api/v1/lookups/{response.json()['id']}/"
+        job = LookupJob.objects.get(pk=response.json()["id"])
+        _wait(job, worker, lambda j: j.status in FINISHED)
+    assert job.status == LookupJob.Status.SUCCEEDED, job.error
+    body = client_for("fact-checker").get(f"/api/v1/lookups/{job.pk}/").json()
+    [match] = body["matches"]
+    assert match["matched_item"] == reference.pk
+    assert match["source"] == "CCTV"
+    offset = match["matched_offset_seconds"] - match["query_offset_seconds"]
+    assert abs(offset - demo_media.CLIP_START_SECONDS) <= 1
+    assert body["earliest_match"] is None  # the reference has no publication date
+    assert body["started_at"] <= body["finished_at"]
+
+
+def test_a_job_whose_worker_is_killed_is_finished_by_another():
+    reference = _archive_reference()
+    # A minute of footage: long enough to hash that the job is caught running.
+    minute = demo_media.encode_video(
+        chain(demo_media.reference_frames(), demo_media.reference_frames()),
+        width=demo_media.WIDTH,
+        height=demo_media.HEIGHT,
+        crf=30,
+    )
+    query, _ = media_item_create(actor=None, file=ContentFile(minute, name="minute.mp4"))
+    with celery_worker(env=_worker_env()) as first:
+        job = lookups.lookup_request(media_item=query, actor=None)
+        _wait(job, first, lambda j: j.status != LookupJob.Status.QUEUED)
+        first.process.kill()
+        first.process.wait()
+        job.refresh_from_db()
+        assert job.status == LookupJob.Status.RUNNING, f"finished first:\n{first.log}"
+        assert job.matches.count() == 0
+    time.sleep(1.1)
+    with (
+        celery_worker(env=_worker_env(FACTCHECK_LOOKUP_STALE_SECONDS="1")) as second,
+        override_settings(LOOKUP_STALE_SECONDS=1),
+    ):
+        # What the beat schedule's resume_stale_lookups does every minute.
+        assert lookups.lookups_resume_stale() == [job.pk]
+        _wait(job, second, lambda j: j.status in FINISHED)
+    assert job.status == LookupJob.Status.SUCCEEDED, job.error
+    assert job.attempts == 2
+    assert [m.matched_item_id for m in job.matches.all()] == [reference.pk]
+    assert job.finished_at <= timezone.now()
