@@ -1,6 +1,6 @@
 import io
-from itertools import pairwise
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from django.core.files.base import ContentFile
