@@ -46,6 +46,7 @@ from claims.services.claims import (
     claim_update,
 )
 from claims.services.evidence import evidence_add, evidence_remove, evidence_update
+from claims.services.lookups import earliest_match, evidence_from_match, lookup_request
 from claims.services.media import media_item_create, media_item_update, media_probe
 from claims.services.verdicts import EDITABLE_STATUSES, verdict_create_draft, verdict_update_draft
 from claims.services.workflow import (
@@ -584,6 +585,19 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
     ]
     list_filter = ["kind", "status", "in_archive"]
     search_fields = ["caption", "publisher_name", "original_url", "source_url", "sha256"]
+    actions = ["look_up"]
+
+    @admin.action(description="Look up in the archive")
+    def look_up(self, request: HttpRequest, queryset: QuerySet[MediaItem]) -> None:
+        queued = 0
+        for item in queryset:
+            try:
+                lookup_request(media_item=item, actor=request.user)
+                queued += 1
+            except ApplicationError as error:
+                self.message_user(request, f"{item}: {error.message}", messages.WARNING)
+        self.message_user(request, f"Queued {queued} lookups; their results are under Lookups.")
+
     date_hierarchy = "created_at"
     readonly_fields = [
         "preview",
@@ -701,9 +715,25 @@ class LookupJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "provider"]
     list_select_related = ["media_item"]
     inlines = [LookupMatchInline]
+    actions = ["earliest_match_as_evidence"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.action(description="Record the earliest match as evidence on the claim")
+    def earliest_match_as_evidence(self, request: HttpRequest, queryset: QuerySet[LookupJob]):
+        done = 0
+        for job in queryset.prefetch_related("matches__matched_item"):
+            match = earliest_match(job)
+            if match is None:
+                self.message_user(request, f"{job}: no dated match.", messages.WARNING)
+                continue
+            try:
+                evidence_from_match(match=match, actor=request.user)
+                done += 1
+            except ApplicationError as error:
+                self.message_user(request, f"{job}: {error.message}", messages.WARNING)
+        self.message_user(request, f"Recorded {done} matches as evidence.")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

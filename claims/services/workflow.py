@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.exceptions import ApplicationError, InvalidTransition, PermissionDenied
-from claims.models import Correction, Verdict
+from claims.models import Correction, MediaItem, Verdict
 from claims.roles import is_editor, is_newsroom
 from claims.search import index_verdict
 from claims.services.common import apply_changes, save_validated
+from claims.services.lookups import archive_add
 from claims.services.verdicts import scale_follows_rating
 
 Status = Verdict.Status
@@ -110,6 +111,8 @@ def verdict_publish(*, verdict: Verdict, actor: AbstractBaseUser | None) -> Verd
     locked.editor = actor
     locked.review_comment = ""
     save_validated(locked, actor=actor, reason="published")
+    # A checked claim's pictures and videos are what the next lookups should find.
+    archive_add(media_items=MediaItem.objects.filter(claim_media__claim=locked.claim_id))
     _notify("verdict.published", locked)
     return locked
 

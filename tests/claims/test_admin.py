@@ -5,8 +5,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims.models import Appearance, Claim, MediaItem, Rating, Verdict
-from claims.services.demo import demo_load
+from claims import demo_media
+from claims.archive_index import reset_archive_index
+from claims.models import Appearance, Claim, Evidence, LookupJob, MediaItem, Rating, Verdict
+from claims.services.demo import X_POST_URL, demo_load
+from claims.services.lookups import earliest_match, lookup_run
 from tests.factories import RatingFactory, RatingScaleFactory, editor, fact_checker, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +39,9 @@ def _claim_form(**fields) -> dict:
 
 @pytest.fixture
 def demo():
-    return demo_load(actor=None)
+    reset_archive_index()
+    yield demo_load(actor=None)
+    reset_archive_index()
 
 
 @pytest.fixture
@@ -223,3 +228,35 @@ def test_fact_checker_cannot_edit_rating_scales(checker_client, demo):
     assert 'name="name"' not in view.content.decode()
     add = checker_client.get(reverse("admin:claims_ratingscale_add"))
     assert add.status_code == 403
+
+
+def test_demo_lookup_from_the_admin_records_the_cctv_footage_as_evidence(checker_client, demo):
+    """The demo's clip, looked up, finds the 2015 footage 8 seconds in; the admin action turns
+    the earliest copy into evidence on the funeral claim."""
+    job = LookupJob.objects.get(media_item__original_url=X_POST_URL)
+    lookup_run(job_id=job.pk)
+    job.refresh_from_db()
+    earliest = earliest_match(job)
+    assert earliest.matched_item.first_published_at.year == 2015
+    assert earliest.is_strong
+    offset = earliest.matched_offset_seconds - earliest.query_offset_seconds
+    assert abs(offset - demo_media.CLIP_START_SECONDS) <= 1
+    response = checker_client.post(
+        reverse("admin:claims_lookupjob_changelist"),
+        {"action": "earliest_match_as_evidence", "_selected_action": [job.pk]},
+        follow=True,
+    )
+    assert "Recorded 1 matches as evidence." in response.content.decode()
+    evidence = Evidence.objects.get(lookup_match=earliest)
+    assert evidence.claim == demo.funeral_claim
+    assert evidence.kind == Evidence.Kind.REVERSE_IMAGE_MATCH
+
+
+def test_media_admin_queues_lookups(checker_client, demo):
+    before = LookupJob.objects.count()
+    item = MediaItem.objects.get(original_url=X_POST_URL)
+    checker_client.post(
+        reverse("admin:claims_mediaitem_changelist"),
+        {"action": "look_up", "_selected_action": [item.pk]},
+    )
+    assert LookupJob.objects.count() == before + 1

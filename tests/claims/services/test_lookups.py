@@ -13,7 +13,9 @@ from claims.archive_index import reset_archive_index
 from claims.models import ArchiveHash, Evidence, LookupJob, MediaItem
 from claims.services import lookups
 from claims.services.media import media_item_create
-from tests.factories import ClaimFactory
+from claims.services.workflow import verdict_publish, verdict_submit
+from tests.claims.services.test_workflow import ready_verdict
+from tests.factories import ClaimFactory, editor, fact_checker
 
 pytestmark = pytest.mark.django_db
 
@@ -214,3 +216,13 @@ def test_a_match_becomes_reverse_image_evidence_on_the_claim():
     assert "Agency" in evidence.title
     # Asking again returns the same evidence.
     assert lookups.evidence_from_match(match=match, actor=None) == evidence
+
+
+def test_publishing_a_verdict_puts_the_claims_media_in_the_archive():
+    verdict = verdict_submit(verdict=ready_verdict(), actor=fact_checker())
+    item = stored(jpeg(photo(11)), "claim.jpg")
+    verdict.claim.claim_media.create(media_item=item)
+    verdict_publish(verdict=verdict, actor=editor())
+    item.refresh_from_db()
+    assert item.in_archive
+    assert ArchiveHash.objects.filter(media_item=item).exists()
