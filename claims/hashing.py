@@ -28,8 +28,10 @@ import pdqhash
 from PIL import Image, ImageOps
 
 PDQ_BYTES = 32
-# Meta's guidance: frames under 50 are too flat (black, a solid colour) to hash usefully.
-MIN_QUALITY = 50
+# PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
+# 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
+# shot of a clock in scikit-image's set scores 34) are worth indexing, so the floor is lower.
+MIN_QUALITY = 25
 # Views are hashed at this size: PDQ reduces every picture to 64x64 anyway, and hashing a
 # 128-pixel view costs a twentieth of a 512-pixel one.
 VIEW_SIZE = 128
@@ -101,15 +103,14 @@ def _border_depth(lines: np.ndarray, limit: int, tolerance: int = 12) -> int:
     depth = 0
     for index, line in enumerate(lines[:limit]):
         share = float((np.abs(line - edge) <= tolerance).all(axis=1).mean())
-        if share < 0.3:
+        if share < 0.1:
             break
         if share >= 0.9:
             depth = index + 1
     return depth
 
 
-def trim_borders(image: Image.Image) -> Image.Image | None:
-    """The picture without uniform bands along its edges, or None when there are none."""
+def _trim_once(image: Image.Image) -> Image.Image | None:
     rgb = np.asarray(image, dtype=np.int16)
     height, width = rgb.shape[:2]
     columns = rgb.transpose(1, 0, 2)
@@ -122,6 +123,21 @@ def trim_borders(image: Image.Image) -> Image.Image | None:
     if height - top - bottom < 16 or width - left - right < 16:
         return None
     return image.crop((left, top, width - right, height - bottom))
+
+
+def trim_borders(image: Image.Image, passes: int = 3) -> Image.Image | None:
+    """The picture without uniform bands along its edges, or None when there are none.
+
+    Trimmed again after each cut: a caption bar above a photograph with dark margins leaves
+    those margins once the bar is gone, and the original without the bar loses them too.
+    """
+    trimmed = None
+    for _ in range(passes):
+        cut = _trim_once(trimmed or image)
+        if cut is None:
+            break
+        trimmed = cut
+    return trimmed
 
 
 def _crop(image: Image.Image, left: float, top: float, right: float, bottom: float):
@@ -172,14 +188,15 @@ def hash_picture(image: Image.Image, offset_seconds: float = 0, *, crops: bool =
     if quality < MIN_QUALITY:
         return None
     views = [image]
-    trimmed = trim_borders(image)
-    if trimmed is not None:
-        views.append(trimmed)
-    # The picture's own hash goes with both sides too: edits that keep its framing and
-    # orientation match it even when the canonical orientation is a close call.
-    query = [pdq, *(h for view in views for h in _view_hashes(view, 0))]
+    for passes in (1, 3):
+        trimmed = trim_borders(image, passes=passes)
+        if trimmed is not None and trimmed.size not in [view.size for view in views]:
+            views.append(trimmed)
+    query = [h for view in views for h in _view_hashes(view, 0)]
     if crops:
         views += [_crop(image, *box) for box in ARCHIVE_CROPS]
+    # The picture's own hash is in the archive too: an edit that keeps its framing and
+    # orientation matches it even when the canonical orientation was a close call.
     archive = [pdq, *(h for view in views for h in _view_hashes(view, ORIENTATION_MARGIN))]
     return FrameHashes(
         offset_seconds=offset_seconds,
@@ -209,12 +226,15 @@ def hash_image(stream: IO[bytes]) -> list[FrameHashes]:
 def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
     """(offset, picture) at each scene change and at least every MAX_KEYFRAME_INTERVAL seconds.
 
-    Every frame is decoded (cuts fall between the codec's own keyframes), but only a 64x36 grey
-    thumbnail is compared; full pictures are converted for the frames kept.
+    Every reference frame is decoded (cuts fall between the codec's own keyframes), but only a
+    64x36 grey thumbnail is compared; full pictures are converted for the frames kept.
     """
     with av.open(stream, mode="r") as container:
         video = container.streams.video[0]
         video.thread_type = "AUTO"
+        # Frames no other frame refers to (most B-frames) are not decoded: a cut is still seen
+        # within a frame or two, for a third less decoding.
+        video.codec_context.skip_frame = "NONREF"
         previous = None
         last_kept = None
         for frame in container.decode(video):
