@@ -10,7 +10,9 @@ def save_validated(
     instance.full_clean()
     # django-simple-history reads these when it writes the historical row.
     instance._history_user = actor
-    instance._change_reason = reason
+    # The history's reason column holds 100 characters; a correction's full note is kept on its
+    # Correction row, the history only needs to say which it was.
+    instance._change_reason = reason if reason is None or len(reason) <= 100 else reason[:99] + "…"
     instance.save()
 
 

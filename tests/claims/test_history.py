@@ -4,9 +4,10 @@ import pytest
 
 from claims.models import Claim, Evidence
 from claims.services.claims import claim_create, claim_update
+from claims.services.common import save_validated
 from claims.services.evidence import evidence_add, evidence_remove
 from claims.services.verdicts import verdict_create_draft, verdict_update_draft
-from tests.factories import RatingFactory, TopicFactory, editor, fact_checker
+from tests.factories import RatingFactory, TopicFactory, VerdictFactory, editor, fact_checker
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +70,11 @@ def test_verdict_history_records_each_draft_edit():
     authored = verdict.history.order_by("history_date")[1]
     assert [row.user for row in authored.authors.all()] == [checker]
     assert {row.history_user for row in verdict.history.all()} == {checker}
+
+
+def test_a_long_correction_note_does_not_overflow_the_history_reason():
+    verdict = VerdictFactory()
+    save_validated(verdict, actor=None, reason="correction: " + "x" * 300)
+    reason = verdict.history.latest().history_change_reason
+    assert len(reason) == 100
+    assert reason.startswith("correction: ")
