@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("fact-checks/", include("claims.urls")),
+    # Google's Fact Check Tools API paths, at the root as Google serves them.
+    path("v1alpha1/", include("factchecktools.urls")),
 ]
 
 if settings.SERVE_MEDIA:

@@ -1,0 +1,121 @@
+"""Reads for the Fact Check Tools API: live reviews and the claims they review, and markup pages.
+
+A review is live when its verdict is published: retracted verdicts are not ratings anyone should
+act on, so the API leaves them out, as Google's index drops withdrawn markup. Our own verdicts
+and other publishers' (imported, or written as markup pages) are searched alike.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, FloatField, Max, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
+
+from claims import search
+from claims.models import SEARCH_COLUMNS, Appearance, Claim, Verdict
+from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
+
+MAX_AGE_DAYS_FILTERED = 36_525
+
+
+def live_reviews(
+    *, language: str = "", site: str = "", max_age_days: int | None = None
+) -> QuerySet[Verdict]:
+    """Published verdicts, optionally only those in `language` (its primary subtag: `en-US`
+    finds `en` and `en-GB`), by the publisher of `site` (or a subdomain of it), or whose review
+    date or claim date, whichever is newer, is at most `max_age_days` old."""
+    reviews = Verdict.objects.filter(status=Verdict.Status.PUBLISHED)
+    if language:
+        primary = language.split("-")[0].lower()
+        reviews = reviews.filter(Q(language=primary) | Q(language__startswith=f"{primary}-"))
+    if site:
+        site = site.lower().removeprefix("www.")
+        reviews = reviews.filter(Q(publisher__site=site) | Q(publisher__site__endswith=f".{site}"))
+    # Beyond a century every review qualifies, and the date arithmetic would overflow.
+    if max_age_days is not None and max_age_days <= MAX_AGE_DAYS_FILTERED:
+        cutoff = timezone.now() - timedelta(days=max_age_days)
+        reviews = reviews.filter(
+            Q(published_at__gte=cutoff) | Q(claim__claim_date__gte=cutoff.date())
+        )
+    return reviews
+
+
+def claim_search(*, query: str, reviews: QuerySet[Verdict], start: int, count: int) -> list[int]:
+    """The ids of claims with a review among `reviews` that matches `query` (all of them for
+    an empty query), `count` of them from `start`: most relevant first, then the claim with the
+    most recent review. The text matching is /api/v1/'s (claims.search): every verdict indexes
+    its claim's text, original text and claimant with its own headline and summary. Relevance is
+    PostgreSQL's ts_rank of the best matching review; matches found only by their spelling (a
+    typo) rank equal, hence by recency."""
+    matched = reviews
+    rank = Value(0.0, output_field=FloatField())
+    if query:
+        matched = search.filter_matching(reviews, query)
+        raw = search.tsquery(query)
+        if raw is not None:
+            rank = SearchRank(
+                F("search_vector"), SearchQuery(raw, search_type="raw", config="simple")
+            )
+    rows = (
+        matched.order_by()
+        .values("claim_id")
+        .annotate(relevance=Max(rank), latest=Max("published_at"))
+        .order_by("-relevance", "-latest", "-claim_id")
+        .values_list("claim_id", flat=True)[start : start + count]
+    )
+    return list(rows)
+
+
+def claims_with_reviews(claim_ids: list[int], *, reviews: QuerySet[Verdict]) -> list[Claim]:
+    """The claims of `claim_ids`, in that order, each with `live_reviews`: its reviews among
+    `reviews`, most recent first, with what their Fact Check Tools form shows already joined.
+    Claims left with no review (retracted meanwhile) are left out. Two queries, whatever the
+    number of claims."""
+    # The search columns are large and no resource shows them.
+    reviews = (
+        reviews.order_by(F("published_at").desc(nulls_last=True), "-id")
+        .select_related("publisher", "rating", "claim_review_markup__page")
+        .defer(*SEARCH_COLUMNS)
+    )
+    claims = (
+        Claim.objects.defer(*SEARCH_COLUMNS)
+        .filter(pk__in=claim_ids)
+        .prefetch_related(Prefetch("verdicts", queryset=reviews, to_attr="live_reviews"))
+    )
+    by_id = {claim.pk: claim for claim in claims}
+    return [by_id[pk] for pk in claim_ids if pk in by_id and by_id[pk].live_reviews]
+
+
+def claim_review_page_list() -> QuerySet[ClaimReviewPage]:
+    """Markup pages with their reviews, verdicts, claims and appearances joined, newest first."""
+    appearances = Appearance.objects.order_by(
+        "-is_first", F("posted_at").asc(nulls_last=True), "id"
+    )
+    markups = (
+        ClaimReviewMarkup.objects.select_related(
+            "verdict__claim", "verdict__rating", "verdict__rating_scale", "verdict__publisher"
+        )
+        .prefetch_related(Prefetch("verdict__claim__appearances", queryset=appearances))
+        .defer(*(f"verdict__{c}" for c in SEARCH_COLUMNS))
+        .defer(*(f"verdict__claim__{c}" for c in SEARCH_COLUMNS))
+        .order_by("position")
+    )
+    return ClaimReviewPage.objects.select_related("publisher").prefetch_related(
+        Prefetch("markups", queryset=markups)
+    )
+
+
+def claim_review_page_version(page: ClaimReviewPage) -> str:
+    """`versionId`: moves whenever anything the page shows changes (the page, its verdicts,
+    their ratings, their claims and, through the claim's stamp, its appearances)."""
+    stamps = [page.pk, page.updated_at]
+    for markup in page.markups.all():
+        verdict = markup.verdict
+        stamps += [
+            markup.pk,
+            verdict.updated_at,
+            verdict.claim.updated_at,
+            verdict.rating.updated_at if verdict.rating_id else None,
+        ]
+    return hashlib.sha256("|".join(map(str, stamps)).encode()).hexdigest()[:20]
