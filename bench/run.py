@@ -352,9 +352,10 @@ def _ours(pid: int, cmdline: str, server_pids: set[int]) -> bool:
     system = SYSTEM_POSTGRES.match(cmdline)
     if system:
         # The local cluster: its own processes and parallel workers are ours, and so are the
-        # backends connected to the benchmark database; backends of other databases are not.
+        # backends connected to a benchmark database (factcheck_bench, factcheck_bench_matching);
+        # backends of other databases are not.
         backend = BACKEND.match(system.group(1))
-        return backend is None or backend.group(1) == "factcheck_bench"
+        return backend is None or backend.group(1).startswith("factcheck_bench")
     return False
 
 

@@ -10,6 +10,7 @@ from claims.models import Appearance, Claim, ClaimMedia, MediaItem, Topic
 from claims.search import index_claim, index_verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.common import apply_changes, save_validated, touch_claim
+from matching.tasks import refresh_claim_suggestions_on_commit
 
 
 class ClaimPublished(InvalidTransition):
@@ -30,6 +31,8 @@ CLAIM_CHANGEABLE_FIELDS = frozenset(
     }
 )
 SEARCHED_CLAIM_FIELDS = frozenset({"text", "original_text", "claimant"})
+# What claim matching compares (matching.scoring).
+MATCHED_CLAIM_FIELDS = frozenset({"text", "original_text"})
 PUBLISHED_CLAIM_FIELDS = frozenset({"text", "original_text", "claimant", "claim_date", "language"})
 APPEARANCE_CHANGEABLE_FIELDS = frozenset(
     {"url", "platform", "posted_at", "author_handle", "archived_url", "screenshot", "is_first"}
@@ -56,7 +59,8 @@ def claim_create(
 
     `appearances` are keyword dicts for `appearance_add`; the first one becomes the first
     appearance unless one of them says `is_first`. Raises ValidationError and stores nothing
-    if the claim or any appearance is invalid.
+    if the claim or any appearance is invalid. Once committed, a worker suggests the claims it
+    may repeat (matching).
     """
     claim = Claim(
         text=text,
@@ -80,6 +84,7 @@ def claim_create(
         if not explicit_first:
             fields["is_first"] = index == 0
         appearance_add(claim=claim, actor=created_by, **fields)
+    refresh_claim_suggestions_on_commit(claim.pk)
     return claim
 
 
@@ -92,9 +97,13 @@ def claim_update(
     **changes: Any,
 ) -> Claim:
     """Change a claim's fields (and, if given, replace its topics). Locks the row so that two
-    concurrent updates apply one after the other; the history records each with its actor."""
+    concurrent updates apply one after the other; the history records each with its actor.
+    A changed text or original text has its suggestions recomputed once committed."""
     locked = _lock_claim(claim)
     _refuse_silent_change_of_published(locked, changes)
+    rematch = any(
+        changes[field] != getattr(locked, field) for field in MATCHED_CLAIM_FIELDS & set(changes)
+    )
     apply_changes(locked, changes, CLAIM_CHANGEABLE_FIELDS)
     index_claim(locked)
     save_validated(locked, actor=actor, reason="updated")
@@ -106,6 +115,8 @@ def claim_update(
             verdict.claim = locked
             index_verdict(verdict)
             verdict.save(update_fields=["search_text", "search_document"])
+    if rematch:
+        refresh_claim_suggestions_on_commit(locked.pk)
     return locked
 
 
