@@ -4,7 +4,6 @@ the rest. Output serializers only read what the selectors already joined."""
 from collections.abc import Mapping
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,6 +23,7 @@ from claims.models import (
     Verdict,
 )
 from claims.roles import NEWSROOM_ROLES, is_newsroom
+from claims.services.lookups import earliest_match
 
 User = get_user_model()
 
@@ -109,6 +109,7 @@ class MediaItemOutput(serializers.ModelSerializer):
             "failure_reason",
             "file",
             "source_url",
+            "merged_into",
             "sha256",
             "mime_type",
             "size_bytes",
@@ -174,6 +175,8 @@ class VerdictOutput(serializers.ModelSerializer):
             "publisher",
             "rating_scale",
             "rating",
+            "textual_rating",
+            "review_url",
             "headline",
             "summary",
             "body",
@@ -272,7 +275,7 @@ class LookupMatchOutput(serializers.ModelSerializer):
             "is_strong",
         ]
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_first_published_at(self, match: LookupMatch) -> str | None:
         published = match.first_published_at or (
             match.matched_item.first_published_at if match.matched_item else None
@@ -287,6 +290,9 @@ class LookupMatchOutput(serializers.ModelSerializer):
 
 class LookupJobOutput(serializers.ModelSerializer):
     matches = LookupMatchOutput(many=True, read_only=True)
+    earliest_match = serializers.SerializerMethodField(
+        help_text="The id of the match published first (strong matches before suggestions)."
+    )
 
     class Meta:
         model = LookupJob
@@ -303,7 +309,29 @@ class LookupJobOutput(serializers.ModelSerializer):
             "heartbeat_at",
             "finished_at",
             "matches",
+            "earliest_match",
         ]
+
+    def get_earliest_match(self, job: LookupJob) -> int | None:
+        match = earliest_match(job)
+        return match.pk if match else None
+
+
+class LookupRequestInput(StrictSerializer):
+    provider = serializers.ChoiceField(
+        choices=LookupJob.Provider.choices, default=LookupJob.Provider.ARCHIVE
+    )
+
+
+class EvidenceFromMatchInput(StrictSerializer):
+    claim = serializers.PrimaryKeyRelatedField(
+        queryset=Claim.objects.all(),
+        required=False,
+        help_text="Needed only when several claims carry the looked-up media.",
+    )
+    relation = serializers.ChoiceField(
+        choices=Evidence.Relation.choices, default=Evidence.Relation.CONTEXT
+    )
 
 
 class MeOutput(serializers.Serializer):
@@ -428,6 +456,12 @@ class MediaItemUpdateInput(StrictSerializer):
 
 class MediaItemUploadInput(MediaItemUpdateInput):
     file = serializers.FileField(allow_empty_file=False)
+
+
+class MediaItemFetchInput(MediaItemUpdateInput):
+    url = serializers.CharField(
+        max_length=2000, help_text="An http or https URL of an image or video to fetch."
+    )
 
 
 class TopicInput(StrictSerializer):

@@ -26,4 +26,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     *router.urls,
     path("", include("webhooks.urls")),
+    path("", include("imports.urls")),
+    path("", include("matching.urls")),
 ]

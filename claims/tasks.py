@@ -1,6 +1,10 @@
 """Celery tasks for media. Each takes ids and delegates to a service that can run twice."""
 
-from celery import shared_task
+import random
+
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import DatabaseError
 
 from claims.integrations.reverse_image.base import ProviderError
@@ -42,3 +46,40 @@ def run_lookup(job_id: int) -> None:
 @shared_task
 def resume_stale_lookups() -> None:
     lookups.lookups_resume_stale()
+
+
+# The HTTP client bounds each fetch (MEDIA_FETCH_*_TIMEOUT_SECONDS); the limits are a backstop
+# for what it cannot bound (a hanging DNS resolver, a decoder stuck on hostile bytes).
+@shared_task(bind=True, soft_time_limit=300, time_limit=330)
+def fetch_media_item(self: Task, media_item_id: int) -> None:
+    """Fetch a pending media item's URL; a failure that may pass is retried with exponential
+    backoff (MEDIA_FETCH_RETRY_BASE_SECONDS * 2**(retry - 1), ±20%), and the last one ends the
+    item as failed with the reason. Running it twice, or for an item no longer pending, does
+    nothing more."""
+    from claims.services.media import (
+        MediaFetchInterrupted,
+        media_item_fetch,
+        media_item_fetch_fail,
+    )
+
+    retries = self.request.retries
+    try:
+        media_item_fetch(
+            media_item_id=media_item_id,
+            last_attempt=retries >= settings.MEDIA_FETCH_MAX_RETRIES,
+        )
+    except (MediaFetchInterrupted, DatabaseError) as error:
+        delay = settings.MEDIA_FETCH_RETRY_BASE_SECONDS * 2**retries * random.uniform(0.8, 1.2)
+        raise self.retry(
+            exc=error, countdown=delay, max_retries=settings.MEDIA_FETCH_MAX_RETRIES
+        ) from error
+    except SoftTimeLimitExceeded:
+        media_item_fetch_fail(
+            media_item_id=media_item_id, reason="The fetch took longer than the time limit."
+        )
+    except Exception:
+        # A bug, logged by Celery with the traceback; the item must not stay pending forever.
+        media_item_fetch_fail(
+            media_item_id=media_item_id, reason="An internal error stopped the fetch."
+        )
+        raise

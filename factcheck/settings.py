@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "claims",
     "api",
     "webhooks",
+    "imports",
+    "matching",
+    "factchecktools",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +128,23 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", defa
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 MEDIA_MAX_BYTES = env.int("FACTCHECK_MEDIA_MAX_BYTES", default=100 * 1024 * 1024)
 MEDIA_MAX_PIXELS = env.int("FACTCHECK_MEDIA_MAX_PIXELS", default=50_000_000)
+# Videos: the longest and the largest frame accepted (width by height, either orientation).
+MEDIA_MAX_VIDEO_SECONDS = env.int("FACTCHECK_MEDIA_MAX_VIDEO_SECONDS", default=3 * 60 * 60)
+MEDIA_MAX_VIDEO_WIDTH = env.int("FACTCHECK_MEDIA_MAX_VIDEO_WIDTH", default=7680)
+MEDIA_MAX_VIDEO_HEIGHT = env.int("FACTCHECK_MEDIA_MAX_VIDEO_HEIGHT", default=4320)
+# Media fetched from a URL (by a worker): seconds to connect, and to receive the whole body;
+# failed attempts that may succeed later (a timeout, a 5xx) are retried up to
+# MEDIA_FETCH_MAX_RETRIES times, waiting MEDIA_FETCH_RETRY_BASE_SECONDS * 2**(retry - 1).
+# Loopback URLs are for tests and local development only.
+MEDIA_FETCH_CONNECT_TIMEOUT_SECONDS = env.float(
+    "FACTCHECK_MEDIA_FETCH_CONNECT_TIMEOUT_SECONDS", default=10.0
+)
+MEDIA_FETCH_READ_TIMEOUT_SECONDS = env.float(
+    "FACTCHECK_MEDIA_FETCH_READ_TIMEOUT_SECONDS", default=120.0
+)
+MEDIA_FETCH_MAX_RETRIES = env.int("FACTCHECK_MEDIA_FETCH_MAX_RETRIES", default=4)
+MEDIA_FETCH_RETRY_BASE_SECONDS = env.float("FACTCHECK_MEDIA_FETCH_RETRY_BASE_SECONDS", default=30.0)
+MEDIA_FETCH_ALLOW_LOOPBACK = env.bool("FACTCHECK_MEDIA_FETCH_ALLOW_LOOPBACK", default=False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
@@ -147,6 +167,9 @@ if CELERY_BROKER_URL == "filesystem://":
     }
 # Job state lives in our own tables (LookupJob and friends), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True
+# The queue tasks are sent to unless routed; a test worker gets a queue of its own, and the tasks
+# it queues itself (hashing after a fetch) must go there too.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -155,6 +178,14 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "resume-webhook-deliveries": {
         "task": "webhooks.tasks.resume_webhook_deliveries",
+        "schedule": 300.0,
+    },
+    "resume-stale-lookups": {
+        "task": "claims.tasks.resume_stale_lookups",
+        "schedule": 60.0,
+    },
+    "resume-stale-imports": {
+        "task": "imports.tasks.resume_stale_imports",
         "schedule": 300.0,
     },
 }
@@ -239,6 +270,25 @@ REVERSE_IMAGE_TINEYE_KEY = env.str("REVERSE_IMAGE_TINEYE_KEY", default="")
 REVERSE_IMAGE_TINEYE_BASE_URL = env.str("REVERSE_IMAGE_TINEYE_BASE_URL", default="")
 FACTCHECK_TOOLS_API_KEY = env.str("FACTCHECK_TOOLS_API_KEY", default="")
 FACTCHECK_TOOLS_BASE_URL = env.str("FACTCHECK_TOOLS_BASE_URL", default="")
+
+# Reverse-image matching: PDQ Hamming distances (of 256 bits) within which an archive item is
+# suggested, and within which it is a strong match (see bench/media/README.md for why).
+LOOKUP_SUGGEST_DISTANCE = env.int("FACTCHECK_LOOKUP_SUGGEST_DISTANCE", default=64)
+LOOKUP_STRONG_DISTANCE = env.int("FACTCHECK_LOOKUP_STRONG_DISTANCE", default=32)
+# A running lookup without a heartbeat for this long lost its worker and is run again.
+LOOKUP_STALE_SECONDS = env.int("FACTCHECK_LOOKUP_STALE_SECONDS", default=120)
+
+# Imports of other publishers' ClaimReviews (imports/): the largest source read (an upload, or a
+# page or feed fetched; a worker needs about nine times its size in memory: 830 MB for a feed
+# of 100,000 reviews, 93 MB), records saved per transaction, and the scale whose steps imported
+# ratings map onto (by name). Loopback source URLs are for tests and local development only.
+# A queued or running import without news for IMPORTS_STALE_SECONDS lost its worker and is run
+# again (Celery beat), going on from its last committed batch.
+IMPORTS_MAX_BYTES = env.int("FACTCHECK_IMPORTS_MAX_BYTES", default=256 * 1024 * 1024)
+IMPORTS_BATCH_SIZE = env.int("FACTCHECK_IMPORTS_BATCH_SIZE", default=500)
+IMPORTS_ALLOW_LOOPBACK = env.bool("FACTCHECK_IMPORTS_ALLOW_LOOPBACK", default=False)
+IMPORTS_STALE_SECONDS = env.int("FACTCHECK_IMPORTS_STALE_SECONDS", default=900)
+FACTCHECK_DEFAULT_RATING_SCALE = env.str("FACTCHECK_DEFAULT_RATING_SCALE", default="Newsroom scale")
 
 LOGGING = {
     "version": 1,

@@ -73,7 +73,7 @@ def celery_worker(*, env: Mapping[str, str] | None = None) -> Iterator[Worker]:
             "INFO",
         ],
         cwd=settings.BASE_DIR,
-        env=worker_environment(env or {}),
+        env=worker_environment({"CELERY_TASK_DEFAULT_QUEUE": queue, **(env or {})}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -27,7 +27,7 @@ import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
 from claims.exceptions import ApplicationError
@@ -57,6 +57,14 @@ class UnsafeUrl(ApplicationError):
 class RequestFailed(Exception):
     """The request did not get an answer: the name did not resolve, the connection or the TLS
     handshake failed, a timeout passed, or the response was malformed or too large."""
+
+
+class ResponseTooLarge(RequestFailed):
+    """The body is over `max_bytes` (by its Content-Length, or as it arrived)."""
+
+
+class TooManyRedirects(RequestFailed):
+    """More than `max_redirects` redirects."""
 
 
 class Timeout(NamedTuple):
@@ -105,6 +113,19 @@ def check_url(url: str, *, allow_loopback: bool = False) -> list[IPAddress]:
     return _resolve(target, allow_loopback=allow_loopback)
 
 
+def check_url_form(url: str, *, allow_loopback: bool = False) -> None:
+    """What `check_url` can refuse without a DNS query: the URL's form, and a host that is a
+    loopback name or an address that is not public. Names are checked when they are resolved,
+    which is when a request is made: an answer checked earlier proves nothing then."""
+    target = _parse(url)
+    _refuse_loopback_name(target, allow_loopback=allow_loopback)
+    try:
+        address = ipaddress.ip_address(target.host)
+    except ValueError:
+        return
+    _refuse_unless_public(target.host, address, allow_loopback=allow_loopback)
+
+
 def request(
     method: str,
     url: str,
@@ -116,16 +137,22 @@ def request(
     max_redirects: int = 0,
     truncate: bool = False,
     allow_loopback: bool = False,
+    sink: BinaryIO | None = None,
 ) -> Response:
     """Send one request through the guard and return the answer, whatever its status.
 
     GET and HEAD follow up to `max_redirects` redirects, each target checked like the first;
-    more is `RequestFailed`. A body over `max_bytes` is `RequestFailed`, or with `truncate` is
-    cut there. Raises `UnsafeUrl` for a refused URL or redirect target.
+    more is `TooManyRedirects`. A body over `max_bytes` is `ResponseTooLarge`, or with
+    `truncate` is cut there. Raises `UnsafeUrl` for a refused URL or redirect target. With a
+    `sink` (a seekable file), the final answer's body is written there instead of kept in
+    `Response.body`, so that a large download is not held in memory.
     """
     follows_redirects = method in ("GET", "HEAD") and max_redirects > 0
     redirects = 0
     while True:
+        if sink is not None:  # a redirect's body is not the answer
+            sink.seek(0)
+            sink.truncate()
         response = _exchange(
             method,
             url,
@@ -135,12 +162,13 @@ def request(
             max_bytes=max_bytes,
             truncate=truncate,
             allow_loopback=allow_loopback,
+            sink=sink,
         )
         location = response.headers.get("location")
         if not (follows_redirects and response.status in REDIRECT_STATUSES and location):
             return response
         if redirects == max_redirects:
-            raise RequestFailed(f"More than {max_redirects} redirects.")
+            raise TooManyRedirects(f"More than {max_redirects} redirects.")
         redirects += 1
         url = urljoin(url, location)
 
@@ -193,11 +221,15 @@ def _parse(url: str) -> _Target:
     return _Target(scheme, host, port or DEFAULT_PORTS[scheme], path)
 
 
-def _resolve(target: _Target, *, allow_loopback: bool) -> list[IPAddress]:
+def _refuse_loopback_name(target: _Target, *, allow_loopback: bool) -> None:
     name = target.host.rstrip(".")
     # RFC 6761: these names are loopback whatever DNS says, and some resolvers do ask DNS.
     if (name == "localhost" or name.endswith(".localhost")) and not allow_loopback:
         raise UnsafeUrl(f"{target.host} is a loopback name.")
+
+
+def _resolve(target: _Target, *, allow_loopback: bool) -> list[IPAddress]:
+    _refuse_loopback_name(target, allow_loopback=allow_loopback)
     try:
         infos = socket.getaddrinfo(
             target.host, target.port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
@@ -263,6 +295,7 @@ def _exchange(
     max_bytes: int,
     truncate: bool,
     allow_loopback: bool,
+    sink: BinaryIO | None = None,
 ) -> Response:
     target = _parse(url)
     addresses = _resolve(target, allow_loopback=allow_loopback)
@@ -290,7 +323,7 @@ def _exchange(
             },
         )
         answer = connection.getresponse()
-        content, truncated = _read_body(answer, max_bytes=max_bytes, truncate=truncate)
+        content, truncated = _read_body(answer, max_bytes=max_bytes, truncate=truncate, sink=sink)
         if expired.is_set():  # a body without a length ends when the socket does
             raise TimeoutError()
         return Response(
@@ -347,11 +380,15 @@ def _connect(
 
 
 def _read_body(
-    answer: http.client.HTTPResponse, *, max_bytes: int, truncate: bool
+    answer: http.client.HTTPResponse,
+    *,
+    max_bytes: int,
+    truncate: bool,
+    sink: BinaryIO | None = None,
 ) -> tuple[bytes, bool]:
     length = answer.getheader("Content-Length", "")
     if not truncate and length.isascii() and length.isdigit() and int(length) > max_bytes:
-        raise RequestFailed(f"The response is larger than {max_bytes} bytes.")
+        raise ResponseTooLarge(f"The response is larger than {max_bytes} bytes.")
     chunks: list[bytes] = []
     size = 0
     # One byte past the cap tells a body that is too large from one that fits exactly.
@@ -359,14 +396,15 @@ def _read_body(
         chunk = answer.read1(min(_CHUNK_BYTES, max_bytes + 1 - size))
         if not chunk:
             break
-        chunks.append(chunk)
         size += len(chunk)
-    content = b"".join(chunks)
-    if size <= max_bytes:
-        return content, False
-    if not truncate:
-        raise RequestFailed(f"The response is larger than {max_bytes} bytes.")
-    return content[:max_bytes], True
+        kept = chunk[: len(chunk) - max(0, size - max_bytes)]
+        if sink is None:
+            chunks.append(kept)
+        else:
+            sink.write(kept)
+    if size > max_bytes and not truncate:
+        raise ResponseTooLarge(f"The response is larger than {max_bytes} bytes.")
+    return b"".join(chunks), size > max_bytes
 
 
 def _describe(error: BaseException) -> str:

@@ -90,6 +90,7 @@ def _media(
             actor=actor,
             file=ContentFile(make_bytes(), name=name),
             original_url=original_url,
+            queue_hashing=False,
             **provenance,
         )
     if item.hashed_at is None:

@@ -23,6 +23,7 @@ from claims.integrations.reverse_image.registry import configured_providers
 from claims.models import (
     ArchiveHash,
     Claim,
+    ClaimMedia,
     Evidence,
     LookupJob,
     LookupMatch,
@@ -198,6 +199,20 @@ def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = No
         ):
             best[item_id] = candidate
     return sorted(best.values(), key=lambda m: (m.distance, -m.frames_share, m.media_item_id))
+
+
+def claims_with_similar_media(frames) -> list[tuple[int, ArchiveMatch]]:
+    """Claims carrying an archive item that looks like the query frames, with the closest
+    match for each, closest first: how "has this picture been checked?" is answered."""
+    matches = {m.media_item_id: m for m in archive_search(frames)}
+    found: dict[int, ArchiveMatch] = {}
+    for claim_id, item_id in ClaimMedia.objects.filter(media_item_id__in=matches).values_list(
+        "claim_id", "media_item_id"
+    ):
+        match = matches[item_id]
+        if claim_id not in found or match.distance < found[claim_id].distance:
+            found[claim_id] = match
+    return sorted(found.items(), key=lambda pair: (pair[1].distance, pair[0]))
 
 
 @transaction.atomic

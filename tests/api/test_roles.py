@@ -272,6 +272,13 @@ MATRIX = [
     ("media draft", "get", lambda w: f"/api/v1/media/{w.draft_media.pk}/", None, expect(404, 200)),
     ("media upload", "post", lambda w: "/api/v1/media/", lambda w: upload(), expect(403, 201)),
     (
+        "media from url",
+        "post",
+        lambda w: "/api/v1/media/",
+        lambda w: {"url": "https://media.example.org/funeral.jpg"},
+        expect(403, 202),
+    ),
+    (
         "media edit public",
         "patch",
         lambda w: f"/api/v1/media/{w.public_media.pk}/",
