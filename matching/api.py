@@ -9,10 +9,12 @@ is a one-way transition, refused with 409 once made, as the verdict workflow's a
 a text in, the published verdicts (ours and imported) on claims that say the same thing out.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from PIL import Image
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -26,6 +28,7 @@ from api.pagination import Cursor
 from api.parsers import LimitedJSONParser
 from api.serializers import ClaimBriefOutput, StrictSerializer
 from api.views.base import ResourceViewSet
+from claims import hashing
 from claims.claimreview import public_url
 from claims.models import Claim, Verdict
 from claims.roles import is_newsroom
@@ -33,7 +36,13 @@ from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.validators import validate_language_tag
 from matching.models import ClaimSuggestion
 from matching.scoring import content_terms
-from matching.selectors import VerdictMatch, suggestion_list, verdict_matches
+from matching.selectors import (
+    MAX_VERDICT_MATCHES,
+    VerdictMatch,
+    suggestion_list,
+    verdict_matches,
+    verdict_matches_by_image,
+)
 from matching.services import suggestion_confirm, suggestion_reject
 
 MAX_CHECK_TEXT_LENGTH = 2000
@@ -126,8 +135,14 @@ class CheckResultOutput(serializers.Serializer):
 
     @extend_schema_field(serializers.DictField())
     def get_matched(self, result: VerdictMatch) -> dict:
-        """The fields compared, the shared terms and the two scores."""
-        return result.match.reasons()
+        """What matched: `text` (the fields compared, the shared terms and the two scores)
+        and `media` (the reverse-image distance, of 256 bits)."""
+        matched = {}
+        if result.match is not None:
+            matched["text"] = result.match.reasons()
+        if result.media_distance is not None:
+            matched["media"] = {"distance": result.media_distance}
+        return matched
 
 
 class CheckOutput(serializers.Serializer):
@@ -140,7 +155,12 @@ class CheckOutput(serializers.Serializer):
 class CheckInput(StrictSerializer):
     text = serializers.CharField(
         max_length=MAX_CHECK_TEXT_LENGTH,
+        required=False,
         help_text="The claim to look up, in any language.",
+    )
+    image = serializers.FileField(
+        required=False,
+        help_text="A picture the claim came with (multipart): matched in the reverse-image index.",
     )
     language = serializers.CharField(
         max_length=35,
@@ -153,6 +173,23 @@ class CheckInput(StrictSerializer):
         if not content_terms(value):
             raise serializers.ValidationError("The text has no words to match.", code="no_words")
         return value
+
+    def validate_image(self, value):
+        if value.size > settings.MEDIA_MAX_BYTES:
+            raise serializers.ValidationError("The image is too large.", code="too_large")
+        try:
+            return hashing.hash_image(value)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            raise serializers.ValidationError(
+                "Not an image this service can read (JPEG, PNG, GIF, WebP).", code="invalid_image"
+            ) from None
+
+    def validate(self, data: dict) -> dict:
+        if "text" not in data and "image" not in data:
+            raise serializers.ValidationError(
+                {"text": ["Send a text, an image, or both."]}, code="required"
+            )
+        return data
 
 
 # Views
@@ -235,6 +272,8 @@ class CheckView(APIView):
     Matching is by text: full-text terms (Chinese, Japanese and Korean by character bigrams)
     and trigram similarity, against each claim's text and its original-language text. A result
     is strong when the texts are very alike and long enough (8 words or more) to be telling.
+    An `image` (multipart) is matched in the reverse-image index against the media of checked
+    claims; a result found both ways keeps the better score.
     """
 
     permission_classes = [AllowAny]
@@ -252,5 +291,25 @@ class CheckView(APIView):
     def post(self, request: Request) -> Response:
         data = CheckInput(data=request.data)
         data.is_valid(raise_exception=True)
-        results = verdict_matches(**data.validated_data)
-        return Response(CheckOutput({"results": results}, context={"request": request}).data)
+        values = data.validated_data
+        language = values.get("language", "")
+        results: dict[int, VerdictMatch] = {}
+        if "text" in values:
+            for result in verdict_matches(text=values["text"], language=language):
+                results[result.verdict.pk] = result
+        if "image" in values:
+            for result in verdict_matches_by_image(frames=values["image"], language=language):
+                text = results.get(result.verdict.pk)
+                if text is not None:
+                    result = VerdictMatch(
+                        verdict=result.verdict,
+                        match=text.match,
+                        score=max(text.score, result.score),
+                        is_strong=text.is_strong or result.is_strong,
+                        media_distance=result.media_distance,
+                    )
+                results[result.verdict.pk] = result
+        ranked = sorted(
+            results.values(), key=lambda r: (-r.score, -r.verdict.published_at.timestamp())
+        )[:MAX_VERDICT_MATCHES]
+        return Response(CheckOutput({"results": ranked}, context={"request": request}).data)

@@ -13,6 +13,7 @@ candidate. Scoring (`matching.scoring`) runs on at most a few dozen rows.
 from dataclasses import dataclass
 from math import ceil
 
+from django.conf import settings
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
@@ -26,8 +27,10 @@ from django.db.models.functions import Greatest
 
 from claims.models import SEARCH_COLUMNS, Claim, Verdict
 from claims.search import search_document
+from claims.services.lookups import claims_with_similar_media
 from matching.models import ClaimSuggestion
 from matching.scoring import (
+    MEDIA_STRONG_THRESHOLD,
     STOPWORDS,
     SUGGEST_THRESHOLD,
     TextMatch,
@@ -239,12 +242,54 @@ UNSHOWN_VERDICT_FIELDS = [
 
 @dataclass(frozen=True)
 class VerdictMatch:
-    """A published verdict whose claim matches a text being checked."""
+    """A published verdict whose claim matches a text, or carried a picture, being checked."""
 
     verdict: Verdict
-    match: TextMatch
+    match: TextMatch | None
     score: float
     is_strong: bool
+    media_distance: int | None = None
+
+
+def media_score(distance: int) -> float:
+    """A reverse-image distance on the 0-1 scale of suggestions: a strong match (within
+    LOOKUP_STRONG_DISTANCE) scores MEDIA_STRONG_THRESHOLD or more, the same picture 1."""
+    strong = settings.LOOKUP_STRONG_DISTANCE
+    return round(max(0.0, 1 - (1 - MEDIA_STRONG_THRESHOLD) * distance / strong), 4)
+
+
+def verdict_matches_by_image(*, frames, language: str = "") -> list[VerdictMatch]:
+    """Published verdicts on claims that carried a picture like `frames` (claims.hashing),
+    closest first. Searches the reverse-image index of this process."""
+    ranked = claims_with_similar_media(frames)[:MAX_VERDICT_MATCHES]
+    if not ranked:
+        return []
+    distances = {claim_id: match.distance for claim_id, match in ranked}
+    verdicts = (
+        _published(language)
+        .filter(claim_id__in=distances)
+        .select_related("claim", "publisher", "rating")
+        .defer(*UNSHOWN_VERDICT_FIELDS)
+    )
+    return [
+        VerdictMatch(
+            verdict=verdict,
+            match=None,
+            score=media_score(distances[verdict.claim_id]),
+            is_strong=distances[verdict.claim_id] <= settings.LOOKUP_STRONG_DISTANCE,
+            media_distance=distances[verdict.claim_id],
+        )
+        for verdict in verdicts
+    ]
+
+
+def _published(language: str) -> QuerySet[Verdict]:
+    published = Verdict.objects.filter(status=Verdict.Status.PUBLISHED)
+    if language:
+        published = published.filter(
+            Q(language__iexact=language) | Q(language__istartswith=f"{language}-")
+        )
+    return published
 
 
 def verdict_matches(*, text: str, language: str = "") -> list[VerdictMatch]:
@@ -253,11 +298,7 @@ def verdict_matches(*, text: str, language: str = "") -> list[VerdictMatch]:
     `language` (BCP-47) keeps verdicts written in that language (`zh` also keeps `zh-Hant`).
     Retracted verdicts are left out: they are no longer a ruling to point anyone to.
     """
-    published = Verdict.objects.filter(status=Verdict.Status.PUBLISHED)
-    if language:
-        published = published.filter(
-            Q(language__iexact=language) | Q(language__istartswith=f"{language}-")
-        )
+    published = _published(language)
     candidates = text_candidates(
         {"text": text}, claims=Claim.objects.filter(pk__in=published.values("claim_id"))
     )

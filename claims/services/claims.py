@@ -10,6 +10,7 @@ from claims.models import Appearance, Claim, ClaimMedia, MediaItem, Topic
 from claims.search import index_claim, index_verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.common import apply_changes, save_validated, touch_claim
+from claims.services.lookups import lookup_request
 from matching.tasks import refresh_claim_suggestions_on_commit
 
 
@@ -219,6 +220,9 @@ def claim_media_attach(
         link.note = note
         link.full_clean()
         link.save(update_fields=["note"])
+    if created and media_item.status == MediaItem.Status.READY:
+        # The lookup's matches suggest the claims that carried the same picture.
+        lookup_request(media_item=media_item, actor=actor)
     touch_claim(claim.pk)
     return link
 

@@ -297,7 +297,26 @@ def lookup_run(*, job_id: int) -> LookupJob | None:
         locked.finished_at = timezone.now()
         locked.heartbeat_at = locked.finished_at
         locked.save(update_fields=["status", "progress", "finished_at", "heartbeat_at"])
+        _suggest_duplicates(locked, matches)
     return locked
+
+
+def _suggest_duplicates(job: LookupJob, matches: list[LookupMatch]) -> None:
+    """Claims carrying the looked-up item are suggested the claims that carried its matches."""
+    from matching.selectors import media_score
+    from matching.services import suggestions_record_media
+
+    distances = {m.matched_item_id: m.distance for m in matches if m.matched_item_id}
+    if not distances:
+        return
+    others = [
+        (claim_id, media_score(distances[item_id]))
+        for claim_id, item_id in ClaimMedia.objects.filter(media_item_id__in=distances).values_list(
+            "claim_id", "media_item_id"
+        )
+    ]
+    for claim in Claim.objects.filter(claim_media__media_item_id=job.media_item_id):
+        suggestions_record_media(claim=claim, matches=others)
 
 
 def lookup_fail(*, job_id: int, error: str) -> LookupJob:
