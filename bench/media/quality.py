@@ -16,6 +16,8 @@ import django
 import numpy as np
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+# Only the matching settings are read; no database is used, so no real key is needed.
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
 django.setup()
 
 from django.conf import settings  # noqa: E402
