@@ -604,6 +604,7 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "kind",
         "status",
         "failure_reason",
+        "merged_into",
         "file",
         "source_url",
         "sha256",
@@ -612,6 +613,7 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "width",
         "height",
         "duration_seconds",
+        "hashed_at",
     ]
     fields = [
         *readonly_fields,
