@@ -78,10 +78,12 @@ class MediaItemViewSet(ResourceViewSet):
         which a worker runs; poll it at /lookups/{id}/."""
         data = self.validated(s.LookupRequestInput)
         job = lookup_request(media_item=self.get_object(), actor=request.user, **data)
-        view = LookupJobViewSet(request=request, format_kwarg=None, kwargs={"pk": job.pk})
-        response = view.respond(job, status.HTTP_202_ACCEPTED)
-        response["Location"] = f"/api/v1/lookups/{job.pk}/"
-        return response
+        job = lookup_job_list(viewer=request.user).get(pk=job.pk)
+        return Response(
+            s.LookupJobOutput(job, context=self.get_serializer_context()).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/lookups/{job.pk}/"},
+        )
 
 
 class LookupJobViewSet(ResourceViewSet):
