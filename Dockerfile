@@ -15,13 +15,17 @@ RUN groupadd --system --gid 10001 app \
         --shell /usr/sbin/nologin app
 
 # Runtime dependencies first (not the dev tools), pinned by constraints.txt, so that this layer is
-# rebuilt only when the pins change.
+# rebuilt only when the pins change. pdqhash is published as source only: a C++ compiler builds
+# it and is removed in the same layer.
 COPY pyproject.toml constraints.txt ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/runtime.txt \
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends g++ \
+    && python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/runtime.txt \
     && pip install --no-cache-dir -c constraints.txt -r /tmp/runtime.txt \
-    && rm /tmp/runtime.txt
+    && apt-get purge -y --auto-remove g++ \
+    && rm -rf /var/lib/apt/lists/* /tmp/runtime.txt
 
-# Then the project itself (factcheck, claims, api); its dependencies are already satisfied.
+# Then the project itself; its dependencies are already satisfied.
 COPY . .
 RUN pip install --no-cache-dir -c constraints.txt . \
     && rm -rf build ./*.egg-info
