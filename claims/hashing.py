@@ -4,12 +4,12 @@ A whole-image PDQ hash survives re-encoding, resizing, blur, brightness, graysca
 (distances under about 50 of 256 bits) but not a change of framing: a caption bar, a screenshot's
 frame, a 10% crop or a mirror image moves it as far as an unrelated picture (about 110 bits). So
 each frame is hashed in several *views* and *orientations*, split unevenly between the two sides
-of a lookup so that a query stays a single scan of the archive:
+of a lookup so that a query stays one or two scans of the archive:
 
 - the query side hashes the whole picture and the picture with uniform borders trimmed (caption
-  bars, letterboxing, a screenshot's chrome), plus the picture as it is: at most three hashes;
-- the archive side hashes those views plus crops of up to 10% a side, centred, at the corners and
-  along each edge, so that a cropped query finds the archive view framed like it.
+  bars, letterboxing, a screenshot's chrome), once and to a fixed point: one to three hashes;
+- the archive side hashes those views, the picture as it is, and crops on a grid of up to 10% a
+  side, so that a cropped query finds the archive view framed like it.
 
 Mirroring and 90-degree rotation are undone by putting every view in a canonical orientation:
 flipped so that its right and bottom halves are the brighter ones, and transposed so that the
