@@ -63,10 +63,12 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def environment() -> dict:
-    for name, value in ENV_DEFAULTS.items():
+def environment(settings_module: str = "bench.settings", **defaults: str) -> dict:
+    """The benchmark's environment: ENV_DEFAULTS (overridden by `defaults`) where the caller's
+    environment leaves a variable unset, and `settings_module` for Django."""
+    for name, value in {**ENV_DEFAULTS, **defaults}.items():
         os.environ.setdefault(name, value)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])
     )
@@ -99,7 +101,8 @@ def run_checked(args: list[str], env: dict) -> None:
         raise SystemExit(f"failed ({result.returncode}): {' '.join(map(str, args))}")
 
 
-def prepare_database(env: dict, claims: int) -> None:
+def prepare_database(env: dict, claims: int, seed_module: str = "bench.seed") -> None:
+    """Create and migrate the benchmark database; seed it with `seed_module` when empty."""
     ensure_database(env["DATABASE_URL"])
     log("Migrating")
     run_checked([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
@@ -109,8 +112,8 @@ def prepare_database(env: dict, claims: int) -> None:
     from claims.models import Claim
 
     if not Claim.objects.exists():
-        log(f"Seeding {claims} claims (bench/seed.py)")
-        run_checked([str(PYTHON), "-m", "bench.seed", "--claims", str(claims)], env)
+        log(f"Seeding {claims} claims ({seed_module.replace('.', '/')}.py)")
+        run_checked([str(PYTHON), "-m", seed_module, "--claims", str(claims)], env)
 
 
 def dataset_facts() -> dict:
@@ -152,8 +155,9 @@ def dataset_facts() -> dict:
     }
 
 
-def api_key() -> str:
-    """A fact-checker and a fresh API key for it (older bench keys are revoked)."""
+def api_key(username: str = "bench-api", *, key_name: str = "", group: str | None = None) -> str:
+    """A fresh API key for `username` (older keys of that user are revoked). The user is a
+    fact-checker unless `group` says otherwise; `group=""` makes a plain API consumer."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -161,18 +165,19 @@ def api_key() -> str:
     from api.services import api_key_create, api_key_revoke
     from claims.roles import FACT_CHECKER
 
+    group = FACT_CHECKER if group is None else group
     user, created = get_user_model().objects.get_or_create(
-        username="bench-api", defaults={"is_staff": True, "email": "bench-api@bench.invalid"}
+        username=username, defaults={"is_staff": bool(group), "email": f"{username}@bench.invalid"}
     )
     if created:
         user.set_unusable_password()
         user.save()
-    user.groups.add(Group.objects.get(name=FACT_CHECKER))
+    if group:
+        user.groups.add(Group.objects.get(name=group))
     for old in ApiKey.objects.filter(owner=user, revoked_at__isnull=True):
         api_key_revoke(api_key=old)
-    _, raw_key = api_key_create(
-        owner=user, name=f"benchmark {datetime.now():%Y-%m-%d %H:%M}", created_by=None
-    )
+    name = key_name or f"benchmark {datetime.now():%Y-%m-%d %H:%M}"
+    _, raw_key = api_key_create(owner=user, name=name, created_by=None)
     return raw_key
 
 

@@ -30,7 +30,6 @@ import argparse
 import http.client
 import json
 import multiprocessing
-import os
 import random
 import signal
 import sys
@@ -41,20 +40,18 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench.run import (
-    ENV_DEFAULTS,
-    PYTHON,
     RAW,
     RESULTS,
-    ROOT,
     ForeignLoad,
     Server,
-    ensure_database,
+    api_key,
     log,
     machine,
-    run_checked,
+    prepare_database,
     server_pids,
     wait_until_quiet,
 )
+from bench.run import environment as bench_environment
 from bench.run import http as fetch
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/factcheck_bench_matching"
@@ -81,31 +78,12 @@ UNSEEN_SHARE = 0.1
 
 
 def environment() -> dict:
-    for name, value in {**ENV_DEFAULTS, "DATABASE_URL": DEFAULT_DATABASE_URL}.items():
-        os.environ.setdefault(name, value)
-    name = urllib.parse.urlparse(os.environ["DATABASE_URL"]).path.lstrip("/")
+    env = bench_environment(SETTINGS, DATABASE_URL=DEFAULT_DATABASE_URL)
+    name = urllib.parse.urlparse(env["DATABASE_URL"]).path.lstrip("/")
     if not name.startswith("factcheck_bench"):
         # The seeder may truncate the claim tables: never point it at a real database.
         raise SystemExit(f"refusing database {name!r}: its name must start with factcheck_bench")
-    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])
-    )
-    return dict(os.environ)
-
-
-def prepare_database(env: dict, claims: int) -> None:
-    ensure_database(env["DATABASE_URL"])
-    log("Migrating")
-    run_checked([str(PYTHON), "manage.py", "migrate", "--noinput", "-v", "0"], env)
-    import django
-
-    django.setup()
-    from claims.models import Claim
-
-    if not Claim.objects.exists():
-        log(f"Seeding {claims} claims (bench/matching/seed.py)")
-        run_checked([str(PYTHON), "-m", "bench.matching.seed", "--claims", str(claims)], env)
+    return env
 
 
 # Queries
@@ -175,25 +153,6 @@ def matcher_in_process(queries: dict) -> dict:
         "unseen_with_results": round(unseen_hits / (len(queries["unseen"]) or 1), 3),
         "latency_ms": percentiles(timings),
     }
-
-
-def api_key() -> str:
-    """An API consumer (no newsroom role) with a fresh key; older bench keys are revoked."""
-    from django.contrib.auth import get_user_model
-
-    from api.models import ApiKey
-    from api.services import api_key_create, api_key_revoke
-
-    user, created = get_user_model().objects.get_or_create(
-        username="bench-matching", defaults={"email": "bench-matching@bench.invalid"}
-    )
-    if created:
-        user.set_unusable_password()
-        user.save()
-    for old in ApiKey.objects.filter(owner=user, revoked_at__isnull=True):
-        api_key_revoke(api_key=old)
-    _, raw_key = api_key_create(owner=user, name="matching benchmark", created_by=None)
-    return raw_key
 
 
 # Load
@@ -442,7 +401,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     env = environment()
     RAW.mkdir(parents=True, exist_ok=True)
-    prepare_database(env, args.claims)
+    prepare_database(env, args.claims, seed_module="bench.matching.seed")
     facts = dataset_facts()
     log(
         f"Dataset: {facts['claims']} claims, {facts['published_verdicts']} published verdicts "
@@ -451,7 +410,8 @@ def main(argv=None) -> int:
     queries = query_sets(args.queries)
     in_process = matcher_in_process(queries)
     log(f"Matcher in-process: {in_process}")
-    raw_key = api_key()
+    # An API consumer: no newsroom role.
+    raw_key = api_key("bench-matching", key_name="matching benchmark", group="")
 
     from django.db import connection
 
