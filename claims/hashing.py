@@ -58,6 +58,14 @@ SCENE_CHANGE = 18.0
 SCENE_THUMB = (64, 36)
 
 
+class Undecodable(ValueError):
+    """The bytes are not a picture or video that can be decoded into frames."""
+
+
+# What Pillow and FFmpeg raise on bytes that are not theirs, damaged or too large to decode.
+_DECODE_ERRORS = (OSError, ValueError, Image.DecompressionBombError, av.error.FFmpegError)
+
+
 @dataclass(frozen=True)
 class FrameHashes:
     offset_seconds: float
@@ -219,7 +227,11 @@ def open_image(stream: IO[bytes]) -> Image.Image:
 
 
 def hash_image(stream: IO[bytes]) -> list[FrameHashes]:
-    frame = hash_picture(open_image(stream))
+    """The image's hashes (none when it is too flat); Undecodable when it is not an image."""
+    try:
+        frame = hash_picture(open_image(stream))
+    except _DECODE_ERRORS as error:
+        raise Undecodable(str(error)) from error
     return [frame] if frame is not None else []
 
 
@@ -258,14 +270,18 @@ def hash_video(
     stream: IO[bytes], *, heartbeat: Callable[[], None] | None = None
 ) -> list[FrameHashes]:
     """Hashes of the video's keyframes; archive views of a frame skip the crops, which re-uploads
-    of footage rarely add, to keep an hour of video to a few thousand archive hashes."""
+    of footage rarely add, to keep an hour of video to a few thousand archive hashes.
+    Undecodable when the video cannot be decoded."""
     frames = []
-    for offset, picture in keyframes(stream):
-        hashed = hash_picture(picture, round(offset, 3), crops=False)
-        if hashed is not None:
-            frames.append(hashed)
-        if heartbeat is not None:
-            heartbeat()
+    try:
+        for offset, picture in keyframes(stream):
+            hashed = hash_picture(picture, round(offset, 3), crops=False)
+            if hashed is not None:
+                frames.append(hashed)
+            if heartbeat is not None:
+                heartbeat()
+    except _DECODE_ERRORS as error:
+        raise Undecodable(str(error)) from error
     return frames
 
 

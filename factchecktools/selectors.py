@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from claims import search
 from claims.models import SEARCH_COLUMNS, Appearance, Claim, Verdict
+from claims.services.lookups import claims_with_similar_media
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 
 MAX_AGE_DAYS_FILTERED = 36_525
@@ -119,3 +120,13 @@ def claim_review_page_version(page: ClaimReviewPage) -> str:
             verdict.rating.updated_at if verdict.rating_id else None,
         ]
     return hashlib.sha256("|".join(map(str, stamps)).encode()).hexdigest()[:20]
+
+
+def claim_image_search(frames, *, reviews: QuerySet[Verdict]) -> list[int]:
+    """Ids of the claims with a review among `reviews` that carried a picture like `frames`
+    (claims.hashing), closest first."""
+    ranked = [claim_id for claim_id, _ in claims_with_similar_media(frames)]
+    reviewed = set(
+        Claim.objects.filter(pk__in=ranked, verdicts__in=reviews).values_list("pk", flat=True)
+    )
+    return [claim_id for claim_id in ranked if claim_id in reviewed]

@@ -13,12 +13,9 @@ key's rate like /api/v1/ requests. Errors are Google's error JSON (factchecktool
 """
 
 import re
-import tempfile
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from PIL import Image
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -31,19 +28,16 @@ from api.filters import MAX_QUERY_LENGTH
 from api.models import ApiKey
 from api.parsers import LimitedJSONParser
 from api.throttling import RoleRateThrottle
-from claims import hashing
 from claims.exceptions import ApplicationError
-from claims.integrations import safe_http
-from claims.models import Claim
 from claims.roles import is_editor, is_newsroom
-from claims.services.lookups import claims_with_similar_media
-from claims.services.media import MediaFetchInterrupted, media_download
+from claims.services.media import image_frames_from_url
 from factchecktools import fields, paging
 from factchecktools.errors import exception_handler, invalid_argument, json_response, not_found
 from factchecktools.models import ClaimReviewPage
 from factchecktools.params import Param, parse, pretty
 from factchecktools.resources import claim_resource, page_name, page_resource
 from factchecktools.selectors import (
+    claim_image_search,
     claim_review_page_list,
     claim_search,
     claims_with_reviews,
@@ -210,13 +204,14 @@ class ClaimImageSearchView(FactCheckToolsView):
             )
         filters = {"image_uri": image_uri, "language_code": language}
         page = paging.window(values, method="claims.imageSearch", filters=filters)
-        frames = _image_frames(image_uri)
+        try:
+            frames = image_frames_from_url(image_uri)
+        except ApplicationError as error:
+            raise invalid_argument(
+                f"image_uri: {error.message}", [("image_uri", error.message)]
+            ) from None
         reviews = live_reviews(language=language)
-        ranked = [claim_id for claim_id, _ in claims_with_similar_media(frames)]
-        reviewed = set(
-            Claim.objects.filter(pk__in=ranked, verdicts__in=reviews).values_list("pk", flat=True)
-        )
-        ids = [claim_id for claim_id in ranked if claim_id in reviewed]
+        ids = claim_image_search(frames, reviews=reviews)
         window = ids[page.start : page.start + page.size]
         claims = claims_with_reviews(window, reviews=reviews)
         data: dict[str, Any] = {}
@@ -233,30 +228,6 @@ class ClaimImageSearchView(FactCheckToolsView):
         if token:
             data["nextPageToken"] = token
         return self.answer(data)
-
-
-def _image_frames(image_uri: str) -> list:
-    try:
-        safe_http.check_url_form(image_uri, allow_loopback=settings.MEDIA_FETCH_ALLOW_LOOPBACK)
-    except safe_http.UnsafeUrl as error:
-        raise invalid_argument(
-            f"image_uri: {error.message}", [("image_uri", error.message)]
-        ) from None
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sink:
-        try:
-            media_download(image_uri, sink)
-        except (ApplicationError, MediaFetchInterrupted) as error:
-            raise invalid_argument(
-                f"image_uri could not be fetched: {error}", [("image_uri", str(error))]
-            ) from None
-        sink.seek(0)
-        try:
-            return hashing.hash_image(sink)
-        except (OSError, ValueError, Image.DecompressionBombError) as error:
-            raise invalid_argument(
-                "image_uri is not an image this service can read.",
-                [("image_uri", f"Not a readable image: {error}")],
-            ) from None
 
 
 class PagesView(FactCheckToolsView):

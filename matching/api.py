@@ -14,7 +14,6 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from PIL import Image
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -28,21 +27,15 @@ from api.pagination import Cursor
 from api.parsers import LimitedJSONParser
 from api.serializers import ClaimBriefOutput, StrictSerializer
 from api.views.base import ResourceViewSet
-from claims import hashing
 from claims.claimreview import public_url
 from claims.models import Claim, Verdict
 from claims.roles import is_newsroom
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
+from claims.services.lookups import UnreadableImage, image_frames
 from claims.validators import validate_language_tag
 from matching.models import ClaimSuggestion
 from matching.scoring import content_terms
-from matching.selectors import (
-    MAX_VERDICT_MATCHES,
-    VerdictMatch,
-    suggestion_list,
-    verdict_matches,
-    verdict_matches_by_image,
-)
+from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
 from matching.services import suggestion_confirm, suggestion_reject
 
 MAX_CHECK_TEXT_LENGTH = 2000
@@ -178,11 +171,9 @@ class CheckInput(StrictSerializer):
         if value.size > settings.MEDIA_MAX_BYTES:
             raise serializers.ValidationError("The image is too large.", code="too_large")
         try:
-            return hashing.hash_image(value)
-        except (OSError, ValueError, Image.DecompressionBombError):
-            raise serializers.ValidationError(
-                "Not an image this service can read (JPEG, PNG, GIF, WebP).", code="invalid_image"
-            ) from None
+            return image_frames(value)
+        except UnreadableImage as error:
+            raise serializers.ValidationError(error.message, code="invalid_image") from None
 
     def validate(self, data: dict) -> dict:
         if "text" not in data and "image" not in data:
@@ -292,24 +283,7 @@ class CheckView(APIView):
         data = CheckInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        language = values.get("language", "")
-        results: dict[int, VerdictMatch] = {}
-        if "text" in values:
-            for result in verdict_matches(text=values["text"], language=language):
-                results[result.verdict.pk] = result
-        if "image" in values:
-            for result in verdict_matches_by_image(frames=values["image"], language=language):
-                text = results.get(result.verdict.pk)
-                if text is not None:
-                    result = VerdictMatch(
-                        verdict=result.verdict,
-                        match=text.match,
-                        score=max(text.score, result.score),
-                        is_strong=text.is_strong or result.is_strong,
-                        media_distance=result.media_distance,
-                    )
-                results[result.verdict.pk] = result
-        ranked = sorted(
-            results.values(), key=lambda r: (-r.score, -r.verdict.published_at.timestamp())
-        )[:MAX_VERDICT_MATCHES]
-        return Response(CheckOutput({"results": ranked}, context={"request": request}).data)
+        results = verdict_matches_for(
+            text=values.get("text"), frames=values.get("image"), language=values.get("language", "")
+        )
+        return Response(CheckOutput({"results": results}, context={"request": request}).data)

@@ -283,6 +283,32 @@ def verdict_matches_by_image(*, frames, language: str = "") -> list[VerdictMatch
     ]
 
 
+def verdict_matches_for(
+    *, text: str | None = None, frames=None, language: str = ""
+) -> list[VerdictMatch]:
+    """Published verdicts matching a text, a picture's `frames`, or both, best first (at most
+    MAX_VERDICT_MATCHES). A verdict found both ways keeps the better score, and is strong if
+    either way is."""
+    results: dict[int, VerdictMatch] = {}
+    if text:
+        for result in verdict_matches(text=text, language=language):
+            results[result.verdict.pk] = result
+    if frames is not None:
+        for result in verdict_matches_by_image(frames=frames, language=language):
+            by_text = results.get(result.verdict.pk)
+            if by_text is not None:
+                result = VerdictMatch(
+                    verdict=result.verdict,
+                    match=by_text.match,
+                    score=max(by_text.score, result.score),
+                    is_strong=by_text.is_strong or result.is_strong,
+                    media_distance=result.media_distance,
+                )
+            results[result.verdict.pk] = result
+    ranked = sorted(results.values(), key=lambda r: (-r.score, -r.verdict.published_at.timestamp()))
+    return ranked[:MAX_VERDICT_MATCHES]
+
+
 def _published(language: str) -> QuerySet[Verdict]:
     published = Verdict.objects.filter(status=Verdict.Status.PUBLISHED)
     if language:

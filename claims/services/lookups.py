@@ -42,6 +42,10 @@ class MediaNotReady(ApplicationError):
     status_code = 409
 
 
+class UnreadableImage(ApplicationError):
+    code = "unreadable_image"
+
+
 class ProviderNotConfigured(ApplicationError):
     code = "provider_not_configured"
 
@@ -70,7 +74,7 @@ def media_item_hash(
                 frames = hashing.hash_video(stream, heartbeat=heartbeat)
             else:
                 frames = hashing.hash_image(stream)
-    except (OSError, ValueError, hashing.av.error.FFmpegError) as error:
+    except (OSError, hashing.Undecodable) as error:
         with transaction.atomic():
             locked = MediaItem.objects.select_for_update().get(pk=item.pk)
             locked.status = MediaItem.Status.FAILED
@@ -199,6 +203,16 @@ def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = No
         ):
             best[item_id] = candidate
     return sorted(best.values(), key=lambda m: (m.distance, -m.frames_share, m.media_item_id))
+
+
+def image_frames(stream) -> list[hashing.FrameHashes]:
+    """The hashes of a picture sent with a request (not stored), to search the archive with."""
+    try:
+        return hashing.hash_image(stream)
+    except hashing.Undecodable:
+        raise UnreadableImage(
+            "Not an image this service can read (JPEG, PNG, GIF, WebP)."
+        ) from None
 
 
 def claims_with_similar_media(frames) -> list[tuple[int, ArchiveMatch]]:

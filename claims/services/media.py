@@ -23,7 +23,12 @@ from claims.exceptions import ApplicationError
 from claims.integrations import safe_http
 from claims.models import MediaItem
 from claims.services.common import apply_changes, save_validated, touch_claim
-from claims.services.lookups import archive_add, archive_sync, media_item_hash_later
+from claims.services.lookups import (
+    archive_add,
+    archive_sync,
+    image_frames,
+    media_item_hash_later,
+)
 
 # Formats are sniffed from the bytes; the file name and any Content-Type header are not trusted.
 # MPO is how Pillow names a camera's JPEG that carries extra pictures: still a JPEG.
@@ -308,6 +313,20 @@ def media_download(url: str, sink: IO[bytes]) -> None:
     if response.status in TRANSIENT_STATUSES or response.status >= 500:
         raise MediaFetchInterrupted(message)
     raise MediaFetchRefused(message)
+
+
+def image_frames_from_url(url: str) -> list:
+    """The hashes of the picture at `url`, fetched through the guard and not stored: for
+    searching the archive with an image a caller points at. Raises an ApplicationError
+    (UnsafeUrl, MediaTooLarge, MediaFetchRefused, UnreadableImage) saying what went wrong."""
+    safe_http.check_url_form(url, allow_loopback=settings.MEDIA_FETCH_ALLOW_LOOPBACK)
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sink:
+        try:
+            media_download(url, sink)
+        except MediaFetchInterrupted as error:
+            raise MediaFetchRefused(str(error)) from None
+        sink.seek(0)
+        return image_frames(sink)
 
 
 @transaction.atomic
