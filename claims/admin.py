@@ -516,14 +516,23 @@ class VerdictAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description="Submit selected drafts for review")
     def submit_selected(self, request: HttpRequest, queryset: QuerySet[Verdict]) -> None:
-        done = 0
-        for verdict in queryset:
-            try:
-                verdict_submit(verdict=verdict, actor=request.user)
-                done += 1
-            except ApplicationError as error:
-                self.message_user(request, f"{verdict}: {error.message}", messages.WARNING)
+        done = _each(
+            self, request, queryset, lambda v: verdict_submit(verdict=v, actor=request.user)
+        )
         self.message_user(request, f"Submitted {done} verdicts for review.")
+
+
+def _each(model_admin: admin.ModelAdmin, request: HttpRequest, objects, action) -> int:
+    """An admin action's work: `action` on each object, a domain error shown as a warning that
+    names the object while the others go on. Returns how many succeeded."""
+    done = 0
+    for obj in objects:
+        try:
+            action(obj)
+            done += 1
+        except ApplicationError as error:
+            model_admin.message_user(request, f"{obj}: {error.message}", messages.WARNING)
+    return done
 
 
 def _media_preview(item: MediaItem) -> str:
@@ -586,18 +595,6 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "in_archive"]
     search_fields = ["caption", "publisher_name", "original_url", "source_url", "sha256"]
     actions = ["look_up"]
-
-    @admin.action(description="Look up in the archive")
-    def look_up(self, request: HttpRequest, queryset: QuerySet[MediaItem]) -> None:
-        queued = 0
-        for item in queryset:
-            try:
-                lookup_request(media_item=item, actor=request.user)
-                queued += 1
-            except ApplicationError as error:
-                self.message_user(request, f"{item}: {error.message}", messages.WARNING)
-        self.message_user(request, f"Queued {queued} lookups; their results are under Lookups.")
-
     date_hierarchy = "created_at"
     readonly_fields = [
         "preview",
@@ -624,6 +621,13 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "in_archive",
     ]
     inlines = [MediaFrameInline]
+
+    @admin.action(description="Look up in the archive")
+    def look_up(self, request: HttpRequest, queryset: QuerySet[MediaItem]) -> None:
+        queued = _each(
+            self, request, queryset, lambda i: lookup_request(media_item=i, actor=request.user)
+        )
+        self.message_user(request, f"Queued {queued} lookups; their results are under Lookups.")
 
     def get_form(self, request: HttpRequest, obj: MediaItem | None = None, **kwargs):
         if obj is None:
@@ -724,17 +728,14 @@ class LookupJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Record the earliest match as evidence on the claim")
     def earliest_match_as_evidence(self, request: HttpRequest, queryset: QuerySet[LookupJob]):
-        done = 0
-        for job in queryset.prefetch_related("matches__matched_item"):
+        def record(job: LookupJob) -> None:
             match = earliest_match(job)
             if match is None:
-                self.message_user(request, f"{job}: no dated match.", messages.WARNING)
-                continue
-            try:
-                evidence_from_match(match=match, actor=request.user)
-                done += 1
-            except ApplicationError as error:
-                self.message_user(request, f"{job}: {error.message}", messages.WARNING)
+                raise ApplicationError("no dated match.")
+            evidence_from_match(match=match, actor=request.user)
+
+        jobs = queryset.prefetch_related("matches__matched_item")
+        done = _each(self, request, jobs, record)
         self.message_user(request, f"Recorded {done} matches as evidence.")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
