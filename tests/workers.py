@@ -23,13 +23,12 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connection
 from kombu import Exchange, Queue
 
 from factcheck.celery import app
+from tests.database import database_url
 
 READY_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
@@ -95,16 +94,10 @@ def celery_worker(*, env: Mapping[str, str] | None = None) -> Iterator[Worker]:
 
 def worker_environment(extra: Mapping[str, str]) -> dict[str, str]:
     """This process's environment, pointed at the test database and the same broker."""
-    database = connection.settings_dict
-    credentials = quote(database["USER"] or "", safe="")
-    if database["PASSWORD"]:
-        credentials += ":" + quote(database["PASSWORD"], safe="")
-    host = quote(database["HOST"] or "", safe="")  # a socket directory is a quoted path
-    port = f":{database['PORT']}" if database["PORT"] else ""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "factcheck.settings"),
-        "DATABASE_URL": f"postgres://{credentials}@{host}{port}/{quote(database['NAME'])}",
+        "DATABASE_URL": database_url(),
         # Settings insist on a key once DATABASE_URL is set; the worker signs nothing with it.
         "DJANGO_SECRET_KEY": settings.SECRET_KEY,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,

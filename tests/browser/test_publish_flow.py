@@ -21,10 +21,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which(CHROMIUM) and not os.environ.get("CI"),
-    reason="Chromium is not installed (.ci/run installs Debian's chromium package)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM) and not os.environ.get("CI"),
+        reason="Chromium is not installed (.ci/run installs Debian's chromium package)",
+    ),
+]
 
 
 @pytest.fixture

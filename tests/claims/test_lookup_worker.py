@@ -18,7 +18,7 @@ from claims.services.media import media_item_create
 from tests.api.conftest import client_for
 from tests.workers import Worker, celery_worker
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 FINISHED = (LookupJob.Status.SUCCEEDED, LookupJob.Status.FAILED)
 

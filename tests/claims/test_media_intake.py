@@ -560,6 +560,7 @@ def worker(transactional_db, settings) -> Worker:
         yield worker
 
 
+@pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_worker_fetches_a_url_through_the_queue_retrying_a_server_error(
     worker, media_server, settings

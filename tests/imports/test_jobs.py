@@ -4,12 +4,10 @@ import json
 from datetime import timedelta
 from unittest import mock
 
-import psycopg
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.utils import timezone
 
 from claims.exceptions import ApplicationError, InvalidTransition
@@ -32,6 +30,7 @@ from imports.services import (
     import_jobs_resume_stale,
 )
 from imports.tasks import run_import_job
+from tests import database
 from tests.factories import editor
 from tests.imports.conftest import Route
 from tests.imports.factories import claim_review, data_feed, feed_bytes, feed_item, page
@@ -175,15 +174,7 @@ def test_a_batch_cut_short_is_rolled_back_whole_and_done_again():
 @pytest.fixture
 def other_session():
     """A second database session, as another worker would have."""
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        autocommit=True,
-    ) as session:
+    with database.other_session() as session:
         yield session
 
 

@@ -12,7 +12,7 @@ from tests.api.conftest import client_for
 from tests.imports.factories import feed_bytes, newsroom_scale
 from tests.workers import Worker, celery_worker
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 RECORDS = 300
 

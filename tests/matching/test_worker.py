@@ -10,7 +10,7 @@ from tests.api.conftest import client_for
 from tests.matching.factories import imported
 from tests.workers import Worker, celery_worker
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_events_record, webhook_subscription_create
 from webhooks.signing import verify
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 BASE_SECONDS = 0.2
 WORKER_SETTINGS = {
