@@ -19,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
-from claims.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 
 class PreconditionFailed(exceptions.APIException):

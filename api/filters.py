@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
-from claims import search
 from claims.models import (
     Appearance,
     Claim,
@@ -19,6 +18,7 @@ from claims.models import (
     Verdict,
 )
 from claims.selectors.verdicts import verdict_list
+from core import search
 
 MAX_QUERY_LENGTH = 300
 MAX_ID = 2**63 - 1

@@ -1,7 +1,7 @@
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from claims.roles import EDITOR, FACT_CHECKER, is_editor, is_newsroom
+from core.roles import EDITOR, FACT_CHECKER, is_editor, is_newsroom
 
 
 def may_write(request: Request, view) -> bool:

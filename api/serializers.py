@@ -22,8 +22,8 @@ from claims.models import (
     Topic,
     Verdict,
 )
-from claims.roles import NEWSROOM_ROLES, is_newsroom
 from claims.services.lookups import earliest_match
+from core.roles import NEWSROOM_ROLES, is_newsroom
 
 User = get_user_model()
 

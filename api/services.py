@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ApiKey, hash_key, new_raw_key
-from claims.services.common import save_validated
+from core.services import save_validated
 
 # Recording every request's use would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -2,7 +2,7 @@ from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from api.models import ApiKey
-from claims.roles import role_of
+from core.roles import role_of
 
 
 class RoleRateThrottle(SimpleRateThrottle):

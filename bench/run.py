@@ -121,9 +121,9 @@ def dataset_facts() -> dict:
     from django.db import connection
 
     from bench.words import SEARCH_PHRASE, SEARCH_WORD
-    from claims import search
     from claims.models import Appearance, Claim, Correction, Evidence, Verdict
     from claims.selectors.verdicts import verdict_list
+    from core import search
 
     public = verdict_list(viewer=AnonymousUser())
 
@@ -163,7 +163,7 @@ def api_key(username: str = "bench-api", *, key_name: str = "", group: str | Non
 
     from api.models import ApiKey
     from api.services import api_key_create, api_key_revoke
-    from claims.roles import FACT_CHECKER
+    from core.roles import FACT_CHECKER
 
     group = FACT_CHECKER if group is None else group
     user, created = get_user_model().objects.get_or_create(

@@ -47,9 +47,9 @@ from claims.models import (  # noqa: E402
     Topic,
     Verdict,
 )
-from claims.roles import EDITOR, FACT_CHECKER  # noqa: E402
 from claims.search import index_claim, index_verdict  # noqa: E402
 from claims.services.publishers import publisher_get_or_create_self  # noqa: E402
+from core.roles import EDITOR, FACT_CHECKER  # noqa: E402
 
 User = get_user_model()
 

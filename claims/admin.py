@@ -17,7 +17,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from claims.exceptions import ApplicationError
 from claims.models import (
     Appearance,
     Claim,
@@ -34,7 +33,6 @@ from claims.models import (
     Topic,
     Verdict,
 )
-from claims.roles import is_editor
 from claims.selectors.claims import claim_search_admin
 from claims.services.claims import (
     appearance_add,
@@ -57,6 +55,8 @@ from claims.services.workflow import (
     verdict_return,
     verdict_submit,
 )
+from core.exceptions import ApplicationError
+from core.roles import is_editor
 
 
 def _error_text(error: Exception) -> str:

@@ -13,13 +13,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from claims.validators import HttpUrlField, validate_language_tag
+from core.validators import HTTP_URL_PATTERN, HttpUrlField, validate_language_tag
 
 # Derived from other fields; history records those fields, not these.
 SEARCH_COLUMNS = ["search_text", "search_document", "search_vector"]
-
-# Anything a CheckConstraint accepts as an http(s) URL; the form field validates the rest.
-HTTP_URL_PATTERN = r"^https?://[^\s/]+"
 
 
 class Topic(models.Model):

@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from api.exceptions import PayloadTooLarge
-from claims import exceptions as domain
+from core import exceptions as domain
 
 logger = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from claims.models import HTTP_URL_PATTERN, Publisher, Verdict
-from claims.validators import HttpUrlField
+from claims.models import Publisher, Verdict
+from core.validators import HTTP_URL_PATTERN, HttpUrlField
 
 
 class ClaimReviewPage(models.Model):

@@ -12,9 +12,9 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, FloatField, Max, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
-from claims import search
 from claims.models import SEARCH_COLUMNS, Appearance, Claim, Verdict
 from claims.services.lookups import claims_with_similar_media
+from core import search
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 
 MAX_AGE_DAYS_FILTERED = 36_525

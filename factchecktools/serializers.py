@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from api.serializers import StrictSerializer
-from claims.validators import validate_http_url
+from core.validators import validate_http_url
 from factchecktools.errors import invalid_argument
 from factchecktools.params import INT32_MAX, INT32_MIN
 from factchecktools.services import (

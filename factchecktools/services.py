@@ -37,9 +37,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims.claimreview import short_claim
-from claims.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from claims.models import Claim, Correction, Publisher, Rating, RatingScale, Verdict
-from claims.roles import is_editor
 from claims.search import index_verdict
 from claims.services.claims import (
     ClaimPublished,
@@ -50,9 +48,11 @@ from claims.services.claims import (
     claim_delete,
     claim_update,
 )
-from claims.services.common import save_validated
 from claims.services.verdicts import verdict_create_draft
 from claims.services.workflow import verdict_retract
+from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
+from core.roles import is_editor
+from core.services import save_validated
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 from factchecktools.selectors import claim_review_page_list, claim_review_page_version
 

@@ -28,9 +28,9 @@ from api.filters import MAX_QUERY_LENGTH
 from api.models import ApiKey
 from api.parsers import LimitedJSONParser
 from api.throttling import RoleRateThrottle
-from claims.exceptions import ApplicationError
-from claims.roles import is_editor, is_newsroom
 from claims.services.media import image_frames_from_url
+from core.exceptions import ApplicationError
+from core.roles import is_editor, is_newsroom
 from factchecktools import fields, paging
 from factchecktools.errors import exception_handler, invalid_argument, json_response, not_found
 from factchecktools.models import ClaimReviewPage
@@ -163,7 +163,7 @@ class ClaimSearchView(FactCheckToolsView):
             "site": site,
             "max_age_days": max_age_days,
         }
-        page = paging.window(values, method="claims.search", filters=filters)
+        page = paging.window(values, method="core.search", filters=filters)
         reviews = live_reviews(language=language, site=site, max_age_days=max_age_days)
         ids = claim_search(query=query, reviews=reviews, start=page.start, count=page.size + 1)
         claims = claims_with_reviews(ids[: page.size], reviews=reviews)
@@ -171,7 +171,7 @@ class ClaimSearchView(FactCheckToolsView):
         if claims:
             data["claims"] = [claim_resource(claim, claim.live_reviews) for claim in claims]
         token = paging.next_page_token(
-            page, has_more=len(ids) > page.size, method="claims.search", filters=filters
+            page, has_more=len(ids) > page.size, method="core.search", filters=filters
         )
         if token:
             data["nextPageToken"] = token

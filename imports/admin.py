@@ -9,8 +9,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from claims.exceptions import ApplicationError
-from claims.roles import is_editor
+from core.exceptions import ApplicationError
+from core.roles import is_editor
 from imports.models import ImportJob, ImportReject
 from imports.services import import_job_resume
 

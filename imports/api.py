@@ -30,7 +30,7 @@ from api.pagination import Cursor
 from api.parsers import LimitedJSONParser
 from api.serializers import StrictSerializer
 from api.views.base import ResourceViewSet
-from claims.roles import EDITOR
+from core.roles import EDITOR
 from imports.models import ImportJob, ImportReject
 from imports.selectors import import_job_list, import_reject_list
 from imports.services import import_job_create, import_job_resume

@@ -8,8 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from claims.models import HTTP_URL_PATTERN
-from claims.validators import HttpUrlField
+from core.validators import HTTP_URL_PATTERN, HttpUrlField
 
 
 class ImportJob(models.Model):

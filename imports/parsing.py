@@ -32,7 +32,7 @@ from extruct.utils import parse_html
 from lxml.etree import ParserError
 from w3lib.encoding import html_to_unicode
 
-from claims.validators import validate_http_url, validate_language_tag
+from core.validators import validate_http_url, validate_language_tag
 
 # Lengths of the fields the records end up in (claims.models); longer text is cut at a word.
 CLAIMANT_MAX = 300

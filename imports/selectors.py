@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from claims.roles import is_newsroom
+from core.roles import is_newsroom
 from imports.models import ImportJob, ImportReject
 
 

@@ -23,9 +23,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from claims.exceptions import ApplicationError, InvalidTransition
-from claims.integrations import safe_http
 from claims.models import Publisher, RatingScale
+from core import safe_http
+from core.exceptions import ApplicationError, InvalidTransition
 from imports.models import ImportJob, ImportReject
 from imports.parsing import (
     ClaimReviewRecord,

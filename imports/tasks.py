@@ -15,7 +15,7 @@ def run_import_job(self: Task, job_id: int) -> None:
     """Run an import job. Running it twice, or for a job that has finished, imports nothing
     twice; after a crash it goes on from the last committed batch. A fetch that fails for a
     reason that may pass (no answer, HTTP 5xx or 429) is retried with exponential backoff."""
-    from claims.integrations.safe_http import RequestFailed
+    from core.safe_http import RequestFailed
     from imports.services import FetchFailed, import_job_fail, import_job_run
 
     try:

@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from claims.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from matching.models import ClaimSuggestion
 from matching.services import suggestion_confirm, suggestion_reject
 

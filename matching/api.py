@@ -29,10 +29,10 @@ from api.serializers import ClaimBriefOutput, StrictSerializer
 from api.views.base import ResourceViewSet
 from claims.claimreview import public_url
 from claims.models import Claim, Verdict
-from claims.roles import is_newsroom
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.lookups import UnreadableImage, image_frames
-from claims.validators import validate_language_tag
+from core.roles import is_newsroom
+from core.validators import validate_language_tag
 from matching.models import ClaimSuggestion
 from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for

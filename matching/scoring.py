@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from itertools import product
 from typing import Any
 
-from claims.search import search_document
+from core.search import search_document
 
 SUGGEST_THRESHOLD = 0.35
 STRONG_THRESHOLD = 0.7

@@ -26,8 +26,8 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
 
 from claims.models import SEARCH_COLUMNS, Claim, Verdict
-from claims.search import search_document
 from claims.services.lookups import claims_with_similar_media
+from core.search import search_document
 from matching.models import ClaimSuggestion
 from matching.scoring import (
     MEDIA_STRONG_THRESHOLD,

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from claims.exceptions import InvalidTransition
 from claims.models import Claim, Verdict
 from claims.services.claims import claim_update
+from core.exceptions import InvalidTransition
 from matching.models import ClaimSuggestion, SuggestionStatus
 from matching.scoring import TextMatch, combined_score, is_strong
 from matching.selectors import text_candidates

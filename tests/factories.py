@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from claims import models
-from claims.roles import EDITOR, FACT_CHECKER
+from core.roles import EDITOR, FACT_CHECKER
 
 
 def jpeg_bytes(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 30, 30)):

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from claims.admin import ServiceAdminMixin
-from claims.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.services import (
     webhook_delivery_redeliver,

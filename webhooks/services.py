@@ -18,10 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from claims.claimreview import public_url
-from claims.exceptions import ApplicationError, InvalidTransition
-from claims.integrations.safe_http import RequestFailed, Timeout, UnsafeUrl, check_url, post_json
 from claims.models import Verdict, VerdictStatus
-from claims.services.common import apply_changes
+from core.exceptions import ApplicationError, InvalidTransition
+from core.safe_http import RequestFailed, Timeout, UnsafeUrl, check_url, post_json
+from core.services import apply_changes
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
 from webhooks.tasks import deliver_webhook

@@ -15,7 +15,7 @@ from rest_framework.serializers import Serializer
 from api.conditional import check_if_match, make_etag, not_modified, validator_headers
 from api.pagination import Cursor
 from api.permissions import RoleWritePermission
-from claims.roles import is_newsroom
+from core.roles import is_newsroom
 
 
 class ResourceViewSet(viewsets.GenericViewSet):

@@ -8,7 +8,6 @@ from api.conditional import make_etag
 from api.filters import AppearanceFilter, ClaimFilter, EvidenceFilter
 from api.views.base import ResourceViewSet
 from claims.models import Claim
-from claims.roles import is_newsroom
 from claims.selectors.claims import claim_list
 from claims.selectors.reference import appearance_list, evidence_list
 from claims.services.claims import (
@@ -20,6 +19,7 @@ from claims.services.claims import (
     claim_update,
 )
 from claims.services.evidence import evidence_add, evidence_remove, evidence_update
+from core.roles import is_newsroom
 
 
 @extend_schema_view(

@@ -6,7 +6,6 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.views.base import ResourceViewSet
-from claims.roles import EDITOR, is_editor, role_of
 from claims.selectors.reference import publisher_list, rating_scale_list, topic_list
 from claims.services.reference import (
     publisher_create,
@@ -17,6 +16,7 @@ from claims.services.reference import (
     topic_delete,
     topic_update,
 )
+from core.roles import EDITOR, is_editor, role_of
 
 
 @extend_schema_view(

@@ -10,7 +10,6 @@ from api.conditional import not_modified, validator_headers
 from api.filters import VerdictFilter
 from api.views.base import ResourceViewSet
 from claims.models import Verdict
-from claims.roles import EDITOR
 from claims.selectors.verdicts import verdict_list
 from claims.services.verdicts import (
     verdict_create_draft,
@@ -24,6 +23,7 @@ from claims.services.workflow import (
     verdict_return,
     verdict_submit,
 )
+from core.roles import EDITOR
 
 # What a verdict's representation shows, by the timestamps that move when it changes.
 STAMP_FIELDS = (

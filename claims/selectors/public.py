@@ -4,9 +4,9 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from claims import search
 from claims.models import Appearance, Evidence, LookupMatch, MediaItem, Verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
+from core import search
 
 
 def public_verdict_list(*, q: str = "") -> QuerySet[Verdict]:

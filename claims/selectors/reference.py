@@ -15,8 +15,8 @@ from claims.models import (
     RatingScale,
     Topic,
 )
-from claims.roles import is_newsroom
 from claims.selectors.claims import public_claim_ids
+from core.roles import is_newsroom
 
 Viewer = AbstractBaseUser | AnonymousUser
 

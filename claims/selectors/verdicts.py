@@ -2,8 +2,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
 from claims.models import Verdict
-from claims.roles import is_newsroom
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
+from core.roles import is_newsroom
 
 
 def verdict_list(*, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Verdict]:

@@ -4,9 +4,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from claims.exceptions import ApplicationError
 from claims.models import Claim, Evidence, LookupMatch, MediaItem
-from claims.services.common import apply_changes, save_validated, touch_claim
+from claims.services.common import touch_claim
+from core.exceptions import ApplicationError
+from core.services import apply_changes, save_validated
 
 EVIDENCE_CHANGEABLE_FIELDS = frozenset(
     {

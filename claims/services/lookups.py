@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from claims import hashing
 from claims.archive_index import archive_index
-from claims.exceptions import ApplicationError
 from claims.integrations.reverse_image.base import ImageQuery, ProviderError
 from claims.integrations.reverse_image.registry import configured_providers
 from claims.models import (
@@ -31,6 +30,7 @@ from claims.models import (
     MediaItem,
 )
 from claims.services.evidence import evidence_add
+from core.exceptions import ApplicationError
 
 # Matched frames of a video agree on the clip's position when their offset differences fall in
 # the same bin of this many seconds.

@@ -19,16 +19,17 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from PIL import Image
 
-from claims.exceptions import ApplicationError
-from claims.integrations import safe_http
 from claims.models import MediaItem
-from claims.services.common import apply_changes, save_validated, touch_claim
+from claims.services.common import touch_claim
 from claims.services.lookups import (
     archive_add,
     archive_sync,
     image_frames,
     media_item_hash_later,
 )
+from core import safe_http
+from core.exceptions import ApplicationError
+from core.services import apply_changes, save_validated
 
 # Formats are sniffed from the bytes; the file name and any Content-Type header are not trusted.
 # MPO is how Pillow names a camera's JPEG that carries extra pictures: still a JPEG.

@@ -5,11 +5,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils.text import slugify
 
-from claims.exceptions import ApplicationError, VerdictLocked
+from claims.exceptions import VerdictLocked
 from claims.models import Claim, Publisher, Rating, RatingScale, Verdict
 from claims.search import index_verdict
-from claims.services.common import apply_changes, save_validated
 from claims.services.publishers import publisher_get_or_create_self
+from core.exceptions import ApplicationError
+from core.services import apply_changes, save_validated
 
 DRAFT_CHANGEABLE_FIELDS = frozenset(
     {"rating_scale", "rating", "headline", "summary", "body", "media_authenticity", "language"}

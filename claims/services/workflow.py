@@ -12,13 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from claims.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from claims.models import Correction, MediaItem, Verdict
-from claims.roles import is_editor, is_newsroom
 from claims.search import index_verdict
-from claims.services.common import apply_changes, save_validated
 from claims.services.lookups import archive_add
 from claims.services.verdicts import scale_follows_rating
+from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
+from core.roles import is_editor, is_newsroom
+from core.services import apply_changes, save_validated
 
 Status = Verdict.Status
 CORRECTABLE_FIELDS = frozenset({"rating", "headline", "summary", "body", "media_authenticity"})

@@ -12,7 +12,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from claims.integrations.safe_http import UnsafeUrl
 from claims.models import MediaItem
 from claims.services.media import (
     MediaFetchInterrupted,
@@ -23,6 +22,7 @@ from claims.services.media import (
     media_probe,
 )
 from claims.tasks import fetch_media_item
+from core.safe_http import UnsafeUrl
 from tests.api.conftest import client_for
 from tests.claims.conftest import MediaServer, Route, video_bytes
 from tests.factories import jpeg_bytes

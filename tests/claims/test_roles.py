@@ -1,7 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from claims.roles import EDITOR, FACT_CHECKER, is_editor, is_newsroom, role_of
+from core.roles import EDITOR, FACT_CHECKER, is_editor, is_newsroom, role_of
 from tests.factories import UserFactory, editor, fact_checker
 
 pytestmark = pytest.mark.django_db

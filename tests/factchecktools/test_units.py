@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError
 
-from claims.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition
 from factchecktools import fields
 from factchecktools.errors import GoogleApiError, translate
 from factchecktools.services import MarkupInvalid, canonical_page_url

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from claims.exceptions import ApplicationError, InvalidTransition
-from claims.integrations.safe_http import RequestFailed, UnsafeUrl
 from claims.models import Claim, RatingScale, Verdict
+from core.exceptions import ApplicationError, InvalidTransition
+from core.safe_http import RequestFailed, UnsafeUrl
 from imports import records as records_module
 from imports.models import ImportJob
 from imports.services import (

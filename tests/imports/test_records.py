@@ -7,9 +7,9 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from claims import search
 from claims.models import Appearance, Claim, Publisher, Verdict
 from claims.selectors.public import public_verdict_list
+from core import search
 from imports.parsing import ClaimReviewRecord, parse_source
 from imports.records import BatchOutcome, claim_reviews_save, slug_for
 from imports.services import import_context

@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from claims.exceptions import ApplicationError
-from claims.integrations.safe_http import (
+from core.exceptions import ApplicationError
+from core.safe_http import (
     MAX_REDIRECTS,
     RESPONSE_TEXT_CHARS,
     RequestFailed,

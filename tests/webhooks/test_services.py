@@ -16,8 +16,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from claims.exceptions import InvalidTransition
 from claims.models import Verdict
+from core.exceptions import InvalidTransition
 from tests.factories import UserFactory, VerdictFactory
 from tests.webhooks.conftest import Answer
 from tests.webhooks.factories import (

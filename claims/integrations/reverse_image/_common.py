@@ -26,7 +26,7 @@ from claims.integrations.reverse_image.base import (
     ProviderResult,
     ProviderTransientError,
 )
-from claims.integrations.safe_http import USER_AGENT, Timeout
+from core.safe_http import USER_AGENT, Timeout
 
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=30.0)
 

@@ -27,7 +27,7 @@ from claims.integrations.reverse_image.base import (
     ProviderResult,
     QueryNotSupported,
 )
-from claims.integrations.safe_http import Timeout
+from core.safe_http import Timeout
 
 IMAGE_SEARCH_PATH = "/v1alpha1/claims:imageSearch"
 

@@ -32,7 +32,7 @@ from claims.integrations.reverse_image.base import (
     MatchKind,
     ProviderResult,
 )
-from claims.integrations.safe_http import Timeout
+from core.safe_http import Timeout
 
 ANNOTATE_PATH = "/v1/images:annotate"
 

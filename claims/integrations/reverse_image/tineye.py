@@ -38,7 +38,7 @@ from claims.integrations.reverse_image.base import (
     ProviderResult,
     ProviderTransientError,
 )
-from claims.integrations.safe_http import Timeout
+from core.safe_http import Timeout
 
 SEARCH_PATH = "/rest/search/"
 _MATCH_DETAILS = ("image_url", "domain", "width", "height", "format", "filesize", "overlay", "tags")

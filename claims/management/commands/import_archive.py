@@ -20,7 +20,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from claims.exceptions import ApplicationError
 from claims.models import MediaItem
 from claims.services.lookups import MediaUnreadable, archive_add, media_item_hash
 from claims.services.media import (
@@ -28,6 +27,7 @@ from claims.services.media import (
     media_item_create,
     media_item_create_from_url,
 )
+from core.exceptions import ApplicationError
 
 SOURCE_COLUMNS = ("path", "url")
 PROVENANCE_COLUMNS = ("first_published_at", "publisher_name", "original_url", "caption")

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 from imports.models import ImportJob
 from imports.services import import_job_create, import_job_resume, import_job_run
 

@@ -4,7 +4,6 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from claims.exceptions import InvalidTransition, PermissionDenied
 from claims.models import Correction, Verdict
 from claims.services.claims import ClaimPublished, claim_update
 from claims.services.workflow import (
@@ -15,6 +14,7 @@ from claims.services.workflow import (
     verdict_return,
     verdict_submit,
 )
+from core.exceptions import InvalidTransition, PermissionDenied
 from tests.factories import (
     AppearanceFactory,
     EvidenceFactory,

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from claims.integrations.safe_http import Timeout
+from core.safe_http import Timeout
 
 API_KEY = "test-key-AIzaDemo"
 # Generous for answers from a local server; the timeout tests use the short one, and the fake

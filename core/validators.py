@@ -21,6 +21,9 @@ def validate_language_tag(value: str) -> None:
         )
 
 
+# Anything a CheckConstraint accepts as an http(s) URL; the form field validates the rest.
+HTTP_URL_PATTERN = r"^https?://[^\s/]+"
+
 validate_http_url = URLValidator(schemes=["http", "https"])
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 from urllib.parse import quote, urljoin, urlsplit
 
-from claims.exceptions import ApplicationError
+from core.exceptions import ApplicationError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -1,0 +1,111 @@
+"""Full-text search that works for Chinese, Japanese and Korean as well as for spaced languages.
+
+PostgreSQL's parsers split words on spaces and punctuation, so a Chinese sentence is one "word"
+and a search for 国葬 inside it finds nothing. We index the way Lucene's CJK analyzer does: each run
+of CJK characters becomes its overlapping bigrams (and a lone character stays a unigram); other
+text is lower-cased words. The document is computed here, stored as text, and turned into a
+`tsvector` by a generated column with a GIN index. A query is transformed the same way, its CJK
+runs as phrases of bigrams, so 金永福 matches 金永 <-> 永福 in that order.
+
+Typos in spaced languages are caught by trigram word similarity over the raw text (pg_trgm).
+"""
+
+import re
+import unicodedata
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import QuerySet
+
+# Han (with extensions), Hiragana, Katakana, Hangul syllables and jamo, CJK punctuation excluded.
+_CJK = (
+    "\u1100-\u11ff\u3040-\u309f\u30a0-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+    "\uac00-\ud7af\uf900-\ufaff"
+)
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"^[{_CJK}]+$")
+_PHRASE = re.compile(r'"([^"]*)"')
+MAX_QUERY_TERMS = 32
+
+
+def _normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _cjk_grams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _tokens(text: str) -> list[list[str]]:
+    """Each word as a list of index terms: one term for a spaced word, bigrams for a CJK run."""
+    words = []
+    for token in _TOKEN.findall(_normalize(text)):
+        words.append(_cjk_grams(token) if _CJK_RUN.match(token) else [token.replace("_", "")])
+    return [word for word in words if all(word)]
+
+
+def search_document(*texts: str) -> str:
+    """The text to index for these fields: spaced words and CJK bigrams, separated by spaces."""
+    return " ".join(term for text in texts if text for word in _tokens(text) for term in word)
+
+
+def _quote(term: str) -> str:
+    # Terms contain only word characters, but quoting keeps tsquery syntax out of them for good.
+    return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'"
+
+
+def _phrase(words: list[list[str]]) -> str:
+    return " <-> ".join(_quote(term) for word in words for term in word)
+
+
+def tsquery(text: str) -> str | None:
+    """A `to_tsquery` string for a search box: quoted text is a phrase, other words are all
+    required, a CJK run is a phrase of its bigrams. None when there is nothing to search for."""
+    parts = []
+    for phrase in _PHRASE.findall(text):
+        words = _tokens(phrase)
+        if words:
+            parts.append(f"({_phrase(words)})")
+    for word in _tokens(_PHRASE.sub(" ", text)):
+        parts.append(f"({_phrase([word])})" if len(word) > 1 else _quote(word[0]))
+    if not parts:
+        return None
+    return " & ".join(parts[:MAX_QUERY_TERMS])
+
+
+# Up to this many matches, a search reads the matching ids from the GIN index first and then
+# pages through them; beyond it, matches are dense enough that walking the page order and
+# testing each row finds a page sooner.
+SPARSE_MATCHES = 5000
+
+
+def filter_matching(
+    queryset: QuerySet,
+    text: str,
+    *,
+    vector_field: str = "search_vector",
+    raw_field: str = "search_text",
+) -> QuerySet:
+    """Rows whose indexed document matches `text`; if none does, rows whose raw text is a close
+    spelling of it (a typo). Nothing for a `text` with nothing searchable in it.
+
+    Trigram similarity is the costly part (it checks every candidate row), so it only runs when
+    the words as typed find nothing, like a search engine's "did you mean".
+    """
+    query = tsquery(text)
+    if query is None:
+        return queryset.none()
+    condition = {vector_field: SearchQuery(query, search_type="raw", config="simple")}
+    # Unordered, so PostgreSQL reads the GIN index; ordered by the page's order it tends to walk
+    # that order's index and test every row's tsvector, which is slow for rare words.
+    ids = list(
+        queryset.order_by().filter(**condition).values_list("pk", flat=True)[: SPARSE_MATCHES + 1]
+    )
+    if len(ids) > SPARSE_MATCHES:
+        return queryset.filter(**condition)
+    # A quoted phrase asks for exactly those words: no typo tolerance.
+    spaced = " ".join(word[0] for word in _tokens(text) if len(word) == 1)
+    if ids or '"' in text or len(spaced) < 4:
+        return queryset.filter(pk__in=ids)
+    return queryset.filter(**{f"{raw_field}__trigram_word_similar": spaced})
