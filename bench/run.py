@@ -161,9 +161,9 @@ def api_key(username: str = "bench-api", *, key_name: str = "", group: str | Non
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
-    from api.models import ApiKey
-    from api.services import api_key_create, api_key_revoke
+    from core.models import ApiKey
     from core.roles import FACT_CHECKER
+    from core.services.api_keys import api_key_create, api_key_revoke
 
     group = FACT_CHECKER if group is None else group
     user, created = get_user_model().objects.get_or_create(

@@ -198,14 +198,14 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Session first: a request without credentials is refused with 403, not a challenge.
         "rest_framework.authentication.SessionAuthentication",
-        "api.authentication.ApiKeyAuthentication",
+        "core.api.authentication.ApiKeyAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.RoleWritePermission"],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.RoleRateThrottle"],
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.RoleWritePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.RoleRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Cursor",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
-    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -237,7 +237,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "api.schema.add_error_responses",
+        "core.api.schema.add_error_responses",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.ClaimStatus",

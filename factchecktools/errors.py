@@ -24,8 +24,8 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from api.exceptions import PayloadTooLarge
 from core import exceptions as domain
+from core.api.exceptions import PayloadTooLarge
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.serializers import StrictSerializer
+from core.api.serializers import StrictSerializer
 from core.validators import validate_http_url
 from factchecktools.errors import invalid_argument
 from factchecktools.params import INT32_MAX, INT32_MIN

@@ -52,7 +52,7 @@ from claims.services.verdicts import verdict_create_draft
 from claims.services.workflow import verdict_retract
 from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from core.roles import is_editor
-from core.services import save_validated
+from core.services.common import save_validated
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 from factchecktools.selectors import claim_review_page_list, claim_review_page_version
 

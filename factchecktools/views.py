@@ -23,13 +23,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.authentication import ApiKeyAuthentication
 from api.filters import MAX_QUERY_LENGTH
-from api.models import ApiKey
-from api.parsers import LimitedJSONParser
-from api.throttling import RoleRateThrottle
 from claims.services.media import image_frames_from_url
+from core.api.authentication import ApiKeyAuthentication
+from core.api.parsers import LimitedJSONParser
+from core.api.throttling import RoleRateThrottle
 from core.exceptions import ApplicationError
+from core.models import ApiKey
 from core.roles import is_editor, is_newsroom
 from factchecktools import fields, paging
 from factchecktools.errors import exception_handler, invalid_argument, json_response, not_found

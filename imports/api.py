@@ -24,12 +24,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.conditional import make_etag
-from api.exceptions import PayloadTooLarge
-from api.pagination import Cursor
-from api.parsers import LimitedJSONParser
-from api.serializers import StrictSerializer
-from api.views.base import ResourceViewSet
+from core.api.conditional import make_etag
+from core.api.exceptions import PayloadTooLarge
+from core.api.pagination import Cursor
+from core.api.parsers import LimitedJSONParser
+from core.api.serializers import StrictSerializer
+from core.api.views import ResourceViewSet
 from core.roles import EDITOR
 from imports.models import ImportJob, ImportReject
 from imports.selectors import import_job_list, import_reject_list

@@ -22,15 +22,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.conditional import make_etag
-from api.pagination import Cursor
-from api.parsers import LimitedJSONParser
-from api.serializers import ClaimBriefOutput, StrictSerializer
-from api.views.base import ResourceViewSet
+from api.serializers import ClaimBriefOutput
 from claims.claimreview import public_url
 from claims.models import Claim, Verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.lookups import UnreadableImage, image_frames
+from core.api.conditional import make_etag
+from core.api.pagination import Cursor
+from core.api.parsers import LimitedJSONParser
+from core.api.serializers import StrictSerializer
+from core.api.views import ResourceViewSet
 from core.roles import is_newsroom
 from core.validators import validate_language_tag
 from matching.models import ClaimSuggestion

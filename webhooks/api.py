@@ -13,8 +13,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.serializers import StrictSerializer
-from api.views.base import ResourceViewSet
+from core.api.serializers import StrictSerializer
+from core.api.views import ResourceViewSet
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.selectors import webhook_delivery_list, webhook_subscription_list
 from webhooks.services import (

@@ -21,7 +21,7 @@ from claims.claimreview import public_url
 from claims.models import Verdict, VerdictStatus
 from core.exceptions import ApplicationError, InvalidTransition
 from core.safe_http import RequestFailed, Timeout, UnsafeUrl, check_url, post_json
-from core.services import apply_changes
+from core.services.common import apply_changes
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
 from webhooks.tasks import deliver_webhook

@@ -4,9 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.conditional import make_etag
 from api.filters import AppearanceFilter, ClaimFilter, EvidenceFilter
-from api.views.base import ResourceViewSet
 from claims.models import Claim
 from claims.selectors.claims import claim_list
 from claims.selectors.reference import appearance_list, evidence_list
@@ -19,6 +17,8 @@ from claims.services.claims import (
     claim_update,
 )
 from claims.services.evidence import evidence_add, evidence_remove, evidence_update
+from core.api.conditional import make_etag
+from core.api.views import ResourceViewSet
 from core.roles import is_newsroom
 
 

@@ -10,10 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.conditional import make_etag
 from api.filters import LookupJobFilter, MediaItemFilter
-from api.parsers import LimitedJSONParser
-from api.views.base import ResourceViewSet
 from claims.models import LookupJob
 from claims.selectors.reference import lookup_job_list, media_item_list
 from claims.services.lookups import evidence_from_match, lookup_request
@@ -22,6 +19,9 @@ from claims.services.media import (
     media_item_request_url,
     media_item_update,
 )
+from core.api.conditional import make_etag
+from core.api.parsers import LimitedJSONParser
+from core.api.views import ResourceViewSet
 
 
 @extend_schema_view(

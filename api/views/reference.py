@@ -5,7 +5,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
-from api.views.base import ResourceViewSet
 from claims.selectors.reference import publisher_list, rating_scale_list, topic_list
 from claims.services.reference import (
     publisher_create,
@@ -16,6 +15,7 @@ from claims.services.reference import (
     topic_delete,
     topic_update,
 )
+from core.api.views import ResourceViewSet
 from core.roles import EDITOR, is_editor, role_of
 
 

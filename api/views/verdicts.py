@@ -6,9 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers as s
-from api.conditional import not_modified, validator_headers
 from api.filters import VerdictFilter
-from api.views.base import ResourceViewSet
 from claims.models import Verdict
 from claims.selectors.verdicts import verdict_list
 from claims.services.verdicts import (
@@ -23,6 +21,8 @@ from claims.services.workflow import (
     verdict_return,
     verdict_submit,
 )
+from core.api.conditional import not_modified, validator_headers
+from core.api.views import ResourceViewSet
 from core.roles import EDITOR
 
 # What a verdict's representation shows, by the timestamps that move when it changes.

@@ -11,7 +11,7 @@ from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.common import touch_claim
 from claims.services.lookups import lookup_request
 from core.exceptions import InvalidTransition
-from core.services import apply_changes, save_validated
+from core.services.common import apply_changes, save_validated
 from matching.tasks import refresh_claim_suggestions_on_commit
 
 

@@ -7,7 +7,7 @@ from django.db import transaction
 from claims.models import Claim, Evidence, LookupMatch, MediaItem
 from claims.services.common import touch_claim
 from core.exceptions import ApplicationError
-from core.services import apply_changes, save_validated
+from core.services.common import apply_changes, save_validated
 
 EVIDENCE_CHANGEABLE_FIELDS = frozenset(
     {

@@ -29,7 +29,7 @@ from claims.services.lookups import (
 )
 from core import safe_http
 from core.exceptions import ApplicationError
-from core.services import apply_changes, save_validated
+from core.services.common import apply_changes, save_validated
 
 # Formats are sniffed from the bytes; the file name and any Content-Type header are not trusted.
 # MPO is how Pillow names a camera's JPEG that carries extra pictures: still a JPEG.

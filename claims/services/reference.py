@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from claims.models import Publisher, Rating, RatingScale, Topic
-from core.services import apply_changes, save_validated
+from core.services.common import apply_changes, save_validated
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from claims.models import Claim, Publisher, Rating, RatingScale, Verdict
 from claims.search import index_verdict
 from claims.services.publishers import publisher_get_or_create_self
 from core.exceptions import ApplicationError
-from core.services import apply_changes, save_validated
+from core.services.common import apply_changes, save_validated
 
 DRAFT_CHANGEABLE_FIELDS = frozenset(
     {"rating_scale", "rating", "headline", "summary", "body", "media_authenticity", "language"}

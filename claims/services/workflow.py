@@ -18,7 +18,7 @@ from claims.services.lookups import archive_add
 from claims.services.verdicts import scale_follows_rating
 from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from core.roles import is_editor, is_newsroom
-from core.services import apply_changes, save_validated
+from core.services.common import apply_changes, save_validated
 
 Status = Verdict.Status
 CORRECTABLE_FIELDS = frozenset({"rating", "headline", "summary", "body", "media_authenticity"})

@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.services import api_key_create
 from claims.models import ClaimMedia, LookupJob, LookupMatch, Verdict
+from core.services.api_keys import api_key_create
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,

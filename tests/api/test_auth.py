@@ -4,8 +4,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.models import ApiKey
-from api.services import api_key_create, api_key_revoke
+from core.models import ApiKey
+from core.services.api_keys import api_key_create, api_key_revoke
 from tests.factories import UserFactory, editor
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_staff_create_keys_in_the_admin_and_see_them_once(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     owner = UserFactory()
     response = client.post(
-        "/admin/api/apikey/add/",
+        "/admin/core/apikey/add/",
         {"name": "Researcher", "owner": owner.pk, "rate_limit": ""},
         follow=True,
     )
@@ -86,7 +86,7 @@ def test_staff_create_keys_in_the_admin_and_see_them_once(client):
     assert any("fck_" in message for message in shown)
     api_key = ApiKey.objects.get()
     assert api_key.owner == owner
-    page = client.get(f"/admin/api/apikey/{api_key.pk}/change/").content.decode()
+    page = client.get(f"/admin/core/apikey/{api_key.pk}/change/").content.decode()
     raw_key = next(m for m in shown if "fck_" in m).split(": ", 1)[1].split(" ")[0]
     assert raw_key not in page
 

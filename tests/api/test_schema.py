@@ -18,7 +18,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from api.services import api_key_create
+from core.services.api_keys import api_key_create
 from factcheck.wsgi import application
 from tests.factories import editor
 

@@ -1,7 +1,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from api.services import api_key_create
+from core.services.api_keys import api_key_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from claims.models import Claim, Evidence
 from claims.services.claims import claim_create, claim_update
 from claims.services.evidence import evidence_add, evidence_remove
 from claims.services.verdicts import verdict_create_draft, verdict_update_draft
-from core.services import save_validated
+from core.services.common import save_validated
 from tests.factories import RatingFactory, TopicFactory, VerdictFactory, editor, fact_checker
 
 pytestmark = pytest.mark.django_db

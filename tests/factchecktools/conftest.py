@@ -5,11 +5,11 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.services import api_key_create
 from claims.models import Publisher, Verdict
 from claims.services.claims import claim_create
 from claims.services.publishers import publisher_get_or_create_self
 from claims.services.verdicts import verdict_create_draft
+from core.services.api_keys import api_key_create
 from tests.factories import RatingFactory, RatingScaleFactory, UserFactory, editor, fact_checker
 
 

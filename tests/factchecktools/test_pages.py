@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.models import ApiKey, hash_key
 from claims.claimreview import public_url
 from claims.models import Claim, Correction, Verdict
+from core.models import ApiKey, hash_key
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 from tests.factchecktools.conftest import get
 from tests.factories import EvidenceFactory, RatingFactory, RatingScaleFactory

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from api.models import ApiKey
-from api.services import api_key_create, api_key_revoke
+from core.models import ApiKey
+from core.services.api_keys import api_key_create, api_key_revoke
 from factchecktools import paging
 from tests.factchecktools.conftest import get, publish
 from tests.factories import UserFactory, VerdictFactory

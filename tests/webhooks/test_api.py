@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from api.services import api_key_create
+from core.services.api_keys import api_key_create
 from tests.factories import UserFactory, editor
 from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
 from webhooks.models import WebhookDelivery, WebhookSubscription

@@ -12,9 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 
-from api.conditional import check_if_match, make_etag, not_modified, validator_headers
-from api.pagination import Cursor
-from api.permissions import RoleWritePermission
+from core.api.conditional import check_if_match, make_etag, not_modified, validator_headers
+from core.api.pagination import Cursor
+from core.api.permissions import RoleWritePermission
 from core.roles import is_newsroom
 
 

@@ -3,8 +3,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from api.models import ApiKey, hash_key
-from api.services import api_key_record_use
+from core.models import ApiKey, hash_key
+from core.services.api_keys import api_key_record_use
 
 HEADER = "HTTP_X_API_KEY"
 QUERY_PARAMETER = "key"

@@ -1,7 +1,7 @@
 from django.conf import settings
 from rest_framework.parsers import JSONParser
 
-from api.exceptions import PayloadTooLarge
+from core.api.exceptions import PayloadTooLarge
 
 
 class LimitedJSONParser(JSONParser):

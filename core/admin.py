@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from api.models import ApiKey
-from api.services import api_key_create, api_key_revoke
+from core.models import ApiKey
+from core.services.api_keys import api_key_create, api_key_revoke
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 from rest_framework.request import Request
 
-from api.exceptions import PreconditionFailed, PreconditionRequired
+from core.api.exceptions import PreconditionFailed, PreconditionRequired
 
 
 def make_etag(*parts: object) -> str:

@@ -4,8 +4,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from api.models import ApiKey, hash_key, new_raw_key
-from core.services import save_validated
+from core.models import ApiKey, hash_key, new_raw_key
+from core.services.common import save_validated
 
 # Recording every request's use would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -3,7 +3,7 @@ from base64 import b64decode
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
-from api.exceptions import InvalidCursor
+from core.api.exceptions import InvalidCursor
 
 
 class Cursor(CursorPagination):

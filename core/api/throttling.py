@@ -1,7 +1,7 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from api.models import ApiKey
+from core.models import ApiKey
 from core.roles import role_of
 
 
