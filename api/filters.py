@@ -8,17 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
-from claims.models import (
-    Appearance,
-    Claim,
-    Evidence,
-    LookupJob,
-    MediaAuthenticity,
-    MediaItem,
-    Verdict,
-)
+from claims.models import Appearance, Claim, Evidence, MediaAuthenticity, Verdict
 from claims.selectors.verdicts import verdict_list
 from core import search
+from media.models import LookupJob, MediaItem
 
 MAX_QUERY_LENGTH = 300
 MAX_ID = 2**63 - 1

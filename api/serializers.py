@@ -10,19 +10,17 @@ from claims.models import (
     Claim,
     Correction,
     Evidence,
-    LookupJob,
-    LookupMatch,
     MediaAuthenticity,
-    MediaItem,
     Publisher,
     Rating,
     RatingScale,
     Topic,
     Verdict,
 )
-from claims.services.lookups import earliest_match
 from core.api.serializers import StrictSerializer
 from core.roles import NEWSROOM_ROLES, is_newsroom
+from media.models import LookupJob, LookupMatch, MediaItem
+from media.services.lookups import earliest_match
 
 User = get_user_model()
 

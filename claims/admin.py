@@ -23,10 +23,6 @@ from claims.models import (
     ClaimMedia,
     Correction,
     Evidence,
-    LookupJob,
-    LookupMatch,
-    MediaFrame,
-    MediaItem,
     Publisher,
     Rating,
     RatingScale,
@@ -43,9 +39,12 @@ from claims.services.claims import (
     claim_media_detach,
     claim_update,
 )
-from claims.services.evidence import evidence_add, evidence_remove, evidence_update
-from claims.services.lookups import earliest_match, evidence_from_match, lookup_request
-from claims.services.media import media_item_create, media_item_update, media_probe
+from claims.services.evidence import (
+    evidence_add,
+    evidence_from_match,
+    evidence_remove,
+    evidence_update,
+)
 from claims.services.verdicts import EDITABLE_STATUSES, verdict_create_draft, verdict_update_draft
 from claims.services.workflow import (
     publication_problems,
@@ -57,6 +56,9 @@ from claims.services.workflow import (
 )
 from core.exceptions import ApplicationError
 from core.roles import is_editor
+from media.models import LookupJob, LookupMatch, MediaFrame, MediaItem
+from media.services.lookups import earliest_match, lookup_request
+from media.services.media import media_item_create, media_item_update, media_probe
 
 
 def _error_text(error: Exception) -> str:

@@ -7,8 +7,7 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.conf import settings
-        from PIL import Image
+        from claims.services.common import claims_touch_for_media
+        from core import events
 
-        # Pillow's guard against decompression bombs, at our limit rather than its default.
-        Image.MAX_IMAGE_PIXELS = settings.MEDIA_MAX_PIXELS
+        events.subscribe("media_item.changed", claims_touch_for_media)

@@ -4,7 +4,8 @@ aggregators read them (Google's ClaimReview and MediaReview structured data guid
 from django.conf import settings
 from django.urls import reverse
 
-from claims.models import Appearance, MediaItem, Verdict
+from claims.models import Appearance, Verdict
+from media.models import MediaItem
 
 SCHEMA = "https://schema.org"
 # Google asks for a short claimReviewed; longer claims are cut at a word boundary.

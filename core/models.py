@@ -2,6 +2,7 @@ import hashlib
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -56,3 +57,35 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (fck_{self.prefix}_…)"
+
+
+class Event(models.Model):
+    """Something that happened in a lower layer that the apps above may react to: a verdict was
+    published, a lookup finished, a media item's provenance changed.
+
+    A transactional outbox: the row is written in the transaction that made the change, so an
+    event exists exactly when its change was committed. Handlers (`core.events.subscribe`) run
+    once it is committed; `handled_by` names those that have finished, so a retry runs only
+    the others, and `handled_at` is set when none is left.
+    """
+
+    name = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(handled_at__isnull=True),
+                name="event_unhandled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "core",
+    "media",
     "claims",
     "api",
     "webhooks",
@@ -182,7 +183,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "resume-stale-lookups": {
-        "task": "claims.tasks.resume_stale_lookups",
+        "task": "media.tasks.resume_stale_lookups",
         "schedule": 60.0,
     },
     "resume-stale-imports": {
@@ -242,10 +243,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.ClaimStatus",
         "VerdictStatusEnum": "claims.models.VerdictStatus",
-        "MediaItemStatusEnum": "claims.models.MediaItem.Status",
-        "LookupJobStatusEnum": "claims.models.LookupJob.Status",
+        "MediaItemStatusEnum": "media.models.MediaItem.Status",
+        "LookupJobStatusEnum": "media.models.LookupJob.Status",
         "EvidenceKindEnum": "claims.models.Evidence.Kind",
-        "MediaItemKindEnum": "claims.models.MediaItem.Kind",
+        "MediaItemKindEnum": "media.models.MediaItem.Kind",
         "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDeliveryStatus",
         "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },
@@ -263,7 +264,7 @@ WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
 WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", default=6)
 
-# External reverse-image engines (claims/integrations/reverse_image): each is off unless its key
+# External reverse-image engines (media/integrations/reverse_image): each is off unless its key
 # is set. The base URLs exist for tests and proxies; empty means the engine's real endpoint.
 REVERSE_IMAGE_GOOGLE_VISION_KEY = env.str("REVERSE_IMAGE_GOOGLE_VISION_KEY", default="")
 REVERSE_IMAGE_GOOGLE_VISION_BASE_URL = env.str("REVERSE_IMAGE_GOOGLE_VISION_BASE_URL", default="")

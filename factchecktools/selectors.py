@@ -13,7 +13,7 @@ from django.db.models import F, FloatField, Max, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from claims.models import SEARCH_COLUMNS, Appearance, Claim, Verdict
-from claims.services.lookups import claims_with_similar_media
+from claims.selectors.claims import claims_with_similar_media
 from core import search
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 
@@ -124,7 +124,7 @@ def claim_review_page_version(page: ClaimReviewPage) -> str:
 
 def claim_image_search(frames, *, reviews: QuerySet[Verdict]) -> list[int]:
     """Ids of the claims with a review among `reviews` that carried a picture like `frames`
-    (claims.hashing), closest first."""
+    (media.hashing), closest first."""
     ranked = [claim_id for claim_id, _ in claims_with_similar_media(frames)]
     reviewed = set(
         Claim.objects.filter(pk__in=ranked, verdicts__in=reviews).values_list("pk", flat=True)

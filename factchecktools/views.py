@@ -24,7 +24,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.filters import MAX_QUERY_LENGTH
-from claims.services.media import image_frames_from_url
 from core.api.authentication import ApiKeyAuthentication
 from core.api.parsers import LimitedJSONParser
 from core.api.throttling import RoleRateThrottle
@@ -51,6 +50,7 @@ from factchecktools.services import (
     claim_review_page_delete,
     claim_review_page_update,
 )
+from media.services.media import image_frames_from_url
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _SITE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")

@@ -26,7 +26,6 @@ from api.serializers import ClaimBriefOutput
 from claims.claimreview import public_url
 from claims.models import Claim, Verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
-from claims.services.lookups import UnreadableImage, image_frames
 from core.api.conditional import make_etag
 from core.api.pagination import Cursor
 from core.api.parsers import LimitedJSONParser
@@ -38,6 +37,7 @@ from matching.models import ClaimSuggestion
 from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
 from matching.services import suggestion_confirm, suggestion_reject
+from media.services.lookups import UnreadableImage, image_frames
 
 MAX_CHECK_TEXT_LENGTH = 2000
 

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = "Claim matching"
+
+    def ready(self) -> None:
+        from core import events
+        from matching.services import suggestions_from_lookup
+
+        events.subscribe("lookup.succeeded", suggestions_from_lookup)

@@ -26,7 +26,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
 
 from claims.models import SEARCH_COLUMNS, Claim, Verdict
-from claims.services.lookups import claims_with_similar_media
+from claims.selectors.claims import claims_with_similar_media
 from core.search import search_document
 from matching.models import ClaimSuggestion
 from matching.scoring import (
@@ -259,7 +259,7 @@ def media_score(distance: int) -> float:
 
 
 def verdict_matches_by_image(*, frames, language: str = "") -> list[VerdictMatch]:
-    """Published verdicts on claims that carried a picture like `frames` (claims.hashing),
+    """Published verdicts on claims that carried a picture like `frames` (media.hashing),
     closest first. Searches the reverse-image index of this process."""
     ranked = claims_with_similar_media(frames)[:MAX_VERDICT_MATCHES]
     if not ranked:

@@ -11,12 +11,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from claims.models import Claim, Verdict
+from claims.models import Claim, ClaimMedia, Verdict
 from claims.services.claims import claim_update
 from core.exceptions import InvalidTransition
 from matching.models import ClaimSuggestion, SuggestionStatus
 from matching.scoring import TextMatch, combined_score, is_strong
-from matching.selectors import text_candidates
+from matching.selectors import media_score, text_candidates
+from media.models import LookupMatch
 
 # Text suggestions kept per claim, the best first: a fact-checker reads a short list.
 MAX_TEXT_SUGGESTIONS = 10
@@ -185,11 +186,11 @@ def suggestions_record_media(
         )
     }
     touched = []
-    for target, media_score in sorted(targets.items()):
+    for target, score in sorted(targets.items()):
         suggestion = existing.get(target) or ClaimSuggestion(claim=locked, suggested_id=target)
         if suggestion.status != SuggestionStatus.SUGGESTED:
             continue
-        best = max(media_score, suggestion.media_score or 0.0)
+        best = max(score, suggestion.media_score or 0.0)
         if suggestion.pk and suggestion.media_score == best:
             touched.append(suggestion)
             continue
@@ -265,3 +266,24 @@ def suggestion_reject(*, suggestion: ClaimSuggestion, actor: AbstractBaseUser) -
     Raises SuggestionDecided when already decided."""
     _, locked = _decidable(suggestion)
     return _decide(locked, SuggestionStatus.REJECTED, actor)
+
+
+def suggestions_from_lookup(*, job_id: int, media_item_id: int) -> None:
+    """Handler of `lookup.succeeded`: claims carrying the looked-up item are suggested the
+    claims that carried its matches."""
+    distances = {
+        item_id: distance
+        for item_id, distance in LookupMatch.objects.filter(
+            job_id=job_id, matched_item__isnull=False
+        ).values_list("matched_item_id", "distance")
+    }
+    if not distances:
+        return
+    others = [
+        (claim_id, media_score(distances[item_id]))
+        for claim_id, item_id in ClaimMedia.objects.filter(media_item_id__in=distances).values_list(
+            "claim_id", "media_item_id"
+        )
+    ]
+    for claim in Claim.objects.filter(claim_media__media_item_id=media_item_id):
+        suggestions_record_media(claim=claim, matches=others)

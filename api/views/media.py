@@ -11,17 +11,14 @@ from rest_framework.response import Response
 
 from api import serializers as s
 from api.filters import LookupJobFilter, MediaItemFilter
-from claims.models import LookupJob
 from claims.selectors.reference import lookup_job_list, media_item_list
-from claims.services.lookups import evidence_from_match, lookup_request
-from claims.services.media import (
-    media_item_create,
-    media_item_request_url,
-    media_item_update,
-)
+from claims.services.evidence import evidence_from_match
 from core.api.conditional import make_etag
 from core.api.parsers import LimitedJSONParser
 from core.api.views import ResourceViewSet
+from media.models import LookupJob
+from media.services.lookups import lookup_request
+from media.services.media import media_item_create, media_item_request_url, media_item_update
 
 
 @extend_schema_view(

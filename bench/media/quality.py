@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.media.quality
 
-Uses the production hashing (claims.hashing) and index (claims.archive_index.HashIndex), no
+Uses the production hashing (media.hashing) and index (media.archive_index.HashIndex), no
 database. A query is right when its own photograph is within the threshold; every other
 photograph within it is a wrong match. The baseline is one whole-image PDQ hash per picture,
 compared at distance 31 (the threshold Meta's matcher uses).
@@ -23,8 +23,8 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from bench.media.transforms import photos, transforms  # noqa: E402
-from claims import hashing  # noqa: E402
-from claims.archive_index import HashIndex  # noqa: E402
+from media import hashing  # noqa: E402
+from media.archive_index import HashIndex  # noqa: E402
 
 BASELINE_DISTANCE = 31
 

@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.media.speed --sizes 1000000   # a smaller archive only
 
 Hashing uses JPEGs made from a scikit-image photograph and a minute of 720p H.264 panning across
-photographs with a cut every five seconds. Lookups search claims.archive_index.HashIndex (the
+photographs with a cut every five seconds. Lookups search media.archive_index.HashIndex (the
 production index, without the database) filled with random PDQ hashes, into which edited copies
 are planted at known distances; the baseline is a plain numpy scan of the same hashes.
 """
@@ -32,8 +32,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from claims import hashing  # noqa: E402
-from claims.archive_index import HashIndex  # noqa: E402
+from media import hashing  # noqa: E402
+from media.archive_index import HashIndex  # noqa: E402
 
 
 def _percentiles(samples: list[float]) -> str:

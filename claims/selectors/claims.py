@@ -1,8 +1,9 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from claims.models import Appearance, Claim, Evidence, Verdict
+from claims.models import Appearance, Claim, ClaimMedia, Evidence, Verdict
 from core.roles import is_newsroom
+from media.services.lookups import ArchiveMatch, archive_search
 
 PUBLIC_VERDICT_STATUSES = (Verdict.Status.PUBLISHED, Verdict.Status.RETRACTED)
 
@@ -44,3 +45,17 @@ def claim_search_admin(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
         | Q(claimant__icontains=term)
         | Q(pk__in=matching_ids)
     )
+
+
+def claims_with_similar_media(frames) -> list[tuple[int, ArchiveMatch]]:
+    """Claims carrying an archive item that looks like the query frames, with the closest
+    match for each, closest first: how "has this picture been checked?" is answered."""
+    matches = {m.media_item_id: m for m in archive_search(frames)}
+    found: dict[int, ArchiveMatch] = {}
+    for claim_id, item_id in ClaimMedia.objects.filter(media_item_id__in=matches).values_list(
+        "claim_id", "media_item_id"
+    ):
+        match = matches[item_id]
+        if claim_id not in found or match.distance < found[claim_id].distance:
+            found[claim_id] = match
+    return sorted(found.items(), key=lambda pair: (pair[1].distance, pair[0]))

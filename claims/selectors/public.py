@@ -4,9 +4,10 @@ from dataclasses import dataclass
 
 from django.db.models import F, Prefetch, Q, QuerySet
 
-from claims.models import Appearance, Evidence, LookupMatch, MediaItem, Verdict
+from claims.models import Appearance, Evidence, Verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from core import search
+from media.models import LookupMatch, MediaItem
 
 
 def public_verdict_list(*, q: str = "") -> QuerySet[Verdict]:

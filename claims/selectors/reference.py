@@ -3,20 +3,10 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from claims.models import (
-    Appearance,
-    ClaimMedia,
-    Evidence,
-    LookupJob,
-    LookupMatch,
-    MediaItem,
-    Publisher,
-    Rating,
-    RatingScale,
-    Topic,
-)
+from claims.models import Appearance, ClaimMedia, Evidence, Publisher, Rating, RatingScale, Topic
 from claims.selectors.claims import public_claim_ids
 from core.roles import is_newsroom
+from media.models import LookupJob, LookupMatch, MediaItem
 
 Viewer = AbstractBaseUser | AnonymousUser
 

@@ -5,14 +5,15 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from claims.models import Appearance, Claim, ClaimMedia, MediaItem, Topic
+from claims.models import Appearance, Claim, ClaimMedia, Topic
 from claims.search import index_claim, index_verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.common import touch_claim
-from claims.services.lookups import lookup_request
 from core.exceptions import InvalidTransition
 from core.services.common import apply_changes, save_validated
 from matching.tasks import refresh_claim_suggestions_on_commit
+from media.models import MediaItem
+from media.services.lookups import lookup_request
 
 
 class ClaimPublished(InvalidTransition):

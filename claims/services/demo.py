@@ -14,13 +14,11 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from claims import demo_media
 from claims.models import (
     Appearance,
     Claim,
     Evidence,
     MediaAuthenticity,
-    MediaItem,
     Rating,
     RatingScale,
     Topic,
@@ -28,11 +26,13 @@ from claims.models import (
 )
 from claims.services.claims import claim_create, claim_media_attach
 from claims.services.evidence import evidence_add
-from claims.services.lookups import lookup_request, media_item_hash
-from claims.services.media import media_item_create
 from claims.services.publishers import publisher_get_or_create_self
 from claims.services.verdicts import verdict_create_draft
 from core.roles import EDITOR, FACT_CHECKER
+from media import demo_media
+from media.models import MediaItem
+from media.services.lookups import lookup_request, media_item_hash
+from media.services.media import media_item_create
 
 DEMO_SCALE_NAME = "Newsroom scale"
 # (label, value): value is ClaimReview's ratingValue on a 1 (worst) to 5 (best) scale; Unproven

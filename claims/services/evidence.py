@@ -4,10 +4,11 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from claims.models import Claim, Evidence, LookupMatch, MediaItem
+from claims.models import Claim, Evidence
 from claims.services.common import touch_claim
 from core.exceptions import ApplicationError
 from core.services.common import apply_changes, save_validated
+from media.models import LookupMatch, MediaItem
 
 EVIDENCE_CHANGEABLE_FIELDS = frozenset(
     {
@@ -91,3 +92,51 @@ def evidence_remove(*, evidence: Evidence, actor: AbstractBaseUser | None) -> No
     evidence._history_user = actor
     evidence.delete()
     touch_claim(evidence.claim_id)
+
+
+@transaction.atomic
+def evidence_from_match(
+    *,
+    match: LookupMatch,
+    actor: AbstractBaseUser | None,
+    claim: Claim | None = None,
+    relation: str = Evidence.Relation.CONTEXT,
+) -> Evidence:
+    """Record a lookup match as reverse-image evidence on the claim that carries the looked-up
+    item (the one claim, or `claim` when several carry it), linking to the earlier copy."""
+    if claim is None:
+        claims = list(Claim.objects.filter(claim_media__media_item_id=match.job.media_item_id))
+        if len(claims) != 1:
+            raise ApplicationError(
+                "Say which claim this evidence is for: "
+                + ("no claim carries this media." if not claims else "several claims carry it.")
+            )
+        claim = claims[0]
+    existing = Evidence.objects.filter(claim=claim, lookup_match=match).first()
+    if existing is not None:
+        return existing
+    matched = match.matched_item
+    published = match.first_published_at or (matched.first_published_at if matched else None)
+    source = (matched.publisher_name or "the archive") if matched else match.external_url
+    when = f", published {published:%Y-%m-%d}" if published else ""
+    offset = (
+        f" at {match.matched_offset_seconds:.0f} s"
+        if matched and matched.kind == MediaItem.Kind.VIDEO
+        else ""
+    )
+    return evidence_add(
+        claim=claim,
+        actor=actor,
+        kind=Evidence.Kind.REVERSE_IMAGE_MATCH,
+        relation=relation,
+        title=f"Earlier copy from {source}{when}{offset}"[:300],
+        url=(matched.original_url if matched else match.external_url),
+        source_date=published.date() if published else None,
+        note=(
+            f"Reverse-image lookup #{match.job_id}: distance {match.distance} of 256 bits"
+            if match.distance is not None
+            else f"Reverse-image lookup #{match.job_id} ({match.job.get_provider_display()})"
+        ),
+        media_item=matched,
+        lookup_match=match,
+    )

@@ -12,13 +12,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from claims.models import Correction, MediaItem, Verdict
+from claims.models import Correction, Verdict
 from claims.search import index_verdict
-from claims.services.lookups import archive_add
 from claims.services.verdicts import scale_follows_rating
 from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from core.roles import is_editor, is_newsroom
 from core.services.common import apply_changes, save_validated
+from media.models import MediaItem
+from media.services.lookups import archive_add
 
 Status = Verdict.Status
 CORRECTABLE_FIELDS = frozenset({"rating", "headline", "summary", "body", "media_authenticity"})

@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims.models import ClaimMedia, LookupJob, LookupMatch, Verdict
+from claims.models import ClaimMedia, Verdict
 from core.services.api_keys import api_key_create
+from media.models import LookupJob, LookupMatch
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,

@@ -80,11 +80,13 @@ def test_etag_differs_between_newsroom_and_public_views(world):
     assert client_for("anonymous").get(url)["ETag"] != client_for("editor").get(url)["ETag"]
 
 
-def test_editing_a_claims_media_changes_the_claims_etag(world):
+def test_editing_a_claims_media_changes_the_claims_etag(world, django_capture_on_commit_callbacks):
     client = client_for("fact-checker")
     url = f"/api/v1/claims/{world.draft_claim.pk}/"
     before = client.get(url)["ETag"]
     media_url = f"/api/v1/media/{world.draft_media.pk}/"
-    edited = client.patch(media_url, {"caption": "As posted"}, format="json", HTTP_IF_MATCH="*")
+    # The claim learns of the edit from the media item's event, once the edit has committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = client.patch(media_url, {"caption": "As posted"}, format="json", HTTP_IF_MATCH="*")
     assert edited.status_code == 200
     assert client.get(url)["ETag"] != before

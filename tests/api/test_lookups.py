@@ -3,10 +3,11 @@ from datetime import UTC, datetime
 import pytest
 from django.core.files.base import ContentFile
 
-from claims.archive_index import reset_archive_index
-from claims.models import ClaimMedia, Evidence, LookupJob, LookupMatch, MediaItem
-from claims.services import lookups
-from claims.services.media import media_item_create
+from claims.models import ClaimMedia, Evidence
+from media.archive_index import reset_archive_index
+from media.models import LookupJob, LookupMatch, MediaItem
+from media.services import lookups
+from media.services.media import media_item_create
 from tests.api.conftest import client_for
 from tests.factories import ClaimFactory, MediaItemFactory, jpeg_bytes
 

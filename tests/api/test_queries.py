@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from claims.models import ClaimMedia, LookupJob, LookupMatch, Verdict
+from claims.models import ClaimMedia, Verdict
+from media.models import LookupJob, LookupMatch
 from tests.api.conftest import client_for
 from tests.factories import (
     AppearanceFactory,

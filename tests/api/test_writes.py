@@ -125,7 +125,7 @@ def test_upload_same_bytes_twice_returns_the_same_item():
 def test_upload_of_a_non_image_is_400_and_stores_nothing():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from claims.models import MediaItem
+    from media.models import MediaItem
 
     response = client_for("fact-checker").post(
         "/api/v1/media/", {"file": SimpleUploadedFile("a.jpg", b"GIF89a nope")}, format="multipart"

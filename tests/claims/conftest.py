@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from PIL import Image
 
-from claims import demo_media
+from media import demo_media
 
 
 def video_bytes(*, seconds: int = 2, size: tuple[int, int] = (64, 48)) -> bytes:

@@ -5,11 +5,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims import demo_media
-from claims.archive_index import reset_archive_index
-from claims.models import Appearance, Claim, Evidence, LookupJob, MediaItem, Rating, Verdict
+from claims.models import Appearance, Claim, Evidence, Rating, Verdict
 from claims.services.demo import X_POST_URL, demo_load
-from claims.services.lookups import earliest_match, lookup_run
+from media import demo_media
+from media.archive_index import reset_archive_index
+from media.models import LookupJob, MediaItem
+from media.services.lookups import earliest_match, lookup_run
 from tests.factories import RatingFactory, RatingScaleFactory, editor, fact_checker, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -203,7 +204,7 @@ def test_media_upload_form_refuses_a_file_that_is_not_media(checker_client):
     upload = SimpleUploadedFile("fake.jpg", b"not an image", content_type="image/jpeg")
     data = {"upload": upload, "frames-TOTAL_FORMS": "0", "frames-INITIAL_FORMS": "0"}
 
-    response = checker_client.post(reverse("admin:claims_mediaitem_add"), data)
+    response = checker_client.post(reverse("admin:media_mediaitem_add"), data)
 
     assert response.status_code == 200
     assert "Not a supported image" in response.content.decode()
@@ -214,7 +215,7 @@ def test_media_upload_stores_the_item(checker_client):
     upload = SimpleUploadedFile("photo.jpg", jpeg_bytes(), content_type="image/jpeg")
     data = {"upload": upload, "publisher_name": "KCNA", "in_archive": "on"}
 
-    response = checker_client.post(reverse("admin:claims_mediaitem_add"), data)
+    response = checker_client.post(reverse("admin:media_mediaitem_add"), data)
 
     assert response.status_code == 302
     item = MediaItem.objects.get()
@@ -242,7 +243,7 @@ def test_demo_lookup_from_the_admin_records_the_cctv_footage_as_evidence(checker
     offset = earliest.matched_offset_seconds - earliest.query_offset_seconds
     assert abs(offset - demo_media.CLIP_START_SECONDS) <= 1
     response = checker_client.post(
-        reverse("admin:claims_lookupjob_changelist"),
+        reverse("admin:media_lookupjob_changelist"),
         {"action": "earliest_match_as_evidence", "_selected_action": [job.pk]},
         follow=True,
     )
@@ -256,7 +257,7 @@ def test_media_admin_queues_lookups(checker_client, demo):
     before = LookupJob.objects.count()
     item = MediaItem.objects.get(original_url=X_POST_URL)
     checker_client.post(
-        reverse("admin:claims_mediaitem_changelist"),
+        reverse("admin:media_mediaitem_changelist"),
         {"action": "look_up", "_selected_action": [item.pk]},
     )
     assert LookupJob.objects.count() == before + 1

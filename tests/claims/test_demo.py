@@ -2,8 +2,9 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from claims.models import Appearance, Claim, Evidence, MediaAuthenticity, MediaItem, Verdict
+from claims.models import Appearance, Claim, Evidence, MediaAuthenticity, Verdict
 from claims.services.demo import FUNERAL_CLAIM_TEXT, demo_load, demo_users_reset
+from media.models import MediaItem
 
 pytestmark = pytest.mark.django_db
 

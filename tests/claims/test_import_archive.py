@@ -9,9 +9,9 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from claims import demo_media
-from claims.models import ArchiveHash, MediaItem
-from claims.services.media import media_item_create
+from media import demo_media
+from media.models import ArchiveHash, MediaItem
+from media.services.media import media_item_create
 from tests.claims.conftest import Route, video_bytes
 from tests.factories import jpeg_bytes
 

@@ -10,11 +10,11 @@ from django.core.files.base import ContentFile
 from django.test import override_settings
 from django.utils import timezone
 
-from claims import demo_media
-from claims.archive_index import reset_archive_index
-from claims.models import LookupJob
-from claims.services import lookups
-from claims.services.media import media_item_create
+from media import demo_media
+from media.archive_index import reset_archive_index
+from media.models import LookupJob
+from media.services import lookups
+from media.services.media import media_item_create
 from tests.api.conftest import client_for
 from tests.workers import Worker, celery_worker
 

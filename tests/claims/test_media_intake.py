@@ -12,8 +12,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from claims.models import MediaItem
-from claims.services.media import (
+from core.safe_http import UnsafeUrl
+from media.models import MediaItem
+from media.services.media import (
     MediaFetchInterrupted,
     UnsupportedMedia,
     media_item_create,
@@ -21,8 +22,7 @@ from claims.services.media import (
     media_item_request_url,
     media_probe,
 )
-from claims.tasks import fetch_media_item
-from core.safe_http import UnsafeUrl
+from media.tasks import fetch_media_item
 from tests.api.conftest import client_for
 from tests.claims.conftest import MediaServer, Route, video_bytes
 from tests.factories import jpeg_bytes
@@ -351,7 +351,7 @@ def test_the_task_never_leaves_an_item_pending(media_server, monkeypatch, error,
     def stopped(**kwargs):
         raise error
 
-    monkeypatch.setattr("claims.services.media.media_item_fetch", stopped)
+    monkeypatch.setattr("media.services.media.media_item_fetch", stopped)
     fetch_media_item.apply(args=[item.pk])
 
     item.refresh_from_db()

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from claims.models import Appearance, Correction, MediaItem, Publisher, Rating, Verdict
+from claims.models import Appearance, Correction, Publisher, Rating, Verdict
+from media.models import MediaItem
 from tests.factories import (
     AppearanceFactory,
     ClaimFactory,

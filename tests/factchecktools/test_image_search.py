@@ -11,11 +11,11 @@ from django.core.files.base import ContentFile
 from googleapiclient.errors import HttpError
 from PIL import Image, ImageOps
 
-from claims import demo_media
-from claims.archive_index import reset_archive_index
 from claims.models import ClaimMedia
-from claims.services.lookups import media_item_hash
-from claims.services.media import media_item_create
+from media import demo_media
+from media.archive_index import reset_archive_index
+from media.services.lookups import media_item_hash
+from media.services.media import media_item_create
 from tests.factchecktools.conftest import publish
 from tests.factchecktools.test_client_library import factchecktools  # noqa: F401
 

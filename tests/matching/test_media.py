@@ -7,12 +7,13 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw, ImageOps
 
-from claims import demo_media
-from claims.archive_index import reset_archive_index
-from claims.models import ClaimMedia, LookupJob
-from claims.services.lookups import lookup_run, media_item_hash
-from claims.services.media import media_item_create
+from claims.models import ClaimMedia
 from matching.models import ClaimSuggestion
+from media import demo_media
+from media.archive_index import reset_archive_index
+from media.models import LookupJob
+from media.services.lookups import lookup_run, media_item_hash
+from media.services.media import media_item_create
 from tests.api.conftest import client_for
 from tests.matching.factories import claim, imported, published
 
@@ -101,13 +102,17 @@ def test_bad_check_requests_are_400(data, field):
     assert field in response.json()["details"]
 
 
-def test_a_lookup_suggests_the_claims_that_carried_the_same_picture():
+def test_a_lookup_suggests_the_claims_that_carried_the_same_picture(
+    django_capture_on_commit_callbacks,
+):
     earlier = published("Photo shows soldiers guarding the funeral hall in 2015")
     _carry(earlier.claim, _picture(34))
     new = claim("This picture was taken yesterday")
     item = _carry(new, _picture(34).resize((500, 375)), in_archive=False)
     job = LookupJob.objects.create(media_item=item)
-    lookup_run(job_id=job.pk)
+    # Suggestions are made by a handler of the lookup's event, once the lookup has committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        lookup_run(job_id=job.pk)
     suggestion = ClaimSuggestion.objects.get(claim=new)
     assert suggestion.suggested_id == earlier.claim_id
     assert suggestion.media_score >= 0.9

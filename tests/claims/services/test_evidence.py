@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from claims.models import Evidence, LookupJob, LookupMatch
+from claims.models import Evidence
 from claims.services.claims import claim_media_attach
 from claims.services.evidence import (
     LookupMatchOfOtherMedia,
@@ -9,6 +9,7 @@ from claims.services.evidence import (
     evidence_remove,
     evidence_update,
 )
+from media.models import LookupJob, LookupMatch
 from tests.factories import ClaimFactory, EvidenceFactory, MediaItemFactory, fact_checker
 
 pytestmark = pytest.mark.django_db

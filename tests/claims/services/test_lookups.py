@@ -8,12 +8,14 @@ from django.test import override_settings
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageOps
 
-from claims import demo_media, hashing
-from claims.archive_index import reset_archive_index
-from claims.models import ArchiveHash, Evidence, LookupJob, MediaItem
-from claims.services import lookups
-from claims.services.media import media_item_create
+from claims.models import Evidence
+from claims.services.evidence import evidence_from_match
 from claims.services.workflow import verdict_publish, verdict_submit
+from media import demo_media, hashing
+from media.archive_index import reset_archive_index
+from media.models import ArchiveHash, LookupJob, MediaItem
+from media.services import lookups
+from media.services.media import media_item_create
 from tests.claims.services.test_workflow import ready_verdict
 from tests.factories import ClaimFactory, editor, fact_checker
 
@@ -207,7 +209,7 @@ def test_a_match_becomes_reverse_image_evidence_on_the_claim():
     job = lookups.lookup_request(media_item=query, actor=None)
     lookups.lookup_run(job_id=job.pk)
     match = job.matches.get()
-    evidence = lookups.evidence_from_match(match=match, actor=None)
+    evidence = evidence_from_match(match=match, actor=None)
     assert evidence.claim == claim
     assert evidence.kind == Evidence.Kind.REVERSE_IMAGE_MATCH
     assert evidence.url == "https://agency.example/photo/1"
@@ -215,7 +217,7 @@ def test_a_match_becomes_reverse_image_evidence_on_the_claim():
     assert evidence.media_item == original
     assert "Agency" in evidence.title
     # Asking again returns the same evidence.
-    assert lookups.evidence_from_match(match=match, actor=None) == evidence
+    assert evidence_from_match(match=match, actor=None) == evidence
 
 
 def test_publishing_a_verdict_puts_the_claims_media_in_the_archive():

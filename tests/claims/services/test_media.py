@@ -5,9 +5,9 @@ import zlib
 import pytest
 from django.core.files.base import ContentFile
 
-from claims import demo_media
-from claims.models import MediaItem
-from claims.services.media import (
+from media import demo_media
+from media.models import MediaItem
+from media.services.media import (
     MediaTooLarge,
     UnsupportedMedia,
     media_item_create,

@@ -3,9 +3,9 @@ from email.utils import format_datetime
 
 import pytest
 
-from claims.integrations.reverse_image._common import parse_datetime, retry_after_seconds
-from claims.integrations.reverse_image.base import ImageQuery, ProviderAuthError
-from claims.integrations.reverse_image.google_vision import GoogleVisionProvider
+from media.integrations.reverse_image._common import parse_datetime, retry_after_seconds
+from media.integrations.reverse_image.base import ImageQuery, ProviderAuthError
+from media.integrations.reverse_image.google_vision import GoogleVisionProvider
 from tests.integrations.reverse_image.fake_engines import CLIP_BYTES, CLIP_URL
 
 

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from claims.integrations.reverse_image.base import (
+from media.integrations.reverse_image.base import (
     ClaimReview,
     ExternalMatch,
     ImageQuery,
@@ -13,9 +13,7 @@ from claims.integrations.reverse_image.base import (
     ProviderTransientError,
     QueryNotSupported,
 )
-from claims.integrations.reverse_image.factcheck_image_search import (
-    FactCheckImageSearchProvider,
-)
+from media.integrations.reverse_image.factcheck_image_search import FactCheckImageSearchProvider
 from tests.integrations.reverse_image.fake_engines import (
     AFCL_REVIEW,
     API_KEY,

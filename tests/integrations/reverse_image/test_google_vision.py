@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from claims.integrations.reverse_image.base import (
+from media.integrations.reverse_image.base import (
     ExternalMatch,
     ImageQuery,
     ProviderAuthError,
@@ -12,7 +12,7 @@ from claims.integrations.reverse_image.base import (
     ProviderRateLimited,
     ProviderTransientError,
 )
-from claims.integrations.reverse_image.google_vision import GoogleVisionProvider
+from media.integrations.reverse_image.google_vision import GoogleVisionProvider
 from tests.integrations.reverse_image.fake_engines import (
     API_KEY,
     CCTV_IMAGE,

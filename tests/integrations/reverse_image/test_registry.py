@@ -1,11 +1,9 @@
 from types import SimpleNamespace
 
-from claims.integrations.reverse_image.factcheck_image_search import (
-    FactCheckImageSearchProvider,
-)
-from claims.integrations.reverse_image.google_vision import GoogleVisionProvider
-from claims.integrations.reverse_image.registry import configured_providers
-from claims.integrations.reverse_image.tineye import TinEyeProvider
+from media.integrations.reverse_image.factcheck_image_search import FactCheckImageSearchProvider
+from media.integrations.reverse_image.google_vision import GoogleVisionProvider
+from media.integrations.reverse_image.registry import configured_providers
+from media.integrations.reverse_image.tineye import TinEyeProvider
 
 KEY_SETTINGS = (
     "REVERSE_IMAGE_GOOGLE_VISION_KEY",

@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from claims.integrations.reverse_image.base import (
+from media.integrations.reverse_image.base import (
     ImageQuery,
     ProviderAuthError,
     ProviderBadRequest,
@@ -10,7 +10,7 @@ from claims.integrations.reverse_image.base import (
     ProviderRateLimited,
     ProviderTransientError,
 )
-from claims.integrations.reverse_image.tineye import TinEyeProvider
+from media.integrations.reverse_image.tineye import TinEyeProvider
 from tests.integrations.reverse_image.fake_engines import (
     API_KEY,
     CCTV_IMAGE,

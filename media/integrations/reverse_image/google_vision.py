@@ -24,15 +24,15 @@ from urllib.parse import urlencode
 
 from django.utils.html import strip_tags
 
-from claims.integrations.reverse_image import _google
-from claims.integrations.reverse_image._common import DEFAULT_TIMEOUT, HttpProvider
-from claims.integrations.reverse_image.base import (
+from core.safe_http import Timeout
+from media.integrations.reverse_image import _google
+from media.integrations.reverse_image._common import DEFAULT_TIMEOUT, HttpProvider
+from media.integrations.reverse_image.base import (
     ExternalMatch,
     ImageQuery,
     MatchKind,
     ProviderResult,
 )
-from core.safe_http import Timeout
 
 ANNOTATE_PATH = "/v1/images:annotate"
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import urllib3
 
-from claims.integrations.reverse_image.base import (
+from core.safe_http import USER_AGENT, Timeout
+from media.integrations.reverse_image.base import (
     ImageQuery,
     Provider,
     ProviderAuthError,
@@ -26,7 +27,6 @@ from claims.integrations.reverse_image.base import (
     ProviderResult,
     ProviderTransientError,
 )
-from core.safe_http import USER_AGENT, Timeout
 
 DEFAULT_TIMEOUT = Timeout(connect=5.0, read=30.0)
 

@@ -1,4 +1,4 @@
-"""Hashing media into the archive, reverse-image lookups and turning their matches into evidence.
+"""Hashing media into the archive and reverse-image lookups.
 
 Everything here takes ids or locked rows and can run twice: a task redelivered after its worker
 died, or a job resumed by `lookups_resume_stale`, ends in the same state as one clean run.
@@ -15,22 +15,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from claims import hashing
-from claims.archive_index import archive_index
-from claims.integrations.reverse_image.base import ImageQuery, ProviderError
-from claims.integrations.reverse_image.registry import configured_providers
-from claims.models import (
-    ArchiveHash,
-    Claim,
-    ClaimMedia,
-    Evidence,
-    LookupJob,
-    LookupMatch,
-    MediaFrame,
-    MediaItem,
-)
-from claims.services.evidence import evidence_add
+from core import events
 from core.exceptions import ApplicationError
+from media import hashing
+from media.archive_index import archive_index
+from media.integrations.reverse_image.base import ImageQuery, ProviderError
+from media.integrations.reverse_image.registry import configured_providers
+from media.models import ArchiveHash, LookupJob, LookupMatch, MediaFrame, MediaItem
 
 # Matched frames of a video agree on the clip's position when their offset differences fall in
 # the same bin of this many seconds.
@@ -55,7 +46,7 @@ class MediaUnreadable(Exception):
 
 
 def media_item_hash_later(item: MediaItem) -> None:
-    from claims.tasks import hash_media_item
+    from media.tasks import hash_media_item
 
     transaction.on_commit(lambda: hash_media_item.delay(item.pk))
 
@@ -215,20 +206,6 @@ def image_frames(stream) -> list[hashing.FrameHashes]:
         ) from None
 
 
-def claims_with_similar_media(frames) -> list[tuple[int, ArchiveMatch]]:
-    """Claims carrying an archive item that looks like the query frames, with the closest
-    match for each, closest first: how "has this picture been checked?" is answered."""
-    matches = {m.media_item_id: m for m in archive_search(frames)}
-    found: dict[int, ArchiveMatch] = {}
-    for claim_id, item_id in ClaimMedia.objects.filter(media_item_id__in=matches).values_list(
-        "claim_id", "media_item_id"
-    ):
-        match = matches[item_id]
-        if claim_id not in found or match.distance < found[claim_id].distance:
-            found[claim_id] = match
-    return sorted(found.items(), key=lambda pair: (pair[1].distance, pair[0]))
-
-
 @transaction.atomic
 def lookup_request(
     *, media_item: MediaItem, actor: AbstractBaseUser | None, provider: str = "archive"
@@ -244,7 +221,7 @@ def lookup_request(
             f"The {LookupJob.Provider(provider).label} engine has no API key configured."
         )
     job = LookupJob.objects.create(media_item=media_item, provider=provider, requested_by=actor)
-    from claims.tasks import run_lookup
+    from media.tasks import run_lookup
 
     transaction.on_commit(lambda: run_lookup.delay(job.pk))
     return job
@@ -311,26 +288,8 @@ def lookup_run(*, job_id: int) -> LookupJob | None:
         locked.finished_at = timezone.now()
         locked.heartbeat_at = locked.finished_at
         locked.save(update_fields=["status", "progress", "finished_at", "heartbeat_at"])
-        _suggest_duplicates(locked, matches)
+        events.record("lookup.succeeded", job_id=locked.pk, media_item_id=locked.media_item_id)
     return locked
-
-
-def _suggest_duplicates(job: LookupJob, matches: list[LookupMatch]) -> None:
-    """Claims carrying the looked-up item are suggested the claims that carried its matches."""
-    from matching.selectors import media_score
-    from matching.services import suggestions_record_media
-
-    distances = {m.matched_item_id: m.distance for m in matches if m.matched_item_id}
-    if not distances:
-        return
-    others = [
-        (claim_id, media_score(distances[item_id]))
-        for claim_id, item_id in ClaimMedia.objects.filter(media_item_id__in=distances).values_list(
-            "claim_id", "media_item_id"
-        )
-    ]
-    for claim in Claim.objects.filter(claim_media__media_item_id=job.media_item_id):
-        suggestions_record_media(claim=claim, matches=others)
 
 
 def lookup_fail(*, job_id: int, error: str) -> LookupJob:
@@ -396,7 +355,7 @@ def _provider_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
 def lookups_resume_stale() -> list[int]:
     """Requeue jobs whose worker died: running without a heartbeat for LOOKUP_STALE_SECONDS,
     or queued for that long (a message lost with its broker). Returns the requeued ids."""
-    from claims.tasks import run_lookup
+    from media.tasks import run_lookup
 
     stale_before = timezone.now() - timedelta(seconds=settings.LOOKUP_STALE_SECONDS)
     stale = list(
@@ -424,51 +383,3 @@ def earliest_match(job: LookupJob) -> LookupMatch | None:
     if not dated:
         return None
     return min(dated, key=lambda pair: (not pair[0].is_strong, pair[1]))[0]
-
-
-@transaction.atomic
-def evidence_from_match(
-    *,
-    match: LookupMatch,
-    actor: AbstractBaseUser | None,
-    claim: Claim | None = None,
-    relation: str = Evidence.Relation.CONTEXT,
-) -> Evidence:
-    """Record a lookup match as reverse-image evidence on the claim that carries the looked-up
-    item (the one claim, or `claim` when several carry it), linking to the earlier copy."""
-    if claim is None:
-        claims = list(Claim.objects.filter(claim_media__media_item_id=match.job.media_item_id))
-        if len(claims) != 1:
-            raise ApplicationError(
-                "Say which claim this evidence is for: "
-                + ("no claim carries this media." if not claims else "several claims carry it.")
-            )
-        claim = claims[0]
-    existing = Evidence.objects.filter(claim=claim, lookup_match=match).first()
-    if existing is not None:
-        return existing
-    matched = match.matched_item
-    published = match.first_published_at or (matched.first_published_at if matched else None)
-    source = (matched.publisher_name or "the archive") if matched else match.external_url
-    when = f", published {published:%Y-%m-%d}" if published else ""
-    offset = (
-        f" at {match.matched_offset_seconds:.0f} s"
-        if matched and matched.kind == MediaItem.Kind.VIDEO
-        else ""
-    )
-    return evidence_add(
-        claim=claim,
-        actor=actor,
-        kind=Evidence.Kind.REVERSE_IMAGE_MATCH,
-        relation=relation,
-        title=f"Earlier copy from {source}{when}{offset}"[:300],
-        url=(matched.original_url if matched else match.external_url),
-        source_date=published.date() if published else None,
-        note=(
-            f"Reverse-image lookup #{match.job_id}: distance {match.distance} of 256 bits"
-            if match.distance is not None
-            else f"Reverse-image lookup #{match.job_id} ({match.job.get_provider_display()})"
-        ),
-        media_item=matched,
-        lookup_match=match,
-    )

@@ -19,17 +19,11 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from PIL import Image
 
-from claims.models import MediaItem
-from claims.services.common import touch_claim
-from claims.services.lookups import (
-    archive_add,
-    archive_sync,
-    image_frames,
-    media_item_hash_later,
-)
-from core import safe_http
+from core import events, safe_http
 from core.exceptions import ApplicationError
 from core.services.common import apply_changes, save_validated
+from media.models import MediaItem
+from media.services.lookups import archive_add, archive_sync, image_frames, media_item_hash_later
 
 # Formats are sniffed from the bytes; the file name and any Content-Type header are not trusted.
 # MPO is how Pillow names a camera's JPEG that carries extra pictures: still a JPEG.
@@ -360,7 +354,7 @@ def media_item_request_url(
         created_by=actor,
     )
     save_validated(item, actor=actor)
-    from claims.tasks import fetch_media_item
+    from media.tasks import fetch_media_item
 
     fetch_media_item.delay_on_commit(item.pk)
     return item
@@ -478,7 +472,6 @@ def media_item_update(
         archive_sync(media_item=locked)
         if locked.in_archive and not locked.hashed_at:
             media_item_hash_later(locked)
-    # The claims that carry it show its provenance: their ETags must move too.
-    for claim_id in locked.claim_media.values_list("claim_id", flat=True):
-        touch_claim(claim_id)
+    # Whatever shows its provenance (the claims that carry it) must learn it changed.
+    events.record("media_item.changed", media_item_id=locked.pk)
     return locked

@@ -7,8 +7,8 @@ A failed call answers with an HTTP status and `{"error": {"code", "message", "st
 `google.rpc.Status` `{"code", "message"}` with a gRPC code instead of an HTTP status.
 """
 
-from claims.integrations.reverse_image._common import EngineResponse, retry_after_seconds
-from claims.integrations.reverse_image.base import (
+from media.integrations.reverse_image._common import EngineResponse, retry_after_seconds
+from media.integrations.reverse_image.base import (
     ProviderAuthError,
     ProviderBadRequest,
     ProviderError,

@@ -18,16 +18,16 @@ Errors are Google's error JSON (`_google`).
 
 from collections.abc import Iterator
 
-from claims.integrations.reverse_image import _google
-from claims.integrations.reverse_image._common import DEFAULT_TIMEOUT, HttpProvider, parse_datetime
-from claims.integrations.reverse_image.base import (
+from core.safe_http import Timeout
+from media.integrations.reverse_image import _google
+from media.integrations.reverse_image._common import DEFAULT_TIMEOUT, HttpProvider, parse_datetime
+from media.integrations.reverse_image.base import (
     ClaimReview,
     ExternalMatch,
     ImageQuery,
     ProviderResult,
     QueryNotSupported,
 )
-from core.safe_http import Timeout
 
 IMAGE_SEARCH_PATH = "/v1alpha1/claims:imageSearch"
 

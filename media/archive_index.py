@@ -21,8 +21,8 @@ import faiss
 import numpy as np
 from django.db import connection
 
-from claims.hashing import PDQ_BYTES
-from claims.models import ArchiveHash
+from media.hashing import PDQ_BYTES
+from media.models import ArchiveHash
 
 # How long an id skipped by the sequence is waited for: longer than any hashing transaction.
 GAP_PATIENCE_SECONDS = 600

@@ -21,14 +21,15 @@ image or URL, 401 bad key, 402 no searches left, 429 too many requests) and `mes
 import mimetypes
 from collections.abc import Iterator
 
-from claims.integrations.reverse_image._common import (
+from core.safe_http import Timeout
+from media.integrations.reverse_image._common import (
     DEFAULT_TIMEOUT,
     EngineResponse,
     HttpProvider,
     parse_datetime,
     retry_after_seconds,
 )
-from claims.integrations.reverse_image.base import (
+from media.integrations.reverse_image.base import (
     ExternalMatch,
     ImageQuery,
     ProviderAuthError,
@@ -38,7 +39,6 @@ from claims.integrations.reverse_image.base import (
     ProviderResult,
     ProviderTransientError,
 )
-from core.safe_http import Timeout
 
 SEARCH_PATH = "/rest/search/"
 _MATCH_DETAILS = ("image_url", "domain", "width", "height", "format", "filesize", "overlay", "tags")

@@ -20,14 +20,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from claims.models import MediaItem
-from claims.services.lookups import MediaUnreadable, archive_add, media_item_hash
-from claims.services.media import (
+from core.exceptions import ApplicationError
+from media.models import MediaItem
+from media.services.lookups import MediaUnreadable, archive_add, media_item_hash
+from media.services.media import (
     MediaFetchInterrupted,
     media_item_create,
     media_item_create_from_url,
 )
-from core.exceptions import ApplicationError
 
 SOURCE_COLUMNS = ("path", "url")
 PROVENANCE_COLUMNS = ("first_published_at", "publisher_name", "original_url", "caption")

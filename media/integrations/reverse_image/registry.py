@@ -1,10 +1,10 @@
 """Which external engines are on: those whose API key is set."""
 
-from claims.integrations.reverse_image._common import HttpProvider
-from claims.integrations.reverse_image.base import Provider
-from claims.integrations.reverse_image.factcheck_image_search import FactCheckImageSearchProvider
-from claims.integrations.reverse_image.google_vision import GoogleVisionProvider
-from claims.integrations.reverse_image.tineye import TinEyeProvider
+from media.integrations.reverse_image._common import HttpProvider
+from media.integrations.reverse_image.base import Provider
+from media.integrations.reverse_image.factcheck_image_search import FactCheckImageSearchProvider
+from media.integrations.reverse_image.google_vision import GoogleVisionProvider
+from media.integrations.reverse_image.tineye import TinEyeProvider
 
 # Each engine with the settings that hold its key and an optional base URL (a proxy, or a fake
 # server in a staging environment).

@@ -7,8 +7,8 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
-from claims.integrations.reverse_image.base import ProviderError
-from claims.services import lookups
+from media.integrations.reverse_image.base import ProviderError
+from media.services import lookups
 
 # Late acknowledgement and requeue on a lost worker are set for every task in settings; these
 # tasks are safe to run again, which is what makes that safe.
@@ -56,11 +56,7 @@ def fetch_media_item(self: Task, media_item_id: int) -> None:
     backoff (MEDIA_FETCH_RETRY_BASE_SECONDS * 2**(retry - 1), ±20%), and the last one ends the
     item as failed with the reason. Running it twice, or for an item no longer pending, does
     nothing more."""
-    from claims.services.media import (
-        MediaFetchInterrupted,
-        media_item_fetch,
-        media_item_fetch_fail,
-    )
+    from media.services.media import MediaFetchInterrupted, media_item_fetch, media_item_fetch_fail
 
     retries = self.request.retries
     try:

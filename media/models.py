@@ -1,0 +1,273 @@
+"""Media: images and videos, their perceptual hashes, the reference archive and reverse-image
+lookups. The editorial domain (claims) links to these; nothing here knows about claims.
+
+Writes go through `media.services`; these models hold data, constraints and their meaning.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from core.validators import HttpUrlField
+
+
+class MediaItem(models.Model):
+    """An image or video, uploaded or fetched from a URL.
+
+    Identical bytes are one item (`sha256`). Items with provenance (when, by whom and where they
+    were first published) are the reference archive that reverse-image lookups search; every
+    checked claim's media joins it too (`in_archive`).
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", _("Image")
+        VIDEO = "video", _("Video")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        MERGED = "merged", _("Same bytes as another item")
+
+    # Blank only while a URL is being fetched: the bytes tell the kind.
+    kind = models.CharField(max_length=10, choices=Kind.choices, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    failure_reason = models.TextField(blank=True)
+    file = models.FileField(upload_to="media/%Y/%m/", blank=True)
+    source_url = HttpUrlField(blank=True, help_text=_("Where the file was fetched from."))
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        help_text=_("A fetched URL whose bytes were already stored: the item that holds them."),
+    )
+    # NULL until the bytes are here (a URL still being fetched); unique once known.
+    sha256 = models.CharField(  # noqa: DJ001
+        max_length=64,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9a-f]{64}$")],
+        editable=False,
+    )
+    mime_type = models.CharField(max_length=100, blank=True, editable=False)
+    size_bytes = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    duration_seconds = models.FloatField(null=True, blank=True, editable=False)
+    # Provenance: where and when this media was first published, as far as is known.
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    publisher_name = models.CharField(max_length=200, blank=True)
+    original_url = HttpUrlField(blank=True)
+    caption = models.TextField(blank=True)
+    in_archive = models.BooleanField(
+        default=False, help_text=_("Searched by reverse-image lookups.")
+    )
+    hashed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When its frames were hashed.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"],
+                condition=Q(sha256__isnull=False),
+                name="media_item_unique_sha256",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="ready") | Q(sha256__isnull=False),
+                name="media_item_ready_has_sha256",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(failure_reason=""),
+                name="media_item_failure_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False)
+                | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="media_item_merged_has_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "failed", "merged"]) | ~Q(kind=""),
+                name="media_item_stored_has_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_seconds__isnull=True) | Q(duration_seconds__gte=0),
+                name="media_item_duration_non_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(F("created_at").desc(), F("id").desc(), name="media_item_created"),
+            models.Index(
+                fields=["first_published_at"],
+                condition=Q(in_archive=True),
+                name="media_item_archive_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = self.caption or self.original_url or self.source_url or self.file.name
+        return f"{self.get_kind_display()} #{self.pk}: {label[:60]}" if label else f"#{self.pk}"
+
+
+class MediaFrame(models.Model):
+    """The perceptual hashes of one frame: an image has one frame at offset 0, a video one per
+    keyframe with its time offset. Frames too flat to hash usefully are not stored."""
+
+    media_item = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="frames")
+    offset_seconds = models.FloatField(default=0)
+    pdq_hash = models.BinaryField(max_length=32, help_text=_("PDQ, 256 bits."))
+    pdq_quality = models.PositiveSmallIntegerField(validators=[MaxValueValidator(100)])
+    phash = models.BinaryField(max_length=8, help_text=_("DCT pHash, 64 bits."))
+    # PDQ hashes of the views a lookup searches with, and of those the archive is searched in
+    # (see media.hashing), 32 bytes each, concatenated.
+    query_hashes = models.BinaryField(default=bytes)
+    archive_hashes = models.BinaryField(default=bytes)
+
+    class Meta:
+        ordering = ["media_item", "offset_seconds"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["media_item", "offset_seconds"], name="media_frame_unique_offset"
+            ),
+            models.CheckConstraint(
+                condition=Q(offset_seconds__gte=0), name="media_frame_offset_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(pdq_quality__lte=100), name="media_frame_quality_percent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media_item_id}@{self.offset_seconds:.2f}s"
+
+
+class ArchiveHash(models.Model):
+    """One searchable hash of an archive item's frame: the rows each worker's in-memory index is
+    loaded from and kept up to date with, by id, so that an item is searchable as soon as it is
+    hashed into the archive (media.archive_index). Rows exist while the item is in the archive."""
+
+    id = models.BigAutoField(primary_key=True)
+    media_item = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="+")
+    frame = models.ForeignKey(MediaFrame, on_delete=models.CASCADE, related_name="+")
+    pdq_hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.frame_id}#{self.pk}"
+
+
+class LookupJob(models.Model):
+    """A reverse-image lookup of one media item, run by a Celery worker.
+
+    State lives here, not in a result backend: the API reports it and a new worker can resume it.
+    """
+
+    class Provider(models.TextChoices):
+        ARCHIVE = "archive", _("Our archive")
+        GOOGLE_VISION = "google_vision", _("Google Cloud Vision web detection")
+        TINEYE = "tineye", "TinEye"
+        FACTCHECK_IMAGE_SEARCH = "factcheck_image_search", _("Fact Check Tools image search")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    media_item = models.ForeignKey(MediaItem, on_delete=models.PROTECT, related_name="lookup_jobs")
+    provider = models.CharField(max_length=30, choices=Provider.choices, default=Provider.ARCHIVE)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(
+        default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress__lte=100), name="lookup_job_progress_percent"
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True)
+                | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
+                name="lookup_job_finished_after_start",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="lookup_job_failure_has_error"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="lookup_job_status_beat")]
+
+    def __str__(self) -> str:
+        return f"Lookup #{self.pk} of media #{self.media_item_id} ({self.status})"
+
+
+class LookupMatch(models.Model):
+    """A candidate earlier copy found by a lookup: an archive item (with its frame offsets) or, for
+    an external engine, a URL. `distance` is the Hamming distance between hashes (lower is closer);
+    `score` is an external engine's own confidence."""
+
+    job = models.ForeignKey(LookupJob, on_delete=models.CASCADE, related_name="matches")
+    matched_item = models.ForeignKey(
+        MediaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="matched_by"
+    )
+    external_url = HttpUrlField(blank=True)
+    distance = models.PositiveSmallIntegerField(null=True, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    query_offset_seconds = models.FloatField(default=0)
+    matched_offset_seconds = models.FloatField(default=0)
+    # For external matches, the publication date the engine reports; archive matches read the
+    # matched item's provenance.
+    first_published_at = models.DateTimeField(null=True, blank=True)
+    is_strong = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["distance", F("first_published_at").asc(nulls_last=True), "id"]
+        verbose_name_plural = _("lookup matches")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(matched_item__isnull=False) | ~Q(external_url=""),
+                name="lookup_match_has_target",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "matched_item", "query_offset_seconds", "matched_offset_seconds"],
+                condition=Q(matched_item__isnull=False),
+                name="lookup_match_unique_archive",
+            ),
+            models.UniqueConstraint(
+                fields=["job", "external_url"],
+                condition=Q(matched_item__isnull=True),
+                name="lookup_match_unique_external",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = f"media #{self.matched_item_id}" if self.matched_item_id else self.external_url
+        return f"{target} (distance {self.distance})"
