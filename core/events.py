@@ -5,13 +5,14 @@
 
     # webhooks/apps.py: subscribes from above
     def ready(self) -> None:
-        events.subscribe("verdict.published", webhook_deliveries_for_verdict)
+        events.subscribe("verdict.published", webhook_events_for_verdict)
 
 `record` writes an Event row in the caller's transaction; once that commits, the event's
-handlers run, each with the payload as keyword arguments, in one transaction that also marks
-them done. Handlers are cheap (they write rows and queue tasks; heavy work goes to Celery) and
-must be safe to run twice: a handler that raised is run again by `events_dispatch_pending`
-(Celery beat), with the others it shares the event with left alone.
+handlers run, each called with `event=<name>` and the payload as keyword arguments, in one
+transaction that also marks them done. Handlers are cheap (they write rows and queue tasks;
+heavy work goes to Celery) and must be safe to run twice: a handler that raised is run again
+by `events_dispatch_pending` (Celery beat), with the others it shares the event with left
+alone.
 """
 
 import logging
@@ -44,7 +45,8 @@ def handler_name(handler: Handler) -> str:
 
 
 def subscribe(name: str, handler: Handler) -> None:
-    """Run `handler(**payload)` for every committed `name` event (call from AppConfig.ready)."""
+    """Run `handler(event=name, **payload)` for every committed `name` event (call it from
+    AppConfig.ready)."""
     if handler not in _handlers[name]:
         _handlers[name].append(handler)
 
@@ -79,7 +81,7 @@ def dispatch(event_id: int) -> Event | None:
                 continue
             try:
                 with transaction.atomic():
-                    handler(**event.payload)
+                    handler(event=event.name, **event.payload)
             except Exception as error:
                 logger.exception("event %s #%s: handler %s failed", event.name, event.pk, name)
                 errors.append(f"{name}: {type(error).__name__}: {error}")

@@ -178,6 +178,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-pending-events": {
+        "task": "core.tasks.dispatch_pending_events",
+        "schedule": 60.0,
+    },
     "resume-webhook-deliveries": {
         "task": "webhooks.tasks.resume_webhook_deliveries",
         "schedule": 300.0,

@@ -268,7 +268,7 @@ def suggestion_reject(*, suggestion: ClaimSuggestion, actor: AbstractBaseUser) -
     return _decide(locked, SuggestionStatus.REJECTED, actor)
 
 
-def suggestions_from_lookup(*, job_id: int, media_item_id: int) -> None:
+def suggestions_from_lookup(*, event: str, job_id: int, media_item_id: int) -> None:
     """Handler of `lookup.succeeded`: claims carrying the looked-up item are suggested the
     claims that carried its matches."""
     distances = {
@@ -287,3 +287,11 @@ def suggestions_from_lookup(*, job_id: int, media_item_id: int) -> None:
     ]
     for claim in Claim.objects.filter(claim_media__media_item_id=media_item_id):
         suggestions_record_media(claim=claim, matches=others)
+
+
+def suggestions_refresh_later(*, event: str, claim_id: int) -> None:
+    """Handler of `claim.created` and `claim.text_changed`: the claim's suggestions are
+    recomputed by a worker."""
+    from matching.tasks import refresh_claim_suggestions_on_commit
+
+    refresh_claim_suggestions_on_commit(claim_id)

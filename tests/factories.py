@@ -11,6 +11,7 @@ from PIL import Image
 
 from claims import models
 from core.roles import EDITOR, FACT_CHECKER
+from media import models as media_models
 
 
 def jpeg_bytes(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 30, 30)):
@@ -100,10 +101,10 @@ class AppearanceFactory(factory.django.DjangoModelFactory):
 
 class MediaItemFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.MediaItem
+        model = media_models.MediaItem
 
-    kind = models.MediaItem.Kind.IMAGE
-    status = models.MediaItem.Status.READY
+    kind = media_models.MediaItem.Kind.IMAGE
+    status = media_models.MediaItem.Status.READY
     file = factory.LazyFunction(lambda: ContentFile(jpeg_bytes(), name="picture.jpg"))
     sha256 = factory.Sequence(lambda n: f"{n:064x}")
     mime_type = "image/jpeg"

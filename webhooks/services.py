@@ -2,6 +2,7 @@
 deliver those events."""
 
 import json
+import logging
 import random
 import secrets
 import uuid
@@ -25,6 +26,8 @@ from core.services.common import apply_changes
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
 from webhooks.tasks import deliver_webhook
+
+logger = logging.getLogger(__name__)
 
 SECRET_PREFIX = "whsec_"
 # Every event fans out to every subscription that wants it; a cap keeps one consumer from
@@ -143,6 +146,20 @@ def webhook_events_record(*, event: WebhookEvent | str, verdict: Verdict) -> lis
     WebhookDelivery.objects.bulk_create(deliveries)
     _send_after_commit([delivery.pk for delivery in deliveries])
     return deliveries
+
+
+def webhook_events_for_verdict(*, event: str, verdict_id: int) -> list[WebhookDelivery]:
+    """Handler of the verdict events (`claims.services.workflow`): this newsroom's verdicts are
+    announced to subscribers; other publishers' (imported) verdicts are not ours to announce.
+    A verdict retracted before its publication was announced is announced by its retraction."""
+    verdict = Verdict.objects.select_related("claim", "rating", "publisher").get(pk=verdict_id)
+    if not verdict.publisher.is_self:
+        return []
+    try:
+        return webhook_events_record(event=event, verdict=verdict)
+    except InvalidTransition:
+        logger.info("verdict %s is %s now: no %s event sent", verdict_id, verdict.status, event)
+        return []
 
 
 @transaction.atomic

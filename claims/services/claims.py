@@ -9,9 +9,9 @@ from claims.models import Appearance, Claim, ClaimMedia, Topic
 from claims.search import index_claim, index_verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
 from claims.services.common import touch_claim
+from core import events
 from core.exceptions import InvalidTransition
 from core.services.common import apply_changes, save_validated
-from matching.tasks import refresh_claim_suggestions_on_commit
 from media.models import MediaItem
 from media.services.lookups import lookup_request
 
@@ -87,7 +87,7 @@ def claim_create(
         if not explicit_first:
             fields["is_first"] = index == 0
         appearance_add(claim=claim, actor=created_by, **fields)
-    refresh_claim_suggestions_on_commit(claim.pk)
+    events.record("claim.created", claim_id=claim.pk)
     return claim
 
 
@@ -119,7 +119,7 @@ def claim_update(
             index_verdict(verdict)
             verdict.save(update_fields=["search_text", "search_document"])
     if rematch:
-        refresh_claim_suggestions_on_commit(locked.pk)
+        events.record("claim.text_changed", claim_id=locked.pk)
     return locked
 
 

@@ -9,7 +9,7 @@ def touch_claim(claim_id: int) -> None:
     Claim.objects.filter(pk=claim_id).update(updated_at=timezone.now())
 
 
-def claims_touch_for_media(*, media_item_id: int) -> None:
+def claims_touch_for_media(*, event: str, media_item_id: int) -> None:
     """Handler of `media_item.changed`: the claims carrying the item show its provenance, so
     their ETags must move too."""
     claim_ids = ClaimMedia.objects.filter(media_item_id=media_item_id).values("claim_id")

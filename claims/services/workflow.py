@@ -15,6 +15,7 @@ from django.utils import timezone
 from claims.models import Correction, Verdict
 from claims.search import index_verdict
 from claims.services.verdicts import scale_follows_rating
+from core import events
 from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from core.roles import is_editor, is_newsroom
 from core.services.common import apply_changes, save_validated
@@ -46,12 +47,6 @@ def _require_status(verdict: Verdict, allowed: tuple[str, ...], action: str) -> 
             f"Cannot {action} a verdict that is {verdict.get_status_display().lower()}; "
             f"it must be {allowed_names}."
         )
-
-
-def _notify(event: str, verdict: Verdict) -> None:
-    from webhooks.services import webhook_events_record
-
-    webhook_events_record(event=event, verdict=verdict)
 
 
 def publication_problems(verdict: Verdict) -> list[str]:
@@ -114,7 +109,7 @@ def verdict_publish(*, verdict: Verdict, actor: AbstractBaseUser | None) -> Verd
     save_validated(locked, actor=actor, reason="published")
     # A checked claim's pictures and videos are what the next lookups should find.
     archive_add(media_items=MediaItem.objects.filter(claim_media__claim=locked.claim_id))
-    _notify("verdict.published", locked)
+    events.record("verdict.published", verdict_id=locked.pk)
     return locked
 
 
@@ -140,7 +135,7 @@ def verdict_correct(
     index_verdict(locked)
     save_validated(locked, actor=actor, reason=f"{kind}: {note}")
     _correction_add(locked, actor=actor, kind=kind, note=note)
-    _notify("verdict.corrected", locked)
+    events.record("verdict.corrected", verdict_id=locked.pk)
     return locked
 
 
@@ -155,7 +150,7 @@ def verdict_retract(*, verdict: Verdict, actor: AbstractBaseUser | None, reason:
     locked.retracted_at = timezone.now()
     save_validated(locked, actor=actor, reason=f"retracted: {reason}")
     _correction_add(locked, actor=actor, kind=Correction.Kind.RETRACTION, note=reason)
-    _notify("verdict.retracted", locked)
+    events.record("verdict.retracted", verdict_id=locked.pk)
     return locked
 
 

@@ -441,14 +441,19 @@ def test_update_with_a_stale_version_or_another_name_is_refused(keys, scale, our
     assert "publishDate" not in unconditional.json()
 
 
-def test_removed_reviews_retract_ours_and_delete_others(keys, scale, ours, afp, subscription):
+def test_removed_reviews_retract_ours_and_delete_others(
+    keys, scale, ours, afp, subscription, django_capture_on_commit_callbacks
+):
     ours_page = _create(keys, page(OUR_PAGE, markup("Our first claim"), markup("Our second")))
     afp_page = _create(keys, page(AFP_PAGE, markup("Their claim", "Faux"), markup("Kept", "Faux")))
     EvidenceFactory(claim=Claim.objects.get(text="Kept"))
     only_first = copy.deepcopy(ours_page)
     del only_first["claimReviewMarkups"][1]
 
-    assert send("put", f"/v1alpha1/{ours_page['name']}", keys.editor, only_first).status_code == 200
+    # Subscribers hear of the retraction once it has committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        updated = send("put", f"/v1alpha1/{ours_page['name']}", keys.editor, only_first)
+    assert updated.status_code == 200
     assert send("delete", f"/v1alpha1/{afp_page['name']}", keys.editor).json() == {}
 
     retracted = Verdict.objects.get(claim__text="Our second")

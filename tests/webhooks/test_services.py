@@ -17,8 +17,10 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from claims.models import Verdict
+from claims.services.workflow import verdict_publish, verdict_submit
 from core.exceptions import InvalidTransition
-from tests.factories import UserFactory, VerdictFactory
+from tests.claims.services.test_workflow import ready_verdict
+from tests.factories import PublisherFactory, UserFactory, VerdictFactory, editor
 from tests.webhooks.conftest import Answer
 from tests.webhooks.factories import (
     SECRET,
@@ -572,3 +574,30 @@ def test_resume_command_reports_what_it_queued(queued):
 
     assert output.getvalue() == "Queued 1 webhook deliveries again.\n"
     assert len(queued) == 1
+
+
+# Verdict events from the publishing workflow
+
+
+def test_publishing_our_verdict_announces_it_once_committed(
+    django_capture_on_commit_callbacks, queued
+):
+    WebhookSubscriptionFactory(events=["verdict.published"])
+    verdict = ready_verdict(publisher=PublisherFactory(is_self=True))
+    verdict_submit(verdict=verdict, actor=editor())
+    with django_capture_on_commit_callbacks(execute=True):
+        verdict_publish(verdict=verdict, actor=editor())
+        assert not WebhookDelivery.objects.exists()
+
+    [delivery] = WebhookDelivery.objects.all()
+    assert (delivery.event, delivery.payload["verdict"]["id"]) == ("verdict.published", verdict.pk)
+
+
+def test_another_publishers_verdict_is_not_ours_to_announce(django_capture_on_commit_callbacks):
+    WebhookSubscriptionFactory(events=["verdict.published"])
+    verdict = ready_verdict()
+    verdict_submit(verdict=verdict, actor=editor())
+    with django_capture_on_commit_callbacks(execute=True):
+        verdict_publish(verdict=verdict, actor=editor())
+
+    assert not WebhookDelivery.objects.exists()
