@@ -200,7 +200,7 @@ def conditional_path_check(verdict_id: int) -> dict:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from api import serializers
+    from claims.api import serializers
 
     client = Client(HTTP_HOST="127.0.0.1")
     path = f"/api/v1/verdicts/{verdict_id}/"

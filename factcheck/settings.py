@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "core",
     "media",
     "claims",
-    "api",
     "webhooks",
     "imports",
     "matching",

@@ -13,7 +13,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("api.urls")),
+    path("api/v1/", include("factcheck.api_urls")),
     path("fact-checks/", include("claims.urls")),
     # Google's Fact Check Tools API paths, at the root as Google serves them.
     path("v1alpha1/", include("factchecktools.urls")),

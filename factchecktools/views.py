@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.filters import MAX_QUERY_LENGTH
+from claims.api.filters import MAX_QUERY_LENGTH
 from core.api.authentication import ApiKeyAuthentication
 from core.api.parsers import LimitedJSONParser
 from core.api.throttling import RoleRateThrottle

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.serializers import ClaimBriefOutput
+from claims.api.serializers import ClaimBriefOutput
 from claims.claimreview import public_url
 from claims.models import Claim, Verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES

@@ -1,4 +1,4 @@
-"""Claim matching routes, included by `api/urls.py` under `/api/v1/` and its `api` namespace:
+"""Claim matching routes, included by `factcheck/api_urls.py` under `/api/v1/` and its `api` namespace:
 `api:claim-suggestion-list`, `api:claim-suggestion-detail`, `api:claim-suggestion-confirm`,
 `api:claim-suggestion-reject` and `api:check`."""
 

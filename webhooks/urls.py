@@ -1,4 +1,4 @@
-"""Webhook routes, included by `api/urls.py` under `/api/v1/` and its `api` namespace (no
+"""Webhook routes, included by `factcheck/api_urls.py` under `/api/v1/` and its `api` namespace (no
 namespace of their own: the names are `api:webhook-list`, `api:webhook-deliveries`, ...)."""
 
 from rest_framework.routers import SimpleRouter

@@ -6,16 +6,19 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
 
 from core.api.conditional import check_if_match, make_etag, not_modified, validator_headers
 from core.api.pagination import Cursor
 from core.api.permissions import RoleWritePermission
-from core.roles import is_newsroom
+from core.roles import NEWSROOM_ROLES, is_editor, is_newsroom, role_of
 
 
 class ResourceViewSet(viewsets.GenericViewSet):
@@ -133,3 +136,29 @@ class ResourceViewSet(viewsets.GenericViewSet):
             obj = self.get_object()
             service(obj)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeOutput(serializers.Serializer):
+    authenticated = serializers.BooleanField()
+    id = serializers.IntegerField(allow_null=True)
+    username = serializers.CharField(allow_null=True)
+    role = serializers.ChoiceField(choices=["anonymous", "consumer", *NEWSROOM_ROLES])
+    can_publish = serializers.BooleanField()
+
+
+class MeView(APIView):
+    """Who the API takes you for, and which role you have."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: MeOutput})
+    def get(self, request: Request) -> Response:
+        user = request.user
+        data = {
+            "authenticated": user.is_authenticated,
+            "id": user.pk if user.is_authenticated else None,
+            "username": user.get_username() if user.is_authenticated else None,
+            "role": role_of(user),
+            "can_publish": is_editor(user),
+        }
+        return Response(MeOutput(data).data)

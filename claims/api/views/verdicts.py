@@ -5,8 +5,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import serializers as s
-from api.filters import VerdictFilter
+from claims.api import serializers as s
+from claims.api.filters import VerdictFilter
 from claims.models import Verdict
 from claims.selectors.verdicts import verdict_list
 from claims.services.verdicts import (

@@ -9,8 +9,8 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import serializers as s
-from api.filters import LookupJobFilter, MediaItemFilter
+from claims.api import serializers as s
+from claims.api.filters import LookupJobFilter, MediaItemFilter
 from claims.selectors.reference import lookup_job_list, media_item_list
 from claims.services.evidence import evidence_from_match
 from core.api.conditional import make_etag

@@ -3,8 +3,8 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api import serializers as s
-from api.filters import AppearanceFilter, ClaimFilter, EvidenceFilter
+from claims.api import serializers as s
+from claims.api.filters import AppearanceFilter, ClaimFilter, EvidenceFilter
 from claims.models import Claim
 from claims.selectors.claims import claim_list
 from claims.selectors.reference import appearance_list, evidence_list

@@ -1,10 +1,8 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from api import serializers as s
+from claims.api import serializers as s
 from claims.selectors.reference import publisher_list, rating_scale_list, topic_list
 from claims.services.reference import (
     publisher_create,
@@ -16,7 +14,7 @@ from claims.services.reference import (
     topic_update,
 )
 from core.api.views import ResourceViewSet
-from core.roles import EDITOR, is_editor, role_of
+from core.roles import EDITOR
 
 
 @extend_schema_view(
@@ -107,21 +105,3 @@ class RatingScaleViewSet(ResourceViewSet):
             s.RatingScaleUpdateInput,
             lambda scale, data: rating_scale_update(rating_scale=scale, actor=request.user, **data),
         )
-
-
-class MeView(APIView):
-    """Who the API takes you for, and which role you have."""
-
-    permission_classes = [AllowAny]
-
-    @extend_schema(responses={200: s.MeOutput})
-    def get(self, request: Request) -> Response:
-        user = request.user
-        data = {
-            "authenticated": user.is_authenticated,
-            "id": user.pk if user.is_authenticated else None,
-            "username": user.get_username() if user.is_authenticated else None,
-            "role": role_of(user),
-            "can_publish": is_editor(user),
-        }
-        return Response(s.MeOutput(data).data)

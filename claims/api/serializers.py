@@ -309,14 +309,6 @@ class EvidenceFromMatchInput(StrictSerializer):
     )
 
 
-class MeOutput(serializers.Serializer):
-    authenticated = serializers.BooleanField()
-    id = serializers.IntegerField(allow_null=True)
-    username = serializers.CharField(allow_null=True)
-    role = serializers.ChoiceField(choices=["anonymous", "consumer", *NEWSROOM_ROLES])
-    can_publish = serializers.BooleanField()
-
-
 # Input
 
 
