@@ -38,7 +38,6 @@ from django.utils import timezone
 
 from claims.claimreview import short_claim
 from claims.models import Claim, Correction, Publisher, Rating, RatingScale, Verdict
-from claims.search import index_verdict
 from claims.services.claims import (
     ClaimPublished,
     appearance_add,
@@ -48,8 +47,16 @@ from claims.services.claims import (
     claim_delete,
     claim_update,
 )
-from claims.services.verdicts import verdict_create_draft
-from claims.services.workflow import verdict_retract
+from claims.services.verdicts import verdict_create_draft, verdict_update_draft
+from claims.services.workflow import (
+    NotReadyToPublish,
+    verdict_correct,
+    verdict_publish,
+    verdict_publish_external,
+    verdict_remove_external,
+    verdict_retract,
+    verdict_submit,
+)
 from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
 from core.roles import is_editor
 from core.services.common import save_validated
@@ -242,14 +249,6 @@ def _markup_row(markup: MarkupData, row: ClaimReviewMarkup, position: int) -> Cl
     return row
 
 
-def _notify(event: str, verdict: Verdict) -> None:
-    # Subscribers follow this newsroom's rulings; other publishers' have no page of ours.
-    if verdict.publisher.is_self:
-        from webhooks.services import webhook_events_record
-
-        webhook_events_record(event=event, verdict=verdict)
-
-
 def _markup_create(
     page: ClaimReviewPage, position: int, markup: MarkupData, *, actor: AbstractBaseUser
 ) -> ClaimReviewMarkup:
@@ -257,67 +256,89 @@ def _markup_create(
     rating, scale = _rating_for(
         markup.rating, publisher=page.publisher, field=f"{path}.rating.textual_rating"
     )
-    language = _language_of(markup.claim_reviewed)
-    claim = claim_create(
-        created_by=actor,
-        text=markup.claim_reviewed,
-        language=language,
-        claimant=markup.claim_author.name,
-        claim_date=markup.claim_date,
-        status=Claim.Status.CHECKED,
-    )
-    # Not through claim_create, which makes the first listed appearance the first one: the
-    # markup may name no first appearance.
-    _appearances_sync(claim, _appearance_urls(markup), bool(markup.first_appearance), actor=actor)
-    verdict = verdict_create_draft(
-        claim=claim,
-        actor=actor,
-        rating=rating,
-        rating_scale=scale,
-        headline=short_claim(markup.claim_reviewed, HEADLINE_MAX),
-        summary=markup.rating.explanation or markup.rating.textual_rating,
-        language=language,
-        publisher=page.publisher,
-    )
-    verdict.textual_rating = markup.rating.textual_rating
-    verdict.status = Verdict.Status.PUBLISHED
-    verdict.published_at = _published_at(page)
-    verdict.editor = actor
-    save_validated(verdict, actor=actor, reason="published as ClaimReview markup")
-    _notify("verdict.published", verdict)
+    draft = {
+        "actor": actor,
+        "rating": rating,
+        "rating_scale": scale,
+        "headline": short_claim(markup.claim_reviewed, HEADLINE_MAX),
+        "summary": markup.rating.explanation or markup.rating.textual_rating,
+    }
+    if page.publisher.is_self:
+        verdict = _our_verdict_published(markup, draft, field=f"{path}.claim_reviewed")
+    else:
+        language = _language_of(markup.claim_reviewed)
+        claim = claim_create(
+            created_by=actor,
+            text=markup.claim_reviewed,
+            language=language,
+            claimant=markup.claim_author.name,
+            claim_date=markup.claim_date,
+            status=Claim.Status.CHECKED,
+        )
+        # Not through claim_create, which makes the first listed appearance the first one: the
+        # markup may name no first appearance.
+        _appearances_sync(
+            claim, _appearance_urls(markup), bool(markup.first_appearance), actor=actor
+        )
+        verdict = verdict_create_draft(
+            claim=claim,
+            language=language,
+            publisher=page.publisher,
+            textual_rating=markup.rating.textual_rating,
+            **draft,
+        )
+        verdict = verdict_publish_external(
+            verdict=verdict, actor=actor, published_at=_published_at(page)
+        )
     row = _markup_row(markup, ClaimReviewMarkup(page=page, verdict=verdict), position)
     save_validated(row, actor=actor)
     return row
 
 
-def _verdict_revise(
-    verdict: Verdict, *, actor: AbstractBaseUser, note: str, **changes: object
-) -> Verdict:
-    """Change a published verdict's rating or explanation in the open: with a public Correction
-    (kind update), like claims.services.workflow.verdict_correct, which cannot change the
-    textual rating and would announce other publishers' verdicts to our subscribers."""
-    locked = (
-        Verdict.objects.select_for_update().select_related("claim", "publisher").get(pk=verdict.pk)
-    )
-    if locked.status != Verdict.Status.PUBLISHED:
-        raise InvalidTransition(
-            f"The verdict on “{short_claim(locked.claim.text)}” is "
-            f"{locked.get_status_display().lower()}; its rating can no longer change."
+def _our_verdict_published(markup: MarkupData, draft: dict, *, field: str) -> Verdict:
+    """Markup on our own site publishes the newsroom's claim with that text, through review
+    and the publication checks (evidence, first appearance) like any verdict of ours: the
+    claim is researched in the newsroom first, the markup only says it is published."""
+    actor = draft["actor"]
+    key = _claim_key(markup.claim_reviewed).casefold()
+    candidates = [
+        claim
+        for claim in Claim.objects.filter(text__iexact=markup.claim_reviewed.strip()).exclude(
+            pk__in=Verdict.objects.filter(
+                publisher__is_self=True,
+                status__in=[Verdict.Status.PUBLISHED, Verdict.Status.RETRACTED],
+            ).values("claim_id")
         )
-    for name, value in changes.items():
-        setattr(locked, name, value)
-    index_verdict(locked)
-    save_validated(locked, actor=actor, reason=f"update: {note}")
-    correction = Correction(
-        verdict=locked,
-        kind=Correction.Kind.UPDATE,
-        note=note,
-        published_at=timezone.now(),
-        created_by=actor,
-    )
-    save_validated(correction, actor=actor)
-    _notify("verdict.corrected", locked)
-    return locked
+        if _claim_key(claim.text).casefold() == key
+    ]
+    if not candidates:
+        raise NotReadyToPublish(
+            "This newsroom has no claim with this text to publish: log the claim with its "
+            "evidence and first appearance first.",
+            extra={"field": f"claim_review_markup_page.{field}"},
+        )
+    if len(candidates) > 1:
+        raise MarkupInvalid(
+            f"{len(candidates)} of our claims have this text; publish one from the newsroom.",
+            field=field,
+        )
+    claim = candidates[0]
+    stated = {"claimant": markup.claim_author.name, "claim_date": markup.claim_date}
+    changes = {
+        name: value for name, value in stated.items() if value and value != getattr(claim, name)
+    }
+    if changes:
+        claim = claim_update(claim=claim, actor=actor, **changes)
+    if markup.first_appearance and not claim.appearances.filter(is_first=True).exists():
+        _appearances_sync(claim, _appearance_urls(markup), True, actor=actor)
+    verdict = claim.verdicts.filter(publisher__is_self=True).first()
+    if verdict is None:
+        verdict = verdict_create_draft(claim=claim, **draft)
+    else:
+        verdict = verdict_update_draft(verdict=verdict, **draft)
+    if verdict.status == Verdict.Status.DRAFT:
+        verdict = verdict_submit(verdict=verdict, actor=actor)
+    return verdict_publish(verdict=verdict, actor=actor)
 
 
 def _appearances_sync(
@@ -374,8 +395,18 @@ def _markup_update(
         "textual_rating": markup.rating.textual_rating,
         "summary": markup.rating.explanation or markup.rating.textual_rating,
     }
+    if verdict.publisher.is_self:
+        # Our own rating is a step of our scale; its label is not ours to restate.
+        del wanted["textual_rating"]
     if any(getattr(verdict, name) != value for name, value in wanted.items()):
-        _verdict_revise(verdict, actor=actor, note=REVISED_NOTE, **wanted)
+        if verdict.status != Verdict.Status.PUBLISHED:
+            raise InvalidTransition(
+                f"The verdict on “{short_claim(claim.text)}” is "
+                f"{verdict.get_status_display().lower()}; its rating can no longer change."
+            )
+        verdict_correct(
+            verdict=verdict, actor=actor, kind=Correction.Kind.UPDATE, note=REVISED_NOTE, **wanted
+        )
     save_validated(_markup_row(markup, row, position), actor=actor)
 
 
@@ -388,9 +419,7 @@ def _markup_remove(row: ClaimReviewMarkup, *, actor: AbstractBaseUser) -> None:
             verdict_retract(verdict=verdict, actor=actor, reason=REMOVED_NOTE)
         return
     claim = verdict.claim
-    Correction.objects.filter(verdict=verdict).delete()
-    verdict._history_user = actor
-    verdict.delete()
+    verdict_remove_external(verdict=verdict, actor=actor)
     in_use = (
         claim.verdicts.exists()
         or claim.evidence.exists()

@@ -57,6 +57,7 @@ def verdict_create_draft(
     language: str | None = None,
     authors: Iterable[AbstractBaseUser] = (),
     publisher: Publisher | None = None,
+    textual_rating: str = "",
 ) -> Verdict:
     """Start a draft verdict on a claim for `publisher` (this newsroom by default).
 
@@ -80,6 +81,7 @@ def verdict_create_draft(
         summary=summary,
         body=body,
         media_authenticity=media_authenticity,
+        textual_rating=textual_rating,
         language=language or claim.language,
         slug=_unique_slug(slugify(headline) or f"claim-{claim.pk}"),
         created_by=actor,

@@ -1,19 +1,28 @@
-"""The editorial workflow of a verdict: draft -> in review -> published, then corrected or
-retracted. Enforced here for the admin, the API and the shell alike.
+"""The one publishing workflow of a verdict: draft -> in review -> published, then corrected or
+retracted. Every publication, correction and retraction goes through here, whoever asks (the
+admin, the API, the Fact Check Tools pages, imports, the shell).
+
+This newsroom's verdicts pass review and the publication checks. Another publisher's verdict
+(recorded from its ClaimReview markup or an import) was reviewed and published on its own
+site: it is recorded as published with its own date (`verdict_publish_external`, or in bulk
+`verdicts_publish_imported`), corrected in the open like ours, and removed when its publisher
+takes it down (`verdict_remove_external`).
 
 Every transition locks the verdict's row, so of two editors publishing at once exactly one wins
-and the other gets InvalidTransition; every transition is in the history with who and when;
-publication, corrections and retractions notify webhook subscribers once the transaction commits.
+and the other gets InvalidTransition; every transition is in the history with who and when, and
+records a verdict.* event for the apps above (webhooks, retrieval) in the same transaction.
 """
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from claims.models import Correction, Verdict
+from claims.models import Claim, Correction, Verdict
 from claims.search import index_verdict
+from claims.services.claims import claim_update
 from claims.services.verdicts import scale_follows_rating
 from core import events
 from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
@@ -24,15 +33,25 @@ from media.services.lookups import archive_add
 
 Status = Verdict.Status
 CORRECTABLE_FIELDS = frozenset({"rating", "headline", "summary", "body", "media_authenticity"})
+# Another publisher's rating is the words it used; ours is a step of our scale.
+EXTERNAL_CORRECTABLE_FIELDS = CORRECTABLE_FIELDS | {"textual_rating"}
 
 
-class NotReadyToPublish(ApplicationError):
+class NotReadyToPublish(InvalidTransition):
     code = "not_ready_to_publish"
-    status_code = 409
 
 
 def _lock(verdict: Verdict) -> Verdict:
-    return Verdict.objects.select_for_update().select_related("claim").get(pk=verdict.pk)
+    return (
+        Verdict.objects.select_for_update().select_related("claim", "publisher").get(pk=verdict.pk)
+    )
+
+
+def _require_external(verdict: Verdict, action: str) -> None:
+    if verdict.publisher.is_self:
+        raise InvalidTransition(
+            f"This newsroom's verdicts are not {action} this way: they go through review."
+        )
 
 
 def _require_editor(actor: AbstractBaseUser | None, action: str) -> None:
@@ -107,6 +126,8 @@ def verdict_publish(*, verdict: Verdict, actor: AbstractBaseUser | None) -> Verd
     locked.editor = actor
     locked.review_comment = ""
     save_validated(locked, actor=actor, reason="published")
+    if locked.claim.status != Claim.Status.CHECKED:
+        claim_update(claim=locked.claim, actor=actor, status=Claim.Status.CHECKED)
     # A checked claim's pictures and videos are what the next lookups should find.
     archive_add(media_items=MediaItem.objects.filter(claim_media__claim=locked.claim_id))
     events.record("verdict.published", verdict_id=locked.pk)
@@ -131,7 +152,8 @@ def verdict_correct(
         raise ApplicationError("A correction is an update or a correction; retract to withdraw.")
     locked = _lock(verdict)
     _require_status(locked, (Status.PUBLISHED,), "correct")
-    apply_changes(locked, scale_follows_rating(changes), CORRECTABLE_FIELDS | {"rating_scale"})
+    allowed = CORRECTABLE_FIELDS if locked.publisher.is_self else EXTERNAL_CORRECTABLE_FIELDS
+    apply_changes(locked, scale_follows_rating(changes), allowed | {"rating_scale"})
     index_verdict(locked)
     save_validated(locked, actor=actor, reason=f"{kind}: {note}")
     _correction_add(locked, actor=actor, kind=kind, note=note)
@@ -160,3 +182,66 @@ def _correction_add(verdict: Verdict, *, actor: AbstractBaseUser | None, kind: s
     )
     save_validated(correction, actor=actor)
     return correction
+
+
+@transaction.atomic
+def verdict_publish_external(
+    *, verdict: Verdict, actor: AbstractBaseUser | None, published_at: datetime | None = None
+) -> Verdict:
+    """Record another publisher's draft verdict as published on its site at `published_at`
+    (now when unknown). Its evidence is on the publisher's page, not here, so the publication
+    checks of our own verdicts do not apply; our own verdicts are refused (InvalidTransition)."""
+    _require_editor(actor, "publish")
+    locked = _lock(verdict)
+    _require_external(locked, "published")
+    _require_status(locked, (Status.DRAFT, Status.IN_REVIEW), "publish")
+    if not (locked.rating_id or locked.textual_rating) or not locked.headline or not locked.summary:
+        raise NotReadyToPublish("Publishing needs a rating, a headline and a summary.")
+    locked.status = Status.PUBLISHED
+    locked.published_at = published_at or timezone.now()
+    locked.editor = actor
+    save_validated(locked, actor=actor, reason="published by its publisher")
+    events.record("verdict.published", verdict_id=locked.pk)
+    return locked
+
+
+def verdicts_publish_imported(*, verdicts: list[Verdict]) -> list[Verdict]:
+    """The bulk entry point of imports: other publishers' verdicts, built in memory and
+    validated by the caller, saved as published in one statement, and announced with one
+    `verdicts.published` event. Run it inside the caller's transaction. Refuses this
+    newsroom's verdicts (they go through review) and any without a publication date."""
+    for verdict in verdicts:
+        if verdict.publisher.is_self:
+            raise InvalidTransition("An import cannot publish this newsroom's verdicts.")
+        if verdict.published_at is None:
+            raise NotReadyToPublish("An imported verdict needs its publication date.")
+        verdict.status = Status.PUBLISHED
+    created = Verdict.objects.bulk_create(verdicts)
+    if created:
+        events.record("verdicts.published", verdict_ids=[verdict.pk for verdict in created])
+    return created
+
+
+def verdicts_update_imported(*, verdicts: list[Verdict], fields: list[str]) -> None:
+    """The bulk entry point of re-imports: other publishers' published verdicts brought in line
+    with their source (the source is the publisher's own correction). Run it inside the
+    caller's transaction."""
+    if any(verdict.publisher.is_self for verdict in verdicts):
+        raise InvalidTransition("An import cannot change this newsroom's verdicts.")
+    Verdict.objects.bulk_update(verdicts, fields)
+    if verdicts:
+        events.record("verdicts.updated", verdict_ids=[verdict.pk for verdict in verdicts])
+
+
+@transaction.atomic
+def verdict_remove_external(*, verdict: Verdict, actor: AbstractBaseUser | None) -> None:
+    """Remove another publisher's verdict that its publisher has taken down (its markup is
+    gone). It was never ours to announce or to retract: the copy is deleted, its corrections
+    with it. This newsroom's verdicts are retracted instead (InvalidTransition)."""
+    _require_editor(actor, "remove")
+    locked = _lock(verdict)
+    _require_external(locked, "removed")
+    locked.corrections.all().delete()
+    locked._history_user = actor
+    locked.delete()
+    events.record("verdict.removed", verdict_id=verdict.pk)

@@ -14,7 +14,13 @@ from claims.models import Claim, Correction, Verdict
 from core.models import ApiKey, hash_key
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 from tests.factchecktools.conftest import get
-from tests.factories import EvidenceFactory, RatingFactory, RatingScaleFactory
+from tests.factories import (
+    AppearanceFactory,
+    ClaimFactory,
+    EvidenceFactory,
+    RatingFactory,
+    RatingScaleFactory,
+)
 from webhooks.models import WebhookDelivery, WebhookSubscription
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +40,15 @@ def page(url: str = OUR_PAGE, *markups: dict, **fields) -> dict:
         "claimReviewMarkups": list(markups) or [markup("A video shows a state funeral")],
         **fields,
     }
+
+
+def researched(text: str, **fields) -> Claim:
+    """A claim the newsroom has worked on (evidence, first appearance): what markup on our own
+    site publishes."""
+    claim = ClaimFactory(text=text, **fields)
+    AppearanceFactory(claim=claim, is_first=True)
+    EvidenceFactory(claim=claim)
+    return claim
 
 
 def send(method: str, path: str, key: str | None, body: dict | None = None):
@@ -69,6 +84,7 @@ def subscription(db) -> WebhookSubscription:
 
 
 def test_only_editors_write_pages_and_only_the_newsroom_reads_them(keys, scale, ours):
+    researched("A video shows a state funeral")
     by_consumer = send("post", PAGES, keys.consumer, page())
     by_fact_checker = send("post", PAGES, keys.fact_checker, page())
     created = send("post", PAGES, keys.editor, page())
@@ -86,7 +102,10 @@ def test_only_editors_write_pages_and_only_the_newsroom_reads_them(keys, scale, 
     assert send("put", f"/v1alpha1/{name}", keys.fact_checker, page()).status_code == 403
 
 
-def test_our_markup_publishes_our_verdict_on_our_scale(keys, scale, ours, subscription):
+def test_our_markup_publishes_our_verdict_on_our_scale(
+    keys, scale, ours, subscription, django_capture_on_commit_callbacks
+):
+    claim = researched("A video shows the state funeral of general Kim Yong Bok")
     body = page(
         OUR_PAGE,
         markup(
@@ -98,24 +117,29 @@ def test_our_markup_publishes_our_verdict_on_our_scale(keys, scale, ours, subscr
         publishDate="2024-12-26",
     )
 
-    response = send("post", PAGES, keys.editor, body)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send("post", PAGES, keys.editor, body)
 
     assert response.status_code == 200, response.content
     verdict = Verdict.objects.get()
+    # The newsroom's claim is published through review and its checks, now.
+    assert verdict.claim == claim
     assert verdict.publisher == ours
     assert verdict.status == Verdict.Status.PUBLISHED
     assert verdict.rating == scale.ratings.get(label="False")
-    assert verdict.textual_rating == "false"
-    assert verdict.published_at.isoformat() == "2024-12-26T00:00:00+00:00"
+    assert [h.status for h in verdict.history.order_by("history_date")][-2:] == [
+        "in_review",
+        "published",
+    ]
     assert verdict.editor == ApiKey.objects.get(key_hash=hash_key(keys.editor)).owner
     assert verdict.claim.claimant == "Douyin users"
     assert verdict.claim.claim_date.isoformat() == "2024-12-23"
     assert verdict.claim.status == Claim.Status.CHECKED
     assert WebhookDelivery.objects.get().event == "verdict.published"
     rating = response.json()["claimReviewMarkups"][0]["rating"]
-    # Our step's numbers come with it.
+    # Our step's numbers come with it, under its own label.
     assert rating == {
-        "textualRating": "false",
+        "textualRating": "False",
         "ratingValue": 1,
         "bestRating": 5,
         "worstRating": 1,
@@ -128,10 +152,13 @@ def test_our_markup_publishes_our_verdict_on_our_scale(keys, scale, ours, subscr
 
 
 def test_our_markup_must_use_a_rating_of_our_scales(keys, scale, ours):
+    researched("Claim")
+    researched("Other claim")
     other = RatingScaleFactory(name="Ten steps", best_value=10, worst_value=1)
     RatingFactory(scale=other, label="False", value=2)
 
     unknown = send("post", PAGES, keys.editor, page(OUR_PAGE, markup("Claim", "Pinocchio")))
+    assert not Verdict.objects.exists()
     ambiguous_resolved = send("post", PAGES, keys.editor, page(OUR_PAGE, markup("Claim")))
     by_bounds = send(
         "post",
@@ -140,7 +167,7 @@ def test_our_markup_must_use_a_rating_of_our_scales(keys, scale, ours):
         page(
             OUR_PAGE + "-2",
             {
-                "claimReviewed": "Claim",
+                "claimReviewed": "Other claim",
                 "rating": {"textualRating": "False", "bestRating": 10, "worstRating": 1},
             },
         ),
@@ -153,7 +180,6 @@ def test_our_markup_must_use_a_rating_of_our_scales(keys, scale, ours):
     assert _fields(unknown) == [
         "claim_review_markup_page.claim_review_markups[0].rating.textual_rating"
     ]
-    assert not Claim.objects.filter(text="Claim", verdicts__isnull=True).exists()
     # On two scales: the default scale decides, or the numbers do.
     assert ambiguous_resolved.status_code == 200
     assert by_bounds.status_code == 200
@@ -161,6 +187,19 @@ def test_our_markup_must_use_a_rating_of_our_scales(keys, scale, ours):
         scale.name,
         "Ten steps",
     ]
+
+
+def test_our_markup_publishes_only_what_the_newsroom_has_researched(keys, scale, ours):
+    unknown = send("post", PAGES, keys.editor, page(OUR_PAGE, markup("Never logged")))
+    bare = ClaimFactory(text="Logged but not researched")
+    unresearched = send("post", PAGES, keys.editor, page(OUR_PAGE, markup(bare.text)))
+
+    assert (unknown.status_code, unresearched.status_code) == (400, 400)
+    assert _error(unknown)["status"] == "FAILED_PRECONDITION"
+    assert "no claim with this text" in _error(unknown)["message"]
+    assert "evidence" in _error(unresearched)["message"]
+    assert not Verdict.objects.exists()
+    assert not ClaimReviewPage.objects.exists()
 
 
 def test_other_publishers_markup_keeps_their_textual_rating(keys, scale, afp, subscription):
@@ -342,15 +381,20 @@ def _create(keys, body: dict) -> dict:
     return response.json()
 
 
-def test_update_corrects_a_changed_rating_in_the_open(keys, scale, ours, subscription):
-    created = _create(keys, page(OUR_PAGE, markup("Funeral video", "False")))
+def test_update_corrects_a_changed_rating_in_the_open(
+    keys, scale, ours, subscription, django_capture_on_commit_callbacks
+):
+    researched("Funeral video")
+    with django_capture_on_commit_callbacks(execute=True):
+        created = _create(keys, page(OUR_PAGE, markup("Funeral video", "False")))
     changed = copy.deepcopy(created)
     changed["claimReviewMarkups"][0]["rating"] = {
         "textualRating": "Misleading",
         "ratingExplanation": "The footage is real but from 2015.",
     }
 
-    response = send("put", f"/v1alpha1/{created['name']}", keys.editor, changed)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send("put", f"/v1alpha1/{created['name']}", keys.editor, changed)
 
     assert response.status_code == 200, response.content
     verdict = Verdict.objects.get()
@@ -368,6 +412,7 @@ def test_update_corrects_a_changed_rating_in_the_open(keys, scale, ours, subscri
 
 
 def test_update_without_changes_changes_nothing(keys, scale, ours):
+    researched("Funeral video")
     created = _create(keys, page(OUR_PAGE, markup("Funeral video")))
 
     response = send("put", f"/v1alpha1/{created['name']}", keys.editor, created)
@@ -408,6 +453,7 @@ def test_update_replaces_appearances_and_markup_fields(keys, scale, afp):
 
 
 def test_update_refuses_to_change_what_a_published_verdict_reviewed(keys, scale, ours):
+    researched("Funeral video")
     created = _create(keys, page(OUR_PAGE, markup("Funeral video", claimAuthor={"name": "A"})))
     changed = copy.deepcopy(created)
     changed["claimReviewMarkups"][0]["claimAuthor"]["name"] = "B"
@@ -423,6 +469,7 @@ def test_update_refuses_to_change_what_a_published_verdict_reviewed(keys, scale,
 
 
 def test_update_with_a_stale_version_or_another_name_is_refused(keys, scale, ours):
+    researched("Funeral video")
     created = _create(keys, page(OUR_PAGE, markup("Funeral video")))
     path = f"/v1alpha1/{created['name']}"
     newer = copy.deepcopy(created)
@@ -444,6 +491,8 @@ def test_update_with_a_stale_version_or_another_name_is_refused(keys, scale, our
 def test_removed_reviews_retract_ours_and_delete_others(
     keys, scale, ours, afp, subscription, django_capture_on_commit_callbacks
 ):
+    researched("Our first claim")
+    researched("Our second")
     ours_page = _create(keys, page(OUR_PAGE, markup("Our first claim"), markup("Our second")))
     afp_page = _create(keys, page(AFP_PAGE, markup("Their claim", "Faux"), markup("Kept", "Faux")))
     EvidenceFactory(claim=Claim.objects.get(text="Kept"))
@@ -470,6 +519,7 @@ def test_removed_reviews_retract_ours_and_delete_others(
 
 
 def test_deleting_our_page_retracts_its_verdicts_and_search_drops_them(keys, scale, ours):
+    researched("Funeral video")
     created = _create(keys, page(OUR_PAGE, markup("Funeral video")))
 
     response = send("delete", f"/v1alpha1/{created['name']}", keys.editor)
