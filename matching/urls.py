@@ -1,6 +1,6 @@
 """Claim matching routes, included by `factcheck/api_urls.py` under `/api/v1/` and its `api`
-namespace: `api:claim-suggestion-list`, `api:claim-suggestion-detail`, `api:claim-suggestion-confirm`,
-`api:claim-suggestion-reject` and `api:check`."""
+namespace: `api:claim-suggestion-list`, `api:claim-suggestion-detail`,
+`api:claim-suggestion-confirm`, `api:claim-suggestion-reject` and `api:check`."""
 
 from django.urls import path, re_path
 
