@@ -147,6 +147,9 @@ MEDIA_FETCH_RETRY_BASE_SECONDS = env.float("FACTCHECK_MEDIA_FETCH_RETRY_BASE_SEC
 MEDIA_FETCH_ALLOW_LOOPBACK = env.bool("FACTCHECK_MEDIA_FETCH_ALLOW_LOOPBACK", default=False)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the web processes, each appending to X-Forwarded-For; the header is
+# trusted that far and no further (none: not at all). Rate limits count per client address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -211,6 +214,7 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 # Cached JSON of list rows, keyed by their ETags (never stale; the timeout only bounds memory).
 API_REPRESENTATION_CACHE_SECONDS = env.int("API_REPRESENTATION_CACHE_SECONDS", default=3600)
