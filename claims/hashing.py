@@ -58,6 +58,11 @@ SCENE_CHANGE = 18.0
 SCENE_THUMB = (64, 36)
 
 
+# The only decoders Pillow may try: the formats intake accepts. Others (PSD, EPS through
+# Ghostscript, ...) are code we do not need to run on bytes from strangers.
+IMAGE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
+
+
 class Undecodable(ValueError):
     """The bytes are not a picture or video that can be decoded into frames."""
 
@@ -216,10 +221,23 @@ def hash_picture(image: Image.Image, offset_seconds: float = 0, *, crops: bool =
     )
 
 
+def image_size(stream: IO[bytes]) -> tuple[int, int]:
+    """(width, height) from the header alone, nothing decoded; Undecodable when the bytes are
+    not an image of a format we read. Leaves the stream at its start."""
+    stream.seek(0)
+    try:
+        with Image.open(stream, formats=IMAGE_FORMATS) as image:
+            return image.size
+    except _DECODE_ERRORS as error:
+        raise Undecodable(str(error)) from error
+    finally:
+        stream.seek(0)
+
+
 def open_image(stream: IO[bytes]) -> Image.Image:
     """Decode no larger than needed: JPEG decodes at 1/2, 1/4 or 1/8 scale in draft mode, which
     saves most of the decoding time of a big photo."""
-    image = Image.open(stream)
+    image = Image.open(stream, formats=IMAGE_FORMATS)
     image.draft("RGB", (WORK_SIZE, WORK_SIZE))
     image = ImageOps.exif_transpose(image)
     image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)

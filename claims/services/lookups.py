@@ -206,7 +206,22 @@ def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = No
 
 
 def image_frames(stream) -> list[hashing.FrameHashes]:
-    """The hashes of a picture sent with a request (not stored), to search the archive with."""
+    """The hashes of a picture sent with a request (not stored), to search the archive with.
+
+    The pixel limit of intake (MEDIA_MAX_PIXELS) is checked on the header, before decoding: a
+    PNG of a few hundred kilobytes can hold a canvas that takes a web worker's memory, and
+    Pillow's own check only refuses twice the limit."""
+    try:
+        width, height = hashing.image_size(stream)
+    except hashing.Undecodable:
+        raise UnreadableImage(
+            "Not an image this service can read (JPEG, PNG, GIF, WebP)."
+        ) from None
+    if width * height > settings.MEDIA_MAX_PIXELS:
+        raise UnreadableImage(
+            f"Image of {width}x{height} pixels is over the limit of "
+            f"{settings.MEDIA_MAX_PIXELS} pixels."
+        )
     try:
         return hashing.hash_image(stream)
     except hashing.Undecodable:
