@@ -27,6 +27,8 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageOps
 
+from claims.ffmpeg_input import open_input
+
 PDQ_BYTES = 32
 # PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
 # 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
@@ -259,7 +261,8 @@ def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
     Every reference frame is decoded (cuts fall between the codec's own keyframes), but only a
     64x36 grey thumbnail is compared; full pictures are converted for the frames kept.
     """
-    with av.open(stream, mode="r") as container:
+    stream.seek(0)
+    with open_input(stream) as container:
         video = container.streams.video[0]
         video.thread_type = "AUTO"
         # Frames no other frame refers to (most B-frames) are not decoded: a cut is still seen

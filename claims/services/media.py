@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from claims.exceptions import ApplicationError
+from claims.ffmpeg_input import open_input
 from claims.integrations import safe_http
 from claims.models import MediaItem
 from claims.services.common import apply_changes, save_validated, touch_claim
@@ -41,6 +42,7 @@ IMAGE_FORMATS = {
 }
 # Pillow's decoders tried on the bytes (a JPEG with extra pictures comes out as MPO); no others.
 PILLOW_DECODERS = ["JPEG", "PNG", "GIF", "WEBP"]
+# By FFmpeg's demuxer name; claims.ffmpeg_input lets no other demuxer read anything.
 VIDEO_CONTAINERS = {
     "mov,mp4,m4a,3gp,3g2,mj2": "video/mp4",
     "matroska,webm": "video/webm",
@@ -145,7 +147,7 @@ def _check_video_limits(width: int, height: int, duration: float | None) -> None
 def _probe_video(stream: IO[bytes]) -> MediaProbe | None:
     stream.seek(0)
     try:
-        container = av.open(stream, mode="r")
+        container = open_input(stream)
     except Exception:  # FFmpeg's demuxers, like Pillow's decoders, on bytes that are not theirs
         return None
     with container:
