@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from claims.enqueue import enqueue_on_commit
 from claims.exceptions import ApplicationError, InvalidTransition
 from claims.integrations import safe_http
 from claims.models import Publisher, RatingScale
@@ -165,7 +166,7 @@ def _is_literal_address(host: str) -> bool:
 def _enqueue(job: ImportJob) -> None:
     from imports.tasks import run_import_job
 
-    run_import_job.delay_on_commit(job.pk)
+    enqueue_on_commit(run_import_job, job.pk)
 
 
 @transaction.atomic

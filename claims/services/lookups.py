@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from claims import hashing
 from claims.archive_index import archive_index
+from claims.enqueue import enqueue_on_commit
 from claims.exceptions import ApplicationError
 from claims.integrations.reverse_image.base import ImageQuery, ProviderError
 from claims.integrations.reverse_image.registry import configured_providers
@@ -57,7 +58,7 @@ class MediaUnreadable(Exception):
 def media_item_hash_later(item: MediaItem) -> None:
     from claims.tasks import hash_media_item
 
-    transaction.on_commit(lambda: hash_media_item.delay(item.pk))
+    enqueue_on_commit(hash_media_item, item.pk)
 
 
 def media_item_hash(
@@ -261,7 +262,7 @@ def lookup_request(
     job = LookupJob.objects.create(media_item=media_item, provider=provider, requested_by=actor)
     from claims.tasks import run_lookup
 
-    transaction.on_commit(lambda: run_lookup.delay(job.pk))
+    enqueue_on_commit(run_lookup, job.pk)
     return job
 
 

@@ -19,6 +19,7 @@ from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from PIL import Image
 
+from claims.enqueue import enqueue_on_commit
 from claims.exceptions import ApplicationError
 from claims.ffmpeg_input import open_input
 from claims.integrations import safe_http
@@ -363,7 +364,7 @@ def media_item_request_url(
     save_validated(item, actor=actor)
     from claims.tasks import fetch_media_item
 
-    fetch_media_item.delay_on_commit(item.pk)
+    enqueue_on_commit(fetch_media_item, item.pk)
     return item
 
 
