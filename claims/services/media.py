@@ -16,7 +16,7 @@ import av
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from PIL import Image
 
 from claims.enqueue import enqueue_on_commit
@@ -52,6 +52,8 @@ VIDEO_CONTAINERS = {
 }
 SUPPORTED = "a supported image (JPEG, PNG, GIF, WebP) or video (MP4, WebM)"
 FETCH_ACCEPT = "image/*, video/*;q=0.9, */*;q=0.1"
+# First key of the two-key advisory locks on a file's bytes (the second is a hash of its sha256).
+BYTES_LOCK_NAMESPACE = 0x3ED1
 # Answers worth asking again for later: the server is busy, or failing for now.
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
@@ -198,6 +200,17 @@ def _sha256(stream: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _lock_bytes(sha256: str) -> None:
+    """Hold the lock on these bytes until the transaction ends: two uploads of one file (or an
+    upload and a fetch) at the same instant take turns, and the second finds the first's item
+    instead of failing the uniqueness check on it. Row locks cannot do this: until the first
+    commits there is no row to lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [BYTES_LOCK_NAMESPACE, sha256]
+        )
+
+
 def _store_file(item: MediaItem, file: IO[bytes], *, probe: MediaProbe) -> None:
     """Give `item` the probed file, named by its content; the caller saves the item."""
     item.kind = probe.kind
@@ -239,6 +252,7 @@ def media_item_create(
         "in_archive": in_archive,
     }
     sha256, size = _sha256(file)
+    _lock_bytes(sha256)
     existing = MediaItem.objects.select_for_update().filter(sha256=sha256).first()
     if existing is not None:
         _fill_provenance(existing, actor=actor, **provenance)
@@ -404,6 +418,7 @@ def _keep_fetched(
     item = MediaItem.objects.select_for_update().get(pk=media_item_id)
     if item.status != MediaItem.Status.PENDING:  # another run got here first
         return item
+    _lock_bytes(sha256)
     existing = MediaItem.objects.select_for_update().filter(sha256=sha256).first()
     if existing is None:
         item.status = MediaItem.Status.READY
