@@ -58,7 +58,8 @@ def test_media_upload_answers_201(broker_down):
     )
     assert response.status_code == 201, response.content
     item = MediaItem.objects.get(pk=response.json()["id"])
-    assert item.status == MediaItem.Status.READY and item.hashed_at is None
+    assert item.status == MediaItem.Status.READY
+    assert item.hashed_at is None
     assert _logged_queue_failure(broker_down)
 
 
