@@ -63,8 +63,18 @@ class ResponseTooLarge(RequestFailed):
     """The body is over `max_bytes` (by its Content-Length, or as it arrived)."""
 
 
-class TooManyRedirects(RequestFailed):
+class RequestRefused(RequestFailed):
+    """A failure that asking again will not change: callers fail at once with the reason
+    instead of retrying."""
+
+
+class TooManyRedirects(RequestRefused):
     """More than `max_redirects` redirects."""
+
+
+class CertificateInvalid(RequestRefused):
+    """The server's TLS certificate does not verify for the name: expired, self-signed, for
+    another name. Fixing it takes its owner, not time."""
 
 
 class Timeout(NamedTuple):
@@ -366,6 +376,11 @@ def _connect(
             if target.scheme == "https":
                 context = ssl.create_default_context()
                 sock = context.wrap_socket(sock, server_hostname=target.host)
+        except ssl.SSLCertVerificationError as error:
+            sock.close()
+            raise CertificateInvalid(
+                f"The TLS certificate of {target.host} does not verify: {_describe(error)}."
+            ) from None
         except OSError as error:
             sock.close()
             failures.append(f"{address}: {_describe(error)}")

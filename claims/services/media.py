@@ -320,7 +320,7 @@ def media_download(url: str, sink: IO[bytes]) -> None:
         raise MediaTooLarge(
             f"The answer is over the limit of {settings.MEDIA_MAX_BYTES} bytes."
         ) from None
-    except safe_http.TooManyRedirects as error:
+    except safe_http.RequestRefused as error:  # too many redirects, a certificate invalid
         raise MediaFetchRefused(str(error)) from None
     except safe_http.RequestFailed as error:
         raise MediaFetchInterrupted(f"Could not fetch the URL: {error}") from None
