@@ -146,6 +146,11 @@ MEDIA_FETCH_READ_TIMEOUT_SECONDS = env.float(
 MEDIA_FETCH_MAX_RETRIES = env.int("FACTCHECK_MEDIA_FETCH_MAX_RETRIES", default=4)
 MEDIA_FETCH_RETRY_BASE_SECONDS = env.float("FACTCHECK_MEDIA_FETCH_RETRY_BASE_SECONDS", default=30.0)
 MEDIA_FETCH_ALLOW_LOOPBACK = env.bool("FACTCHECK_MEDIA_FETCH_ALLOW_LOOPBACK", default=False)
+# Media fetched while a web request waits (claims:imageSearch): the whole fetch, redirects
+# included, within this many seconds (well under gunicorn's 30 s worker timeout), and at most
+# this many at once in one web process; more answer 503 at once.
+WEB_FETCH_TIMEOUT_SECONDS = env.float("FACTCHECK_WEB_FETCH_TIMEOUT_SECONDS", default=5.0)
+WEB_FETCHES_PER_PROCESS = env.int("FACTCHECK_WEB_FETCHES_PER_PROCESS", default=1)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Reverse proxies in front of the web processes, each appending to X-Forwarded-For; the header is

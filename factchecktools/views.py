@@ -30,9 +30,16 @@ from api.parsers import LimitedJSONParser
 from api.throttling import RoleRateThrottle
 from claims.exceptions import ApplicationError
 from claims.roles import is_editor, is_newsroom
-from claims.services.media import image_frames_from_url
+from claims.services.media import MediaFetchBusy, MediaFetchTimedOut, image_frames_from_url
 from factchecktools import fields, paging
-from factchecktools.errors import exception_handler, invalid_argument, json_response, not_found
+from factchecktools.errors import (
+    GoogleApiError,
+    exception_handler,
+    invalid_argument,
+    json_response,
+    not_found,
+    unavailable,
+)
 from factchecktools.models import ClaimReviewPage
 from factchecktools.params import Param, parse, pretty
 from factchecktools.resources import claim_resource, page_name, page_resource
@@ -206,6 +213,10 @@ class ClaimImageSearchView(FactCheckToolsView):
         page = paging.window(values, method="claims.imageSearch", filters=filters)
         try:
             frames = image_frames_from_url(image_uri)
+        except MediaFetchTimedOut as error:
+            raise GoogleApiError("DEADLINE_EXCEEDED", f"image_uri: {error.message}") from None
+        except MediaFetchBusy as error:
+            raise unavailable(error.message, retry_after=1) from None
         except ApplicationError as error:
             raise invalid_argument(
                 f"image_uri: {error.message}", [("image_uri", error.message)]

@@ -8,6 +8,10 @@ stored that the probe has not decoded within the limits in settings (MEDIA_MAX_*
 import hashlib
 import mimetypes
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -72,6 +76,20 @@ class MediaFetchRefused(ApplicationError):
     loop)."""
 
     code = "media_fetch_refused"
+
+
+class MediaFetchTimedOut(ApplicationError):
+    """A fetch made for a web request was not done within WEB_FETCH_TIMEOUT_SECONDS."""
+
+    code = "fetch_timed_out"
+    status_code = 504
+
+
+class MediaFetchBusy(ApplicationError):
+    """This web process is already running as many fetches as WEB_FETCHES_PER_PROCESS."""
+
+    code = "fetch_busy"
+    status_code = 503
 
 
 class MediaFetchInterrupted(Exception):
@@ -299,9 +317,11 @@ def _fill_provenance(
         item.refresh_from_db()
 
 
-def media_download(url: str, sink: IO[bytes]) -> None:
-    """GET `url` through the guard into `sink`. Raises UnsafeUrl (a refused address, at the
-    start or after a redirect), MediaTooLarge, MediaFetchRefused, or MediaFetchInterrupted."""
+def media_download(url: str, sink: IO[bytes], *, deadline: float | None = None) -> None:
+    """GET `url` through the guard into `sink`, done by `deadline` (a `time.monotonic()` value)
+    if given. Raises UnsafeUrl (a refused address, at the start or after a redirect),
+    MediaTooLarge, MediaFetchRefused, MediaFetchTimedOut (the deadline passed) or
+    MediaFetchInterrupted."""
     try:
         response = safe_http.request(
             "GET",
@@ -315,7 +335,12 @@ def media_download(url: str, sink: IO[bytes]) -> None:
             headers={"Accept": FETCH_ACCEPT},
             allow_loopback=settings.MEDIA_FETCH_ALLOW_LOOPBACK,
             sink=sink,
+            deadline=deadline,
         )
+    except safe_http.DeadlineExceeded:
+        raise MediaFetchTimedOut(
+            f"The image was not fetched within {settings.WEB_FETCH_TIMEOUT_SECONDS:g} seconds."
+        ) from None
     except safe_http.ResponseTooLarge:
         raise MediaTooLarge(
             f"The answer is over the limit of {settings.MEDIA_MAX_BYTES} bytes."
@@ -332,14 +357,46 @@ def media_download(url: str, sink: IO[bytes]) -> None:
     raise MediaFetchRefused(message)
 
 
+class _FetchSlots:
+    """How many fetches for web requests this process is running. A web worker waiting on a
+    slow server serves nobody else: the count is capped, and a request over the cap is
+    answered at once (MediaFetchBusy) rather than queued."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+
+    @contextmanager
+    def take(self) -> Iterator[None]:
+        with self._lock:
+            if self._running >= settings.WEB_FETCHES_PER_PROCESS:
+                raise MediaFetchBusy("Too many images are being fetched; retry in a moment.")
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+
+
+_web_fetches = _FetchSlots()
+
+
 def image_frames_from_url(url: str) -> list:
     """The hashes of the picture at `url`, fetched through the guard and not stored: for
-    searching the archive with an image a caller points at. Raises an ApplicationError
-    (UnsafeUrl, MediaTooLarge, MediaFetchRefused, UnreadableImage) saying what went wrong."""
+    searching the archive with an image a caller points at, while the caller waits. The fetch
+    is done within WEB_FETCH_TIMEOUT_SECONDS, redirects included, or is MediaFetchTimedOut; a
+    process runs at most WEB_FETCHES_PER_PROCESS of them at once (MediaFetchBusy). Raises an
+    ApplicationError (UnsafeUrl, MediaTooLarge, MediaFetchRefused, UnreadableImage, or those
+    two) saying what went wrong."""
     safe_http.check_url_form(url, allow_loopback=settings.MEDIA_FETCH_ALLOW_LOOPBACK)
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sink:
+    with (
+        _web_fetches.take(),
+        tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sink,
+    ):
+        deadline = time.monotonic() + settings.WEB_FETCH_TIMEOUT_SECONDS
         try:
-            media_download(url, sink)
+            media_download(url, sink, deadline=deadline)
         except MediaFetchInterrupted as error:
             raise MediaFetchRefused(str(error)) from None
         sink.seek(0)
