@@ -116,9 +116,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(DATA_DIR / "static")))
 MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
-# Serving uploads from Django is for the embedded default and development; production puts a
-# web server or object storage in front of MEDIA_ROOT.
-SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG or EMBEDDED_DATABASE)
+# Uploads are served by api/media_files.py, which checks who may see each one; in production the
+# web server in front sends the bytes when told to by X-Accel-Redirect (nginx: the internal
+# location's prefix, e.g. /protected-media/) or X-Sendfile (Apache, lighttpd: true).
+MEDIA_X_ACCEL_REDIRECT = env.str("DJANGO_MEDIA_X_ACCEL_REDIRECT", default="")
+MEDIA_X_SENDFILE = env.bool("DJANGO_MEDIA_X_SENDFILE", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

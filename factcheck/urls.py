@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
+from api.media_files import media_file
 from factcheck import health
 
 admin.site.site_header = "Fact check newsroom"
@@ -17,13 +17,9 @@ urlpatterns = [
     path("fact-checks/", include("claims.urls")),
     # Google's Fact Check Tools API paths, at the root as Google serves them.
     path("v1alpha1/", include("factchecktools.urls")),
+    # Uploads, with the API's visibility (api/media_files.py); never served straight from disk.
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media_file, name="media-file"),
 ]
-
-if settings.SERVE_MEDIA:
-    media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
 
 handler400 = "factcheck.errors.bad_request"
 handler403 = "factcheck.errors.permission_denied"

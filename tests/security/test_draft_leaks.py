@@ -234,3 +234,9 @@ def test_check_this_shows_nothing_of_drafts(drafts, role):
     assert response.status_code == 200, response.content
     assert SECRET not in response.content.decode()
     assert all(r["verdict"]["status"] == "published" for r in response.json()["results"])
+
+
+@pytest.mark.parametrize("role", OUTSIDERS)
+def test_draft_media_file_is_not_found(drafts, role):
+    # Files are served with the API's visibility: see test_media_files.py.
+    assert client_for(role).get(f"/media/{drafts.draft_media.file.name}").status_code == 404
