@@ -9,6 +9,7 @@ and never edits this file.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from factcheck import embedded
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "factcheck.request_body.RequireContentLength",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -162,6 +164,27 @@ SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Every page (django-csp): scripts from this site only, never inline, so that injected markup
+# cannot run; styles may be inline (the admin's, DRF's and our pages' own), a far smaller risk.
+# The API docs page loads its start-up script from ?script for this reason.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Admin logins: refused for ADMIN_LOGIN_WINDOW_SECONDS after this many failures for an account
+# (four times as many from one address), counted in the shared cache (factcheck.login_throttle).
+ADMIN_LOGIN_MAX_FAILURES = env.int("FACTCHECK_ADMIN_LOGIN_MAX_FAILURES", default=5)
+ADMIN_LOGIN_WINDOW_SECONDS = env.int("FACTCHECK_ADMIN_LOGIN_WINDOW_SECONDS", default=900)
 
 # Celery. Without a broker URL, kombu's filesystem transport: a real worker process, no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

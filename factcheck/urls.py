@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from api.media_files import media_file
-from factcheck import health
+from factcheck import health, login_throttle
 
 admin.site.site_header = "Fact check newsroom"
 admin.site.site_title = "Fact check newsroom"
@@ -12,6 +12,8 @@ admin.site.index_title = "Claims, evidence and verdicts"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Before the admin's own routes: its login, rate-limited.
+    path("admin/login/", login_throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("fact-checks/", include("claims.urls")),
