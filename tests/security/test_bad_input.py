@@ -1,6 +1,7 @@
 """Bad input that used to answer 500: each gets a clear 4xx (or, for a database that is down,
 a 503 to retry), and nothing stored is lost or half-written."""
 
+import http.client
 import json
 import logging
 import threading
@@ -22,6 +23,7 @@ from imports.services import import_job_create, import_job_run
 from tests.api.conftest import client_for
 from tests.factories import ClaimFactory, RatingFactory, VerdictFactory, editor, jpeg_bytes
 from tests.imports.factories import feed_bytes, newsroom_scale
+from tests.security.gunicorn_server import gunicorn
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +246,21 @@ def test_any_other_integrity_error_is_a_logged_500(caplog):
     with caplog.at_level(logging.ERROR):
         assert translate(error).status == "INTERNAL"
     assert caplog.records
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_chunked_body_is_refused_with_411_by_live_gunicorn(tmp_path):
+    _, key = api_key_create(owner=editor(), name="desk", created_by=None)
+    with gunicorn(tmp_path, args=("--workers", "1")) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.putrequest("POST", "/api/v1/claims/")
+        connection.putheader("Authorization", f"Bearer {key}")
+        connection.putheader("Content-Type", "application/json")
+        connection.putheader("Transfer-Encoding", "chunked")
+        connection.endheaders()
+        body = b'{"text": "A claim sent in chunks", "language": "en"}'
+        connection.send(b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
+        response = connection.getresponse()
+        assert response.status == 411, response.read()
+        assert json.loads(response.read())["code"] == "length_required"
+    assert not Claim.objects.exists()
