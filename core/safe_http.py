@@ -13,7 +13,8 @@ private address, possibly only on the second lookup (DNS rebinding). So:
   for the name, which is sent as SNI and in `Host`;
 - every redirect is checked the same way, at most `MAX_REDIRECTS`, and only GET and HEAD follow
   them (a POST answered with a redirect returns that answer);
-- connect and read timeouts, and a cap on the response size.
+- connect and read timeouts, a cap on the response size, and optionally a deadline for the
+  whole request, redirects included (a web request cannot wait as long as a worker).
 
 The standard library's `http.client` is enough and lets us hand it the socket; a client that
 resolves names itself would reopen the rebinding gap.
@@ -25,6 +26,7 @@ import ipaddress
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
@@ -63,8 +65,22 @@ class ResponseTooLarge(RequestFailed):
     """The body is over `max_bytes` (by its Content-Length, or as it arrived)."""
 
 
-class TooManyRedirects(RequestFailed):
+class RequestRefused(RequestFailed):
+    """A failure that asking again will not change: callers fail at once with the reason
+    instead of retrying."""
+
+
+class DeadlineExceeded(RequestFailed):
+    """The request, redirects included, was not done by its deadline."""
+
+
+class TooManyRedirects(RequestRefused):
     """More than `max_redirects` redirects."""
+
+
+class CertificateInvalid(RequestRefused):
+    """The server's TLS certificate does not verify for the name: expired, self-signed, for
+    another name. Fixing it takes its owner, not time."""
 
 
 class Timeout(NamedTuple):
@@ -138,6 +154,7 @@ def request(
     truncate: bool = False,
     allow_loopback: bool = False,
     sink: BinaryIO | None = None,
+    deadline: float | None = None,
 ) -> Response:
     """Send one request through the guard and return the answer, whatever its status.
 
@@ -145,7 +162,9 @@ def request(
     more is `TooManyRedirects`. A body over `max_bytes` is `ResponseTooLarge`, or with
     `truncate` is cut there. Raises `UnsafeUrl` for a refused URL or redirect target. With a
     `sink` (a seekable file), the final answer's body is written there instead of kept in
-    `Response.body`, so that a large download is not held in memory.
+    `Response.body`, so that a large download is not held in memory. With a `deadline` (a
+    `time.monotonic()` value), every connection and read ends by then, and a request not done
+    by then is `DeadlineExceeded`; resolving a name is not bounded by it.
     """
     follows_redirects = method in ("GET", "HEAD") and max_redirects > 0
     redirects = 0
@@ -153,17 +172,23 @@ def request(
         if sink is not None:  # a redirect's body is not the answer
             sink.seek(0)
             sink.truncate()
-        response = _exchange(
-            method,
-            url,
-            body=body,
-            headers=headers or {},
-            timeout=timeout,
-            max_bytes=max_bytes,
-            truncate=truncate,
-            allow_loopback=allow_loopback,
-            sink=sink,
-        )
+        try:
+            response = _exchange(
+                method,
+                url,
+                body=body,
+                headers=headers or {},
+                timeout=timeout,
+                max_bytes=max_bytes,
+                truncate=truncate,
+                allow_loopback=allow_loopback,
+                sink=sink,
+                deadline=deadline,
+            )
+        except RequestFailed as error:
+            if deadline is not None and time.monotonic() >= deadline:
+                raise DeadlineExceeded(f"{method} {url}: not done in time ({error})") from None
+            raise
         location = response.headers.get("location")
         if not (follows_redirects and response.status in REDIRECT_STATUSES and location):
             return response
@@ -296,10 +321,13 @@ def _exchange(
     truncate: bool,
     allow_loopback: bool,
     sink: BinaryIO | None = None,
+    deadline: float | None = None,
 ) -> Response:
     target = _parse(url)
     addresses = _resolve(target, allow_loopback=allow_loopback)
+    timeout = _within(timeout, deadline, "connect")
     sock = _connect(target, addresses, timeout=timeout, allow_loopback=allow_loopback)
+    timeout = _within(timeout, deadline, "read")
     sock.settimeout(timeout.read)
     connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout.read)
     # Handing over the connected socket keeps http.client from resolving the name again.
@@ -341,6 +369,16 @@ def _exchange(
         connection.close()
 
 
+def _within(timeout: Timeout, deadline: float | None, part: str) -> Timeout:
+    """`timeout` with its `part` (connect or read) cut to what is left before `deadline`."""
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise RequestFailed("the deadline passed")
+    return timeout._replace(**{part: min(getattr(timeout, part), left)})
+
+
 def _expire(sock: socket.socket, expired: threading.Event) -> None:
     expired.set()
     # The plain socket's shutdown, also for TLS: it wakes a blocked read in the other thread
@@ -366,6 +404,11 @@ def _connect(
             if target.scheme == "https":
                 context = ssl.create_default_context()
                 sock = context.wrap_socket(sock, server_hostname=target.host)
+        except ssl.SSLCertVerificationError as error:
+            sock.close()
+            raise CertificateInvalid(
+                f"The TLS certificate of {target.host} does not verify: {_describe(error)}."
+            ) from None
         except OSError as error:
             sock.close()
             failures.append(f"{address}: {_describe(error)}")

@@ -8,6 +8,10 @@ text is lower-cased words. The document is computed here, stored as text, and tu
 runs as phrases of bigrams, so 金永福 matches 金永 <-> 永福 in that order.
 
 Typos in spaced languages are caught by trigram word similarity over the raw text (pg_trgm).
+
+PostgreSQL refuses a tsvector over 1 MB, and a document of short, distinct words makes one of
+up to about 3.4 times its own size: the document is cut at MAX_DOCUMENT_BYTES, so that text of
+any length is stored whole and searchable by its first quarter megabyte or so, never refused.
 """
 
 import re
@@ -25,6 +29,8 @@ _TOKEN = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+", re.UNICODE)
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
 _PHRASE = re.compile(r'"([^"]*)"')
 MAX_QUERY_TERMS = 32
+# Of search document (UTF-8), at a term's end: its tsvector stays under PostgreSQL's 1 MB.
+MAX_DOCUMENT_BYTES = 250_000
 
 
 def _normalize(text: str) -> str:
@@ -46,8 +52,15 @@ def _tokens(text: str) -> list[list[str]]:
 
 
 def search_document(*texts: str) -> str:
-    """The text to index for these fields: spaced words and CJK bigrams, separated by spaces."""
-    return " ".join(term for text in texts if text for word in _tokens(text) for term in word)
+    """The text to index for these fields: spaced words and CJK bigrams, separated by spaces,
+    as many as fit in MAX_DOCUMENT_BYTES."""
+    document = " ".join(term for text in texts if text for word in _tokens(text) for term in word)
+    encoded = document.encode()
+    if len(encoded) <= MAX_DOCUMENT_BYTES:
+        return document
+    # One byte more: when it is a space, the last term in the cap is whole.
+    cut = encoded[: MAX_DOCUMENT_BYTES + 1].decode(errors="ignore")
+    return cut.rsplit(" ", 1)[0]
 
 
 def _quote(term: str) -> str:

@@ -1,21 +1,67 @@
+"""gunicorn's logs without API keys in them: keys never reach a log file.
+
+A key may arrive as a query parameter (clients written for Google's Fact Check Tools API send
+`?key=...`), and Django decodes parameter names, so `?%6Bey=...` authenticates too. Every
+parameter whose name decodes to `key`, in any case, has its value replaced: in the access log's
+request line, query string and Referer (any atom, in fact), and in every message of the error
+log, where gunicorn writes the request line of a request it aborts (a worker timeout) and the
+traceback that goes with it.
+"""
+
+import logging
 import re
+from urllib.parse import unquote_plus
 
 from gunicorn.glogging import Logger
 
-# API keys may arrive as ?key=... (clients written for Google's Fact Check Tools API do that).
-_KEY_IN_QUERY = re.compile(r"(?i)(^|[?&])(key=)[^&\s\"]*")
+REDACTED = "[redacted]"
+# A query parameter, its name and value, in a request line, a URL or a bare query string.
+_PARAMETER = re.compile(r"(^|[?&;])([^=&;?#\s\"']*)=([^&;#\s\"']*)")
+# Headers that carry credentials themselves, whatever their form.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
+
+
+def _is_key(name: str) -> bool:
+    return unquote_plus(name).strip().lower() == "key"
 
 
 def redact(text: str) -> str:
-    return _KEY_IN_QUERY.sub(r"\1\2[redacted]", text)
+    """`text` with the value of every `key` query parameter, however spelled, replaced."""
+    if "=" not in text:
+        return text
+    return _PARAMETER.sub(
+        lambda match: f"{match[1]}{match[2]}={REDACTED}" if _is_key(match[2]) else match[0], text
+    )
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts a record's whole message, arguments merged in, and its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit: logging reports that itself
+            message = str(record.msg)
+        record.msg, record.args = redact(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
 
 
 class RedactingLogger(Logger):
-    """Gunicorn's access log without API keys in it: keys never reach a log file."""
+    """gunicorn's logger, both logs redacted (see the module's docstring)."""
+
+    def __init__(self, cfg) -> None:
+        super().__init__(cfg)
+        self.error_log.addFilter(RedactingFilter())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        for name in ("r", "q"):
-            if isinstance(atoms.get(name), str):
-                atoms[name] = redact(atoms[name])
+        for name, value in atoms.items():
+            if name.startswith("{") and name[1:-2] in _SECRET_HEADERS:
+                atoms[name] = REDACTED
+            elif isinstance(value, str):
+                atoms[name] = redact(value)
         return atoms

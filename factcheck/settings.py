@@ -9,6 +9,7 @@ and never edits this file.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from factcheck import embedded
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "factcheck.request_body.RequireContentLength",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -116,9 +119,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(DATA_DIR / "static")))
 MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
-# Serving uploads from Django is for the embedded default and development; production puts a
-# web server or object storage in front of MEDIA_ROOT.
-SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=DEBUG or EMBEDDED_DATABASE)
+# Uploads are served by claims/media_files.py, which checks who may see each one; in production the
+# web server in front sends the bytes when told to by X-Accel-Redirect (nginx: the internal
+# location's prefix, e.g. /protected-media/) or X-Sendfile (Apache, lighttpd: true).
+MEDIA_X_ACCEL_REDIRECT = env.str("DJANGO_MEDIA_X_ACCEL_REDIRECT", default="")
+MEDIA_X_SENDFILE = env.bool("DJANGO_MEDIA_X_SENDFILE", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -146,12 +151,41 @@ MEDIA_FETCH_READ_TIMEOUT_SECONDS = env.float(
 MEDIA_FETCH_MAX_RETRIES = env.int("FACTCHECK_MEDIA_FETCH_MAX_RETRIES", default=4)
 MEDIA_FETCH_RETRY_BASE_SECONDS = env.float("FACTCHECK_MEDIA_FETCH_RETRY_BASE_SECONDS", default=30.0)
 MEDIA_FETCH_ALLOW_LOOPBACK = env.bool("FACTCHECK_MEDIA_FETCH_ALLOW_LOOPBACK", default=False)
+# Media fetched while a web request waits (claims:imageSearch): the whole fetch, redirects
+# included, within this many seconds (well under gunicorn's 30 s worker timeout), and at most
+# this many at once in one web process; more answer 503 at once.
+WEB_FETCH_TIMEOUT_SECONDS = env.float("FACTCHECK_WEB_FETCH_TIMEOUT_SECONDS", default=5.0)
+WEB_FETCHES_PER_PROCESS = env.int("FACTCHECK_WEB_FETCHES_PER_PROCESS", default=1)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Reverse proxies in front of the web processes, each appending to X-Forwarded-For; the header is
+# trusted that far and no further (none: not at all). Rate limits count per client address.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Every page (django-csp): scripts from this site only, never inline, so that injected markup
+# cannot run; styles may be inline (the admin's, DRF's and our pages' own), a far smaller risk.
+# The API docs page loads its start-up script from ?script for this reason.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Admin logins: refused for ADMIN_LOGIN_WINDOW_SECONDS after this many failures for an account
+# (four times as many from one address), counted in the shared cache (factcheck.login_throttle).
+ADMIN_LOGIN_MAX_FAILURES = env.int("FACTCHECK_ADMIN_LOGIN_MAX_FAILURES", default=5)
+ADMIN_LOGIN_WINDOW_SECONDS = env.int("FACTCHECK_ADMIN_LOGIN_WINDOW_SECONDS", default=900)
 
 # Celery. Without a broker URL, kombu's filesystem transport: a real worker process, no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -210,12 +244,14 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": ["core.api.parsers.LimitedJSONParser"],
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.negotiation.KeySafeContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "NUM_PROXIES": NUM_PROXIES,
 }
 # Cached JSON of list rows, keyed by their ETags (never stale; the timeout only bounds memory).
 API_REPRESENTATION_CACHE_SECONDS = env.int("API_REPRESENTATION_CACHE_SECONDS", default=3600)

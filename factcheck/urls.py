@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
-from factcheck import health
+from claims.media_files import media_file
+from factcheck import health, login_throttle
 
 admin.site.site_header = "Fact check newsroom"
 admin.site.site_title = "Fact check newsroom"
@@ -12,18 +12,16 @@ admin.site.index_title = "Claims, evidence and verdicts"
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Before the admin's own routes: its login, rate-limited.
+    path("admin/login/", login_throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("factcheck.api_urls")),
     path("fact-checks/", include("claims.urls")),
     # Google's Fact Check Tools API paths, at the root as Google serves them.
     path("v1alpha1/", include("factchecktools.urls")),
+    # Uploads, with the API's visibility (claims/media_files.py); never served straight from disk.
+    re_path(rf"^{settings.MEDIA_URL.strip('/')}/(?P<path>.+)$", media_file, name="media-file"),
 ]
-
-if settings.SERVE_MEDIA:
-    media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
 
 handler400 = "factcheck.errors.bad_request"
 handler403 = "factcheck.errors.permission_denied"

@@ -26,6 +26,12 @@ from rest_framework.views import set_rollback
 
 from core import exceptions as domain
 from core.api.exceptions import PayloadTooLarge
+from core.db_errors import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    database_unavailable,
+    is_conflict,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +46,8 @@ HTTP_STATUS = {
     "RESOURCE_EXHAUSTED": 429,
     "INTERNAL": 500,
     "UNIMPLEMENTED": 501,
+    "UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
 }
 # What Google's ErrorInfo names as the service; clients written for Google look for it.
 SERVICE = "factchecktools.googleapis.com"
@@ -130,6 +138,17 @@ def not_found(message: str = NOT_FOUND) -> GoogleApiError:
     return GoogleApiError("NOT_FOUND", message)
 
 
+def unavailable(
+    message: str = UNAVAILABLE_MESSAGE, retry_after: int = RETRY_AFTER_SECONDS
+) -> GoogleApiError:
+    return GoogleApiError(
+        "UNAVAILABLE",
+        message,
+        details=[{"@type": RETRY_INFO, "retryDelay": f"{retry_after}s"}],
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def json_response(error: GoogleApiError) -> JsonResponse:
     """For answers made outside a DRF view (no route, Django's own error handlers)."""
     response = JsonResponse(error.body(), status=error.http_status)
@@ -181,9 +200,12 @@ def translate(exc: Exception) -> GoogleApiError:
         return failed_precondition("Other records depend on this one.")
     if isinstance(exc, DataError):
         return invalid_argument("A value is out of the range that can be stored.")
-    if isinstance(exc, IntegrityError):
-        # A constraint that validation could not see coming: a concurrent write won a race.
+    if isinstance(exc, IntegrityError) and is_conflict(exc):
+        # A uniqueness constraint that validation could not see coming: a concurrent write won.
         return GoogleApiError("ABORTED", "The request conflicts with a concurrent change; retry.")
+    if database_unavailable(exc):
+        logger.warning("Database unavailable: %s", exc)
+        return unavailable()
     if isinstance(exc, exceptions.APIException):
         status = next(
             (name for name, code in HTTP_STATUS.items() if code == exc.status_code), "INTERNAL"

@@ -31,7 +31,14 @@ from core.exceptions import ApplicationError
 from core.models import ApiKey
 from core.roles import is_editor, is_newsroom
 from factchecktools import fields, paging
-from factchecktools.errors import exception_handler, invalid_argument, json_response, not_found
+from factchecktools.errors import (
+    GoogleApiError,
+    exception_handler,
+    invalid_argument,
+    json_response,
+    not_found,
+    unavailable,
+)
 from factchecktools.models import ClaimReviewPage
 from factchecktools.params import Param, parse, pretty
 from factchecktools.resources import claim_resource, page_name, page_resource
@@ -50,7 +57,7 @@ from factchecktools.services import (
     claim_review_page_delete,
     claim_review_page_update,
 )
-from media.services.media import image_frames_from_url
+from media.services.media import MediaFetchBusy, MediaFetchTimedOut, image_frames_from_url
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _SITE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
@@ -206,6 +213,10 @@ class ClaimImageSearchView(FactCheckToolsView):
         page = paging.window(values, method="claims.imageSearch", filters=filters)
         try:
             frames = image_frames_from_url(image_uri)
+        except MediaFetchTimedOut as error:
+            raise GoogleApiError("DEADLINE_EXCEEDED", f"image_uri: {error.message}") from None
+        except MediaFetchBusy as error:
+            raise unavailable(error.message, retry_after=1) from None
         except ApplicationError as error:
             raise invalid_argument(
                 f"image_uri: {error.message}", [("image_uri", error.message)]

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from claims.models import Publisher, RatingScale
 from core import safe_http
+from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError, InvalidTransition
 from imports.models import ImportJob, ImportReject
 from imports.parsing import (
@@ -165,7 +166,7 @@ def _is_literal_address(host: str) -> bool:
 def _enqueue(job: ImportJob) -> None:
     from imports.tasks import run_import_job
 
-    run_import_job.delay_on_commit(job.pk)
+    enqueue_on_commit(run_import_job, job.pk)
 
 
 @transaction.atomic
@@ -253,8 +254,9 @@ def import_job_run(
     The source is read (a URL fetched through the public-internet guard, and the bytes kept in
     the job's file), every record validated, then saved in batches of IMPORTS_BATCH_SIZE, each
     in one transaction with the job's progress, counts and rejected records. A source that
-    cannot be read fails the job; a bad record is only rejected. `safe_http.RequestFailed` and
-    transient `FetchFailed` propagate, for the task to retry.
+    cannot be read fails the job, and so does a fetch that asking again will not change (too
+    many redirects, a certificate that does not verify); a bad record is only rejected. Other
+    `safe_http.RequestFailed` and transient `FetchFailed` propagate, for the task to retry.
     """
     with _run_lock(job_id) as acquired:
         if not acquired:
@@ -267,6 +269,9 @@ def import_job_run(
             parsed = _parse(job)
         except (NoRatingScale, SourceError, safe_http.UnsafeUrl) as error:
             import_job_fail(job_id=job.pk, code=str(error.code), message=error.message)
+            return _reload(job)
+        except safe_http.RequestRefused as error:
+            import_job_fail(job_id=job.pk, code="fetch_refused", message=str(error))
             return _reload(job)
         except FetchFailed as error:
             if error.transient:

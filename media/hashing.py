@@ -27,6 +27,8 @@ import numpy as np
 import pdqhash
 from PIL import Image, ImageOps
 
+from media.ffmpeg_input import open_input
+
 PDQ_BYTES = 32
 # PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
 # 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
@@ -56,6 +58,11 @@ MAX_KEYFRAME_INTERVAL = 2.0
 # Mean absolute difference (grey levels) between consecutive 64x36 thumbnails that is a cut.
 SCENE_CHANGE = 18.0
 SCENE_THUMB = (64, 36)
+
+
+# The only decoders Pillow may try: the formats intake accepts. Others (PSD, EPS through
+# Ghostscript, ...) are code we do not need to run on bytes from strangers.
+IMAGE_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
 
 
 class Undecodable(ValueError):
@@ -216,10 +223,23 @@ def hash_picture(image: Image.Image, offset_seconds: float = 0, *, crops: bool =
     )
 
 
+def image_size(stream: IO[bytes]) -> tuple[int, int]:
+    """(width, height) from the header alone, nothing decoded; Undecodable when the bytes are
+    not an image of a format we read. Leaves the stream at its start."""
+    stream.seek(0)
+    try:
+        with Image.open(stream, formats=IMAGE_FORMATS) as image:
+            return image.size
+    except _DECODE_ERRORS as error:
+        raise Undecodable(str(error)) from error
+    finally:
+        stream.seek(0)
+
+
 def open_image(stream: IO[bytes]) -> Image.Image:
     """Decode no larger than needed: JPEG decodes at 1/2, 1/4 or 1/8 scale in draft mode, which
     saves most of the decoding time of a big photo."""
-    image = Image.open(stream)
+    image = Image.open(stream, formats=IMAGE_FORMATS)
     image.draft("RGB", (WORK_SIZE, WORK_SIZE))
     image = ImageOps.exif_transpose(image)
     image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
@@ -241,7 +261,8 @@ def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
     Every reference frame is decoded (cuts fall between the codec's own keyframes), but only a
     64x36 grey thumbnail is compared; full pictures are converted for the frames kept.
     """
-    with av.open(stream, mode="r") as container:
+    stream.seek(0)
+    with open_input(stream) as container:
         video = container.streams.video[0]
         video.thread_type = "AUTO"
         # Frames no other frame refers to (most B-frames) are not decoded: a cut is still seen

@@ -108,7 +108,10 @@ class ClaimFilter(filters.FilterSet):
         return queryset.filter(pk__in=Appearance.objects.filter(platform=value).values("claim_id"))
 
     def _verdicts(self, queryset, **conditions):
-        return queryset.filter(pk__in=Verdict.objects.filter(**conditions).values("claim_id"))
+        # Through the viewer's selector: a draft's rating or publisher must not pick out, for an
+        # outsider, the public claim it is being written on.
+        verdicts = verdict_list(viewer=self.request.user).prefetch_related(None).order_by()
+        return queryset.filter(pk__in=verdicts.filter(**conditions).values("claim_id"))
 
     def filter_rating(self, queryset, name, value):
         return self._verdicts(queryset, rating__label__iexact=value)

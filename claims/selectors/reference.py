@@ -39,6 +39,23 @@ def media_item_list(*, viewer: Viewer) -> QuerySet[MediaItem]:
     )
 
 
+def media_file_list(*, viewer: Viewer) -> QuerySet[MediaItem]:
+    """Media whose file the viewer may download: what `media_item_list` shows them and, for
+    outsiders, the archive copies that a public page shows as a claim's earliest known source
+    (matches of a public claim's media)."""
+    items = media_item_list(viewer=viewer)
+    if is_newsroom(viewer):
+        return items
+    public_claim_media = ClaimMedia.objects.filter(claim__in=public_claim_ids())
+    sources = LookupMatch.objects.filter(
+        job__media_item__in=public_claim_media.values("media_item"),
+        matched_item__in_archive=True,
+    )
+    return MediaItem.objects.filter(
+        Q(pk__in=items.values("pk")) | Q(pk__in=sources.values("matched_item"))
+    )
+
+
 def lookup_job_list(*, viewer: Viewer) -> QuerySet[LookupJob]:
     """Lookups are newsroom work: nobody else sees them."""
     if not is_newsroom(viewer):

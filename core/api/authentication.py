@@ -1,3 +1,5 @@
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 from django.contrib.auth.models import AbstractBaseUser
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -8,6 +10,25 @@ from core.services.api_keys import api_key_record_use
 
 HEADER = "HTTP_X_API_KEY"
 QUERY_PARAMETER = "key"
+
+
+def is_key_parameter(name: str) -> bool:
+    """Whether a (decoded) query parameter name is, or looks like, the key's: such parameters
+    are never echoed back (next links, the browsable API)."""
+    return name.strip().lower() == QUERY_PARAMETER
+
+
+def without_key(url: str) -> str:
+    """`url` without any query parameter that `is_key_parameter`."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not is_key_parameter(name)
+    ]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -7,6 +7,7 @@
 their errors and is empty when no field is at fault.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -19,7 +20,15 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 
+from core.db_errors import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    database_unavailable,
+    is_conflict,
+)
 from core.exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 class PreconditionFailed(exceptions.APIException):
@@ -86,13 +95,6 @@ FIXED_ERRORS = [
     # A value that passed validation but that PostgreSQL cannot hold (a time zone offset beyond
     # ±15:59, a number out of range): still the client's input.
     ((DataError,), 400, "invalid_value", "A value is out of the range that can be stored."),
-    # A constraint that validation could not see coming (a concurrent write won a race).
-    (
-        (IntegrityError,),
-        409,
-        "conflict",
-        "This conflicts with data saved meanwhile; reload and retry.",
-    ),
     ((Http404,), 404, "not_found", "Not found."),
     ((DjangoPermissionDenied,), 403, "permission_denied", "You do not have permission to do this."),
     ((RequestDataTooBig,), 413, "payload_too_large", "The request body is too large."),
@@ -112,6 +114,17 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif fixed is not None:
         _, status_code, code, message = fixed
         body = _body(code, message)
+    elif isinstance(exc, IntegrityError):
+        if not is_conflict(exc):
+            return None  # a bug: DRF re-raises it, Django logs it and answers 500
+        # A uniqueness constraint that validation could not see coming: a concurrent write won.
+        status_code = 409
+        body = _body("conflict", "This conflicts with data saved meanwhile; reload and retry.")
+    elif database_unavailable(exc):
+        logger.warning("Database unavailable: %s", exc)
+        status_code = 503
+        body = _body("unavailable", UNAVAILABLE_MESSAGE)
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     elif isinstance(exc, exceptions.ValidationError):
         status_code = exc.status_code
         body = _validation_body(exc.detail)

@@ -3,6 +3,7 @@ from base64 import b64decode
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 
+from core.api.authentication import without_key
 from core.api.exceptions import InvalidCursor
 
 
@@ -13,6 +14,13 @@ class Cursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ("-created_at", "-id")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = super().paginate_queryset(queryset, request, view)
+        # Links are built from the request's URL: a key in it must not be echoed (or logged by
+        # whoever follows them).
+        self.base_url = without_key(self.base_url)
+        return page
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)

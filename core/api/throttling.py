@@ -1,13 +1,15 @@
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from core.client_address import client_address
 from core.models import ApiKey
 from core.roles import role_of
 
 
 class RoleRateThrottle(SimpleRateThrottle):
     """Per-role request rates (settings.API_RATE_LIMITS), counted per API key when one is used
-    (a key may carry its own rate), per user for sessions, per address for anonymous callers."""
+    (a key may carry its own rate), per user for sessions, per address for anonymous callers
+    (`client_address`: X-Forwarded-For only as far as NUM_PROXIES proxies vouch for it)."""
 
     scope = "role"
 
@@ -34,5 +36,5 @@ class RoleRateThrottle(SimpleRateThrottle):
         elif request.user.is_authenticated:
             ident = f"user:{request.user.pk}"
         else:
-            ident = f"addr:{self.get_ident(request)}"
+            ident = f"addr:{client_address(request)}"
         return f"throttle:{ident}"

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import events
+from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from media import hashing
 from media.archive_index import archive_index
@@ -48,7 +49,7 @@ class MediaUnreadable(Exception):
 def media_item_hash_later(item: MediaItem) -> None:
     from media.tasks import hash_media_item
 
-    transaction.on_commit(lambda: hash_media_item.delay(item.pk))
+    enqueue_on_commit(hash_media_item, item.pk)
 
 
 def media_item_hash(
@@ -197,7 +198,22 @@ def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = No
 
 
 def image_frames(stream) -> list[hashing.FrameHashes]:
-    """The hashes of a picture sent with a request (not stored), to search the archive with."""
+    """The hashes of a picture sent with a request (not stored), to search the archive with.
+
+    The pixel limit of intake (MEDIA_MAX_PIXELS) is checked on the header, before decoding: a
+    PNG of a few hundred kilobytes can hold a canvas that takes a web worker's memory, and
+    Pillow's own check only refuses twice the limit."""
+    try:
+        width, height = hashing.image_size(stream)
+    except hashing.Undecodable:
+        raise UnreadableImage(
+            "Not an image this service can read (JPEG, PNG, GIF, WebP)."
+        ) from None
+    if width * height > settings.MEDIA_MAX_PIXELS:
+        raise UnreadableImage(
+            f"Image of {width}x{height} pixels is over the limit of "
+            f"{settings.MEDIA_MAX_PIXELS} pixels."
+        )
     try:
         return hashing.hash_image(stream)
     except hashing.Undecodable:
@@ -223,7 +239,7 @@ def lookup_request(
     job = LookupJob.objects.create(media_item=media_item, provider=provider, requested_by=actor)
     from media.tasks import run_lookup
 
-    transaction.on_commit(lambda: run_lookup.delay(job.pk))
+    enqueue_on_commit(run_lookup, job.pk)
     return job
 
 

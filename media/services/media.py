@@ -8,6 +8,10 @@ stored that the probe has not decoded within the limits in settings (MEDIA_MAX_*
 import hashlib
 import mimetypes
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -16,12 +20,14 @@ import av
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from PIL import Image
 
 from core import events, safe_http
+from core.enqueue import enqueue_on_commit
 from core.exceptions import ApplicationError
 from core.services.common import apply_changes, save_validated
+from media.ffmpeg_input import open_input
 from media.models import MediaItem
 from media.services.lookups import archive_add, archive_sync, image_frames, media_item_hash_later
 
@@ -36,6 +42,7 @@ IMAGE_FORMATS = {
 }
 # Pillow's decoders tried on the bytes (a JPEG with extra pictures comes out as MPO); no others.
 PILLOW_DECODERS = ["JPEG", "PNG", "GIF", "WEBP"]
+# By FFmpeg's demuxer name; media.ffmpeg_input lets no other demuxer read anything.
 VIDEO_CONTAINERS = {
     "mov,mp4,m4a,3gp,3g2,mj2": "video/mp4",
     "matroska,webm": "video/webm",
@@ -44,6 +51,8 @@ VIDEO_CONTAINERS = {
 }
 SUPPORTED = "a supported image (JPEG, PNG, GIF, WebP) or video (MP4, WebM)"
 FETCH_ACCEPT = "image/*, video/*;q=0.9, */*;q=0.1"
+# First key of the two-key advisory locks on a file's bytes (the second is a hash of its sha256).
+BYTES_LOCK_NAMESPACE = 0x3ED1
 # Answers worth asking again for later: the server is busy, or failing for now.
 TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
@@ -62,6 +71,20 @@ class MediaFetchRefused(ApplicationError):
     loop)."""
 
     code = "media_fetch_refused"
+
+
+class MediaFetchTimedOut(ApplicationError):
+    """A fetch made for a web request was not done within WEB_FETCH_TIMEOUT_SECONDS."""
+
+    code = "fetch_timed_out"
+    status_code = 504
+
+
+class MediaFetchBusy(ApplicationError):
+    """This web process is already running as many fetches as WEB_FETCHES_PER_PROCESS."""
+
+    code = "fetch_busy"
+    status_code = 503
 
 
 class MediaFetchInterrupted(Exception):
@@ -140,7 +163,7 @@ def _check_video_limits(width: int, height: int, duration: float | None) -> None
 def _probe_video(stream: IO[bytes]) -> MediaProbe | None:
     stream.seek(0)
     try:
-        container = av.open(stream, mode="r")
+        container = open_input(stream)
     except Exception:  # FFmpeg's demuxers, like Pillow's decoders, on bytes that are not theirs
         return None
     with container:
@@ -190,6 +213,17 @@ def _sha256(stream: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _lock_bytes(sha256: str) -> None:
+    """Hold the lock on these bytes until the transaction ends: two uploads of one file (or an
+    upload and a fetch) at the same instant take turns, and the second finds the first's item
+    instead of failing the uniqueness check on it. Row locks cannot do this: until the first
+    commits there is no row to lock."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [BYTES_LOCK_NAMESPACE, sha256]
+        )
+
+
 def _store_file(item: MediaItem, file: IO[bytes], *, probe: MediaProbe) -> None:
     """Give `item` the probed file, named by its content; the caller saves the item."""
     item.kind = probe.kind
@@ -231,6 +265,7 @@ def media_item_create(
         "in_archive": in_archive,
     }
     sha256, size = _sha256(file)
+    _lock_bytes(sha256)
     existing = MediaItem.objects.select_for_update().filter(sha256=sha256).first()
     if existing is not None:
         _fill_provenance(existing, actor=actor, **provenance)
@@ -277,9 +312,11 @@ def _fill_provenance(
         item.refresh_from_db()
 
 
-def media_download(url: str, sink: IO[bytes]) -> None:
-    """GET `url` through the guard into `sink`. Raises UnsafeUrl (a refused address, at the
-    start or after a redirect), MediaTooLarge, MediaFetchRefused, or MediaFetchInterrupted."""
+def media_download(url: str, sink: IO[bytes], *, deadline: float | None = None) -> None:
+    """GET `url` through the guard into `sink`, done by `deadline` (a `time.monotonic()` value)
+    if given. Raises UnsafeUrl (a refused address, at the start or after a redirect),
+    MediaTooLarge, MediaFetchRefused, MediaFetchTimedOut (the deadline passed) or
+    MediaFetchInterrupted."""
     try:
         response = safe_http.request(
             "GET",
@@ -293,12 +330,17 @@ def media_download(url: str, sink: IO[bytes]) -> None:
             headers={"Accept": FETCH_ACCEPT},
             allow_loopback=settings.MEDIA_FETCH_ALLOW_LOOPBACK,
             sink=sink,
+            deadline=deadline,
         )
+    except safe_http.DeadlineExceeded:
+        raise MediaFetchTimedOut(
+            f"The image was not fetched within {settings.WEB_FETCH_TIMEOUT_SECONDS:g} seconds."
+        ) from None
     except safe_http.ResponseTooLarge:
         raise MediaTooLarge(
             f"The answer is over the limit of {settings.MEDIA_MAX_BYTES} bytes."
         ) from None
-    except safe_http.TooManyRedirects as error:
+    except safe_http.RequestRefused as error:  # too many redirects, a certificate invalid
         raise MediaFetchRefused(str(error)) from None
     except safe_http.RequestFailed as error:
         raise MediaFetchInterrupted(f"Could not fetch the URL: {error}") from None
@@ -310,14 +352,46 @@ def media_download(url: str, sink: IO[bytes]) -> None:
     raise MediaFetchRefused(message)
 
 
+class _FetchSlots:
+    """How many fetches for web requests this process is running. A web worker waiting on a
+    slow server serves nobody else: the count is capped, and a request over the cap is
+    answered at once (MediaFetchBusy) rather than queued."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+
+    @contextmanager
+    def take(self) -> Iterator[None]:
+        with self._lock:
+            if self._running >= settings.WEB_FETCHES_PER_PROCESS:
+                raise MediaFetchBusy("Too many images are being fetched; retry in a moment.")
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+
+
+_web_fetches = _FetchSlots()
+
+
 def image_frames_from_url(url: str) -> list:
     """The hashes of the picture at `url`, fetched through the guard and not stored: for
-    searching the archive with an image a caller points at. Raises an ApplicationError
-    (UnsafeUrl, MediaTooLarge, MediaFetchRefused, UnreadableImage) saying what went wrong."""
+    searching the archive with an image a caller points at, while the caller waits. The fetch
+    is done within WEB_FETCH_TIMEOUT_SECONDS, redirects included, or is MediaFetchTimedOut; a
+    process runs at most WEB_FETCHES_PER_PROCESS of them at once (MediaFetchBusy). Raises an
+    ApplicationError (UnsafeUrl, MediaTooLarge, MediaFetchRefused, UnreadableImage, or those
+    two) saying what went wrong."""
     safe_http.check_url_form(url, allow_loopback=settings.MEDIA_FETCH_ALLOW_LOOPBACK)
-    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sink:
+    with (
+        _web_fetches.take(),
+        tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as sink,
+    ):
+        deadline = time.monotonic() + settings.WEB_FETCH_TIMEOUT_SECONDS
         try:
-            media_download(url, sink)
+            media_download(url, sink, deadline=deadline)
         except MediaFetchInterrupted as error:
             raise MediaFetchRefused(str(error)) from None
         sink.seek(0)
@@ -356,7 +430,7 @@ def media_item_request_url(
     save_validated(item, actor=actor)
     from media.tasks import fetch_media_item
 
-    fetch_media_item.delay_on_commit(item.pk)
+    enqueue_on_commit(fetch_media_item, item.pk)
     return item
 
 
@@ -396,6 +470,7 @@ def _keep_fetched(
     item = MediaItem.objects.select_for_update().get(pk=media_item_id)
     if item.status != MediaItem.Status.PENDING:  # another run got here first
         return item
+    _lock_bytes(sha256)
     existing = MediaItem.objects.select_for_update().filter(sha256=sha256).first()
     if existing is None:
         item.status = MediaItem.Status.READY
