@@ -187,7 +187,7 @@ def request(
             )
         except RequestFailed as error:
             if deadline is not None and time.monotonic() >= deadline:
-                raise DeadlineExceeded(f"{method} {url}: not done in time ({error})") from None
+                raise DeadlineExceeded(f"Not done by the deadline: {error}") from None
             raise
         location = response.headers.get("location")
         if not (follows_redirects and response.status in REDIRECT_STATUSES and location):
