@@ -1,10 +1,12 @@
 import hashlib
 import secrets
+from datetime import timedelta
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 KEY_PREFIX_LENGTH = 8
@@ -89,3 +91,84 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    RETRYING = "retrying", _("Waiting to retry")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class Job(models.Model):
+    """Work a Celery worker does for a row: a lookup, an import, a fetch, a hashing, a webhook
+    delivery. The row is the job's whole state (core.jobs runs it): a message can be lost, a
+    worker killed, and the job still ends, `succeeded` or `failed` with a reason.
+
+    `attempts` counts the runs started (a run killed with its worker counts too), up to
+    `max_attempts()`; `sends` the messages sent for it, so that a job nobody picks up is sent
+    again at growing intervals; `heartbeat_at` is when a running job last said it was alive;
+    `next_attempt_at` when a job waiting to retry is due. `error` keeps the latest failure,
+    also after a later success.
+    """
+
+    Status = JobStatus
+
+    status = models.CharField(max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text=_("Runs started."))
+    sends = models.PositiveSmallIntegerField(default=0, editable=False)
+    error_code = models.CharField(max_length=50, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    # The Celery task (by name) that runs a job of this kind.
+    task_name: ClassVar[str]
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=JobStatus.values),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""),
+                name="%(app_label)s_%(class)s_failure_has_error",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="retrying") | Q(next_attempt_at__isnull=False),
+                name="%(app_label)s_%(class)s_retrying_has_time",
+            ),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True)
+                | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
+                name="%(app_label)s_%(class)s_finished_after_start",
+            ),
+        ]
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        return 5
+
+    @classmethod
+    def stale_after(cls) -> timedelta:
+        """How long a running job may go without a heartbeat before it counts as lost."""
+        return timedelta(minutes=5)
+
+    @classmethod
+    def retry_delay(cls, attempt: int) -> timedelta:
+        from core.jobs import backoff
+
+        return backoff(30, attempt)
+
+    @classmethod
+    def task(cls):
+        from celery import current_app
+
+        return current_app.tasks[cls.task_name]

@@ -38,9 +38,9 @@ def _reset_pools() -> None:
 
 @pytest.fixture
 def broker_down(caplog, monkeypatch):
-    # Celery reads the environment variable before its configuration.
+    # Celery's broker_url reads the environment variable before its configuration; setting the
+    # attribute as well would be undone to the value read while the variable was set.
     monkeypatch.setenv("CELERY_BROKER_URL", DEAD_BROKER)
-    monkeypatch.setattr(app.conf, "broker_url", DEAD_BROKER)
     _reset_pools()
     caplog.set_level(logging.ERROR)
     yield caplog
