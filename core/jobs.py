@@ -130,14 +130,10 @@ def job_succeed(job: Job, **fields) -> None:
     job.next_attempt_at = None
     for name, value in fields.items():
         setattr(job, name, value)
-    job.save(
-        update_fields=["status", "finished_at", "heartbeat_at", "next_attempt_at", *fields]
-    )
+    job.save(update_fields=["status", "finished_at", "heartbeat_at", "next_attempt_at", *fields])
 
 
-def job_fail(
-    model: type[J], job_id: int, *, code: str, message: str, on_fail: OnFail = None
-) -> J:
+def job_fail(model: type[J], job_id: int, *, code: str, message: str, on_fail: OnFail = None) -> J:
     """End the job as failed with a reason; a job that has succeeded stays succeeded.
     `on_fail(job)` runs in the same transaction: what the failure means for the job's subject
     (a fetched item fails with its fetch)."""
