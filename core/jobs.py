@@ -187,7 +187,7 @@ def job_retry_later(
                 job,
                 on_fail=on_fail,
                 code="transient_errors",
-                message=f"Gave up after {job.attempts} attempts. Last error: {error}",
+                message=f"{error} (gave up after {job.attempts} attempts)",
             )
             return None
         delay = job.retry_delay(job.attempts)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 KEY_PREFIX_LENGTH = 8
@@ -167,8 +168,5 @@ class Job(models.Model):
 
         return backoff(30, attempt)
 
-    @classmethod
-    def task(cls):
-        from celery import current_app
-
-        return current_app.tasks[cls.task_name]
+    def task(self):
+        return import_string(self.task_name)

@@ -12,7 +12,7 @@ import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from factcheck import embedded
+from factcheck import embedded, queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -200,11 +200,20 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
         "control_folder": str(_broker_dir / "control"),
     }
-# Job state lives in our own tables (LookupJob and friends), not in a result backend.
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # Redis hands a message whose worker died to another only after this long. Jobs do not wait
+    # for it (beat sends a job whose heartbeat stopped again within its stale time), so it only
+    # bounds how long such a message lingers; it must stay longer than any task runs.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3900)
+    }
+# Job state lives in our own tables (core.jobs), not in a result backend.
 CELERY_TASK_IGNORE_RESULT = True
-# The queue tasks are sent to unless routed; a test worker gets a queue of its own, and the tasks
-# it queues itself (hashing after a fetch) must go there too.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# Queues by kind of work (factcheck/queues.py). The prefix keeps a test worker's queues apart,
+# and the tasks it queues itself (hashing after a fetch) go there too.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUE_PREFIX + queues.LIGHT
+CELERY_TASK_ROUTES = queues.task_routes(CELERY_QUEUE_PREFIX)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -219,8 +228,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.resume_webhook_deliveries",
         "schedule": 300.0,
     },
-    "resume-stale-lookups": {
-        "task": "media.tasks.resume_stale_lookups",
+    "resume-stale-media-jobs": {
+        "task": "media.tasks.resume_stale_jobs",
         "schedule": 60.0,
     },
     "resume-stale-imports": {
@@ -283,10 +292,9 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "claims.models.ClaimStatus",
         "VerdictStatusEnum": "claims.models.VerdictStatus",
         "MediaItemStatusEnum": "media.models.MediaItem.Status",
-        "LookupJobStatusEnum": "media.models.LookupJob.Status",
+        "JobStatusEnum": "core.models.JobStatus",
         "EvidenceKindEnum": "claims.models.Evidence.Kind",
         "MediaItemKindEnum": "media.models.MediaItem.Kind",
-        "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDeliveryStatus",
         "WebhookEventEnum": "webhooks.models.WebhookEvent",
     },
 }

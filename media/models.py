@@ -4,12 +4,16 @@ lookups. The editorial domain (claims) links to these; nothing here knows about 
 Writes go through `media.services`; these models hold data, constraints and their meaning.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import backoff
+from core.models import Job
 from core.validators import HttpUrlField
 
 
@@ -170,11 +174,49 @@ class ArchiveHash(models.Model):
         return f"{self.frame_id}#{self.pk}"
 
 
-class LookupJob(models.Model):
-    """A reverse-image lookup of one media item, run by a Celery worker.
+class MediaJob(Job):
+    """Fetching a media item's URL, or hashing its frames: at most one of each per item, so
+    that however many uploads, imports and lookups ask, the work is done once."""
 
-    State lives here, not in a result backend: the API reports it and a new worker can resume it.
-    """
+    class Kind(models.TextChoices):
+        FETCH = "fetch", _("Fetch from its URL")
+        HASH = "hash", _("Hash its frames")
+
+    media_item = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+
+    class Meta(Job.Meta):
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *Job.Meta.constraints,
+            models.UniqueConstraint(fields=["media_item", "kind"], name="media_job_one_per_kind"),
+        ]
+        indexes = [models.Index(fields=["status", "heartbeat_at"], name="media_job_status_beat")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of media #{self.media_item_id} ({self.status})"
+
+    def task(self):
+        from media.tasks import fetch_media_item, hash_media_item
+
+        return fetch_media_item if self.kind == self.Kind.FETCH else hash_media_item
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        # A fetch retries what may pass (timeouts, 5xx) MEDIA_FETCH_MAX_RETRIES times.
+        return settings.MEDIA_FETCH_MAX_RETRIES + 1
+
+    @classmethod
+    def stale_after(cls) -> timedelta:
+        return timedelta(seconds=settings.LOOKUP_STALE_SECONDS)
+
+    @classmethod
+    def retry_delay(cls, attempt: int) -> timedelta:
+        return backoff(settings.MEDIA_FETCH_RETRY_BASE_SECONDS, attempt)
+
+
+class LookupJob(Job):
+    """A reverse-image lookup of one media item, run by a Celery worker (core.jobs)."""
 
     class Provider(models.TextChoices):
         ARCHIVE = "archive", _("Our archive")
@@ -182,20 +224,11 @@ class LookupJob(models.Model):
         TINEYE = "tineye", "TinEye"
         FACTCHECK_IMAGE_SEARCH = "factcheck_image_search", _("Fact Check Tools image search")
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
-
     media_item = models.ForeignKey(MediaItem, on_delete=models.PROTECT, related_name="lookup_jobs")
     provider = models.CharField(max_length=30, choices=Provider.choices, default=Provider.ARCHIVE)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(
         default=0, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -203,30 +236,29 @@ class LookupJob(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    task_name = "media.tasks.run_lookup"
+
+    class Meta(Job.Meta):
         ordering = ["-created_at", "-id"]
         constraints = [
+            *Job.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(progress__lte=100), name="lookup_job_progress_percent"
-            ),
-            models.CheckConstraint(
-                condition=Q(finished_at__isnull=True)
-                | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
-                name="lookup_job_finished_after_start",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="failed") | ~Q(error=""), name="lookup_job_failure_has_error"
             ),
         ]
         indexes = [models.Index(fields=["status", "heartbeat_at"], name="lookup_job_status_beat")]
 
     def __str__(self) -> str:
         return f"Lookup #{self.pk} of media #{self.media_item_id} ({self.status})"
+
+    @classmethod
+    def stale_after(cls) -> timedelta:
+        return timedelta(seconds=settings.LOOKUP_STALE_SECONDS)
+
+    @classmethod
+    def retry_delay(cls, attempt: int) -> timedelta:
+        return backoff(5, attempt)
 
 
 class LookupMatch(models.Model):

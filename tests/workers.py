@@ -9,9 +9,10 @@ lookups, imports). Use it from a fixture of a transactional test:
 The worker is `celery -A factcheck worker` with the solo pool, on the broker the tests use
 (`CELERY_BROKER_URL`: Redis in CI, the filesystem transport when unset) and on the test
 database. It only sees committed rows, hence `transactional_db` (or
-`@pytest.mark.django_db(transaction=True)`). It consumes a queue of its own, and while it runs
-this process sends tasks there by default: no other worker on the same broker, from an earlier
-run or a colleague's, takes them, and it takes nobody else's. `env` adds to the environment the
+`@pytest.mark.django_db(transaction=True)`). It consumes queues of its own (every queue of
+factcheck/queues.py under a prefix of its own), and while it runs this process routes tasks
+there: no other worker on the same broker, from an earlier run or a colleague's, takes them,
+and it takes nobody else's. `env` adds to the environment the
 worker's settings are read from.
 """
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from kombu import Exchange, Queue
 
+from factcheck import queues
 from factcheck.celery import app
 from tests.database import database_url
 
@@ -48,7 +50,9 @@ class Worker:
 
 @contextmanager
 def celery_worker(*, env: Mapping[str, str] | None = None) -> Iterator[Worker]:
-    queue = f"test-{uuid.uuid4().hex[:12]}"
+    prefix = f"test-{uuid.uuid4().hex[:12]}-"
+    queue_names = [prefix + queue for queue in queues.QUEUES]
+    queue = prefix + queues.LIGHT
     process = subprocess.Popen(
         [
             sys.executable,
@@ -62,7 +66,7 @@ def celery_worker(*, env: Mapping[str, str] | None = None) -> Iterator[Worker]:
             "--concurrency",
             "1",
             "--queues",
-            queue,
+            ",".join(queue_names),
             "--hostname",
             f"{queue}@%h",
             "--without-mingle",
@@ -72,7 +76,7 @@ def celery_worker(*, env: Mapping[str, str] | None = None) -> Iterator[Worker]:
             "INFO",
         ],
         cwd=settings.BASE_DIR,
-        env=worker_environment({"CELERY_TASK_DEFAULT_QUEUE": queue, **(env or {})}),
+        env=worker_environment({"CELERY_QUEUE_PREFIX": prefix, **(env or {})}),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -80,16 +84,17 @@ def celery_worker(*, env: Mapping[str, str] | None = None) -> Iterator[Worker]:
     worker = Worker(queue=queue, process=process)
     ready = threading.Event()
     threading.Thread(target=_follow, args=(worker, ready), daemon=True).start()
-    previous_queue = app.conf.task_default_queue
+    previous = app.conf.task_default_queue, app.conf.task_routes
     try:
         if not ready.wait(READY_TIMEOUT_SECONDS) or process.poll() is not None:
             raise RuntimeError(f"The Celery worker did not start:\n{worker.log}")
-        app.conf.task_default_queue = queue
+        _route(queue, queues.task_routes(prefix))
         yield worker
     finally:
-        app.conf.task_default_queue = previous_queue
+        _route(*previous)
         _stop(process)
-        _drop_queue(queue)
+        for name in queue_names:
+            _drop_queue(name)
 
 
 def worker_environment(extra: Mapping[str, str]) -> dict[str, str]:
@@ -103,6 +108,15 @@ def worker_environment(extra: Mapping[str, str]) -> dict[str, str]:
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         **extra,
     }
+
+
+def _route(default_queue: str, routes: dict) -> None:
+    """Send this process's tasks by these routes; Celery caches the router it built from the
+    routes it saw first."""
+    app.conf.task_default_queue = default_queue
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
 
 
 def _follow(worker: Worker, ready: threading.Event) -> None:

@@ -101,7 +101,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "last_status_code",
-        "last_error",
+        "error",
         "created_at",
         "last_attempt_at",
         "next_attempt_at",

@@ -45,6 +45,8 @@ class WebhookSubscriptionCreatedOutput(WebhookSubscriptionOutput):
 
 
 class WebhookDeliveryOutput(serializers.ModelSerializer):
+    last_error = serializers.CharField(source="error", read_only=True)
+
     class Meta:
         model = WebhookDelivery
         fields = [

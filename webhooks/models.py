@@ -4,6 +4,7 @@ Writes go through `webhooks.services`; the delivery itself is `webhooks.tasks.de
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -11,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import backoff
+from core.models import Job
 from core.validators import HTTP_URL_PATTERN, HttpUrlField
 
 
@@ -62,25 +65,16 @@ class WebhookSubscription(models.Model):
         return f"{self.url} ({self.owner})"
 
 
-class WebhookDeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    RETRYING = "retrying", _("Retrying")  # an attempt failed; `next_attempt_at` is scheduled
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed")  # every attempt failed, or the URL is refused
-
-
-class WebhookDelivery(models.Model):
-    """One event to send to one subscription, and how sending it went.
+class WebhookDelivery(Job):
+    """One event to send to one subscription, and how sending it went (a job: core.jobs).
 
     `payload` is what was true when the event happened, sent as it is on every attempt. `event_id`
     identifies the delivery to the consumer (header `X-Factcheck-Delivery`, `id` in the body): it
     stays the same on retries and redeliveries, so that a consumer can drop duplicates.
     `attempts` counts the attempts of the current cycle (a staff redelivery starts a new one);
-    `last_status_code` is the HTTP status of the latest answer, and `last_error` the latest
-    failure, kept after a later success so that the log shows what went wrong on the way.
+    `last_status_code` is the HTTP status of the latest answer, and `error` the latest failure,
+    kept after a later success so that the log shows what went wrong on the way.
     """
-
-    Status = WebhookDeliveryStatus
 
     # A delivery is part of its subscription: when the consumer deletes that, its log goes too.
     subscription = models.ForeignKey(
@@ -89,37 +83,25 @@ class WebhookDelivery(models.Model):
     event = models.CharField(max_length=40, choices=WebhookEvent.choices)
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     payload = models.JSONField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
     last_status_code = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("HTTP status of the latest answer; empty if none.")
     )
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("When the scheduled retry is due.")
-    )
 
-    class Meta:
+    task_name = "webhooks.tasks.deliver_webhook"
+
+    class Meta(Job.Meta):
         verbose_name_plural = _("webhook deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(status__in=WebhookDeliveryStatus.values),
-                name="webhook_delivery_status_valid",
-            ),
+            *Job.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(event__in=WebhookEvent.values), name="webhook_delivery_event_valid"
             ),
             models.CheckConstraint(
                 condition=~Q(status="succeeded") | Q(delivered_at__isnull=False, attempts__gt=0),
                 name="webhook_delivery_succeeded_has_date",
-            ),
-            models.CheckConstraint(
-                condition=~Q(status="retrying") | Q(next_attempt_at__isnull=False),
-                name="webhook_delivery_retrying_has_next_attempt",
             ),
         ]
         indexes = [
@@ -130,3 +112,18 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.subscription.url} ({self.status})"
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        return settings.WEBHOOK_MAX_RETRIES + 1
+
+    @classmethod
+    def stale_after(cls) -> timedelta:
+        # An attempt is bounded by the client's timeouts (seconds): one running for minutes
+        # lost its worker.
+        return timedelta(minutes=2)
+
+    @classmethod
+    def retry_delay(cls, attempt: int) -> timedelta:
+        # Jitter spreads the retries of many deliveries to one endpoint that was down.
+        return backoff(settings.WEBHOOK_RETRY_BASE_SECONDS, attempt)

@@ -3,11 +3,10 @@ deliver those events."""
 
 import json
 import logging
-import random
 import secrets
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -15,17 +14,16 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from claims.claimreview import public_url
 from claims.models import Verdict, VerdictStatus
+from core import jobs
 from core.exceptions import ApplicationError, InvalidTransition
 from core.safe_http import RequestFailed, Timeout, UnsafeUrl, check_url, post_json
 from core.services.common import apply_changes
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature_header
-from webhooks.tasks import deliver_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -34,18 +32,13 @@ SECRET_PREFIX = "whsec_"
 # turning a publication into thousands of requests.
 MAX_SUBSCRIPTIONS_PER_OWNER = 20
 DELIVERY_TIMEOUT = Timeout(connect=5, read=10)
-# The retry message's ETA is the stored `next_attempt_at`; a worker may start it a moment early.
-EARLY_START_TOLERANCE = timedelta(seconds=1)
 # Only public verdicts make events, each in the state its event announces.
 EVENT_VERDICT_STATUSES = {
     WebhookEvent.VERDICT_PUBLISHED: VerdictStatus.PUBLISHED,
     WebhookEvent.VERDICT_CORRECTED: VerdictStatus.PUBLISHED,
     WebhookEvent.VERDICT_RETRACTED: VerdictStatus.RETRACTED,
 }
-OPEN_STATUSES = (WebhookDelivery.Status.PENDING, WebhookDelivery.Status.RETRYING)
 FINISHED_STATUSES = (WebhookDelivery.Status.SUCCEEDED, WebhookDelivery.Status.FAILED)
-# Well past the time a queued message takes to reach a worker.
-RESUME_AFTER = timedelta(minutes=15)
 
 
 class _Attempt(NamedTuple):
@@ -144,7 +137,8 @@ def webhook_events_record(*, event: WebhookEvent | str, verdict: Verdict) -> lis
     # Built here from checked values, not from input: the database constraints suffice, and a
     # full_clean per row would cost queries inside the publishing transaction.
     WebhookDelivery.objects.bulk_create(deliveries)
-    _send_after_commit([delivery.pk for delivery in deliveries])
+    for delivery in deliveries:
+        jobs.job_enqueue(delivery)
     return deliveries
 
 
@@ -175,96 +169,61 @@ def webhook_delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
         raise InvalidTransition("This delivery is still being sent; wait until it finishes.")
     if not locked.subscription.is_active:
         raise InvalidTransition("The subscription is inactive; activate it first.")
-    locked.status = WebhookDelivery.Status.PENDING
-    locked.attempts = 0
-    locked.delivered_at = None
-    locked.next_attempt_at = None
-    locked.save(update_fields=["status", "attempts", "delivered_at", "next_attempt_at"])
-    _send_after_commit([locked.pk])
+    locked.status = WebhookDelivery.Status.QUEUED
+    locked.attempts = locked.sends = 0
+    locked.delivered_at = locked.next_attempt_at = locked.finished_at = None
+    locked.save(
+        update_fields=[
+            "status",
+            "attempts",
+            "sends",
+            "delivered_at",
+            "next_attempt_at",
+            "finished_at",
+        ]
+    )
+    jobs.job_enqueue(locked)
     return locked
 
 
-def webhook_deliveries_resume(*, stale_after: timedelta = RESUME_AFTER) -> int:
-    """Queue again the deliveries whose task message was lost: still pending `stale_after`
-    after they were recorded, or retrying `stale_after` past their due time (the broker was
-    down when they were queued, or a retry could not be scheduled). Returns how many.
-
-    Run it every few minutes (`manage.py resume_webhook_deliveries`). A message that was only
-    slow, not lost, then arrives twice, which the delivery task shrugs off.
-    """
-    cutoff = timezone.now() - stale_after
-    stale = WebhookDelivery.objects.filter(
-        Q(status=WebhookDelivery.Status.PENDING, created_at__lt=cutoff)
-        | Q(status=WebhookDelivery.Status.RETRYING, next_attempt_at__lt=cutoff)
-    )
-    delivery_ids = list(stale.values_list("pk", flat=True))
-    for delivery_id in delivery_ids:
-        deliver_webhook.delay(delivery_id)
-    return len(delivery_ids)
+def webhook_deliveries_resume() -> int:
+    """Send again the deliveries whose message was lost (core.jobs.jobs_resume_stale): never
+    queued because the broker was down, a worker killed mid-attempt, a retry message lost.
+    Returns how many. A message that was only slow then arrives twice, which the delivery task
+    shrugs off."""
+    return len(jobs.jobs_resume_stale(WebhookDelivery))
 
 
-def webhook_delivery_attempt(*, delivery_id: int) -> datetime | None:
-    """Make one attempt at a delivery that is due, record it, and return when to try again
-    (None: succeeded, given up, or nothing to do).
-
-    Safe to call twice: the row is locked for the attempt, skipped when another worker holds it,
-    and left alone once finished or when its next attempt is not due yet (a duplicate message).
-    The lock is held while the request is sent (bounded by `DELIVERY_TIMEOUT`): a worker that
-    dies mid-attempt releases it with its connection, recording nothing, and the broker hands
-    the message to another worker.
+def webhook_delivery_attempt(delivery: WebhookDelivery) -> None:
+    """The work of a delivery job: one attempt, recorded on the row.
 
     A 2xx answer succeeds. Any other status, a redirect included, a timeout or a connection
-    error is retried after `WEBHOOK_RETRY_BASE_SECONDS * 2**(attempt - 1)` (±20% jitter), up to
-    `WEBHOOK_MAX_RETRIES` retries; a URL the address guard refuses fails at once.
+    error is transient: core.jobs retries it after `WEBHOOK_RETRY_BASE_SECONDS * 2**(attempt -
+    1)` (±20% jitter), up to `WEBHOOK_MAX_RETRIES` retries. A URL the address guard refuses, or
+    a subscription deactivated meanwhile, fails at once.
     """
+    if not delivery.subscription.is_active:
+        raise jobs.PermanentJobError(
+            "The subscription was deactivated before this was sent.", code="inactive"
+        )
+    attempt = _send(delivery)
+    now = timezone.now()
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("subscription")
-            .filter(pk=delivery_id, status__in=OPEN_STATUSES)
-            .first()
-        )
-        now = timezone.now()
-        if delivery is None or (
-            delivery.next_attempt_at is not None
-            and delivery.next_attempt_at > now + EARLY_START_TOLERANCE
-        ):
-            return None
-        if not delivery.subscription.is_active:
-            delivery.status = WebhookDelivery.Status.FAILED
-            delivery.next_attempt_at = None
-            delivery.last_error = "The subscription was deactivated before this was sent."
-            delivery.save(update_fields=["status", "next_attempt_at", "last_error"])
-            return None
-
-        attempt = _send(delivery)
-        delivery.attempts += 1
-        delivery.last_attempt_at = now
-        delivery.last_status_code = attempt.status_code
+        locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        locked.last_attempt_at = now
+        locked.last_status_code = attempt.status_code
         if attempt.error is None:
-            delivery.status = WebhookDelivery.Status.SUCCEEDED
-            delivery.delivered_at = timezone.now()
-            delivery.next_attempt_at = None
-        else:
-            delivery.last_error = attempt.error
-            if attempt.retriable and delivery.attempts <= settings.WEBHOOK_MAX_RETRIES:
-                delivery.status = WebhookDelivery.Status.RETRYING
-                delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
-            else:
-                delivery.status = WebhookDelivery.Status.FAILED
-                delivery.next_attempt_at = None
-        delivery.save(
-            update_fields=[
-                "status",
-                "attempts",
-                "last_attempt_at",
-                "last_status_code",
-                "last_error",
-                "delivered_at",
-                "next_attempt_at",
-            ]
-        )
-    return delivery.next_attempt_at
+            jobs.job_succeed(
+                locked,
+                delivered_at=now,
+                last_attempt_at=now,
+                last_status_code=attempt.status_code,
+            )
+            return
+        locked.save(update_fields=["last_attempt_at", "last_status_code"])
+    if attempt.retriable:
+        raise jobs.TransientJobError(attempt.error)
+    raise jobs.PermanentJobError(attempt.error, code="refused")
 
 
 def _send(delivery: WebhookDelivery) -> _Attempt:
@@ -291,24 +250,6 @@ def _send(delivery: WebhookDelivery) -> _Attempt:
     if 200 <= result.status < 300:
         return _Attempt(result.status, None, False)
     return _Attempt(result.status, f"HTTP {result.status}: {result.text}".strip(), True)
-
-
-def _send_after_commit(delivery_ids: list[int]) -> None:
-    """Queue the deliveries once the transaction commits, which is then done: a broker that is
-    down must not turn a publication into an error. What is not queued stays pending, for
-    `webhook_deliveries_resume`."""
-
-    def queue() -> None:
-        for delivery_id in delivery_ids:
-            deliver_webhook.delay(delivery_id)
-
-    transaction.on_commit(queue, robust=True)
-
-
-def _backoff(attempt: int) -> timedelta:
-    # Jitter spreads the retries of many deliveries to one endpoint that was down.
-    seconds = settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
-    return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
 def _check_delivery_url(url: str) -> None:

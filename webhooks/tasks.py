@@ -1,19 +1,18 @@
 from celery import Task, shared_task
 
 
-# Attempts are counted in the delivery row, not by Celery (hence max_retries=None), so that a
-# staff redelivery starts a fresh cycle. The hard time limit is a backstop for what the HTTP
-# client cannot bound (a hanging DNS resolver): the killed process's message is re-queued.
-@shared_task(bind=True, acks_late=True, max_retries=None, time_limit=120)
+# Attempts are counted in the delivery row (core.jobs), not by Celery, so that a staff
+# redelivery starts a fresh cycle. The hard time limit is a backstop for what the HTTP client
+# cannot bound (a hanging DNS resolver).
+@shared_task(bind=True, soft_time_limit=90, time_limit=120)
 def deliver_webhook(self: Task, delivery_id: int) -> None:
-    """Make the next attempt at a webhook delivery; when it fails, schedule another with
+    """Make the next attempt at a webhook delivery; a failure that may pass is tried again with
     exponential backoff. Running it twice, or for a finished delivery, sends nothing more."""
+    from core.jobs import run_job
+    from webhooks.models import WebhookDelivery
     from webhooks.services import webhook_delivery_attempt
 
-    retry_at = webhook_delivery_attempt(delivery_id=delivery_id)
-    if retry_at is not None:
-        # The message's ETA is the row's `next_attempt_at`, so an early duplicate is told apart.
-        raise self.retry(eta=retry_at)
+    run_job(WebhookDelivery, delivery_id, webhook_delivery_attempt, task=self)
 
 
 @shared_task(acks_late=True, time_limit=300)

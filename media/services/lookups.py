@@ -1,13 +1,12 @@
 """Hashing media into the archive and reverse-image lookups.
 
 Everything here takes ids or locked rows and can run twice: a task redelivered after its worker
-died, or a job resumed by `lookups_resume_stale`, ends in the same state as one clean run.
+died, or a job resumed by `jobs_resume_stale`, ends in the same state as one clean run.
 """
 
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
@@ -15,14 +14,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from core import events
-from core.enqueue import enqueue_on_commit
+from core import events, jobs
 from core.exceptions import ApplicationError
 from media import hashing
 from media.archive_index import archive_index
 from media.integrations.reverse_image.base import ImageQuery, ProviderError
 from media.integrations.reverse_image.registry import configured_providers
-from media.models import ArchiveHash, LookupJob, LookupMatch, MediaFrame, MediaItem
+from media.models import ArchiveHash, LookupJob, LookupMatch, MediaFrame, MediaItem, MediaJob
 
 # Matched frames of a video agree on the clip's position when their offset differences fall in
 # the same bin of this many seconds.
@@ -46,10 +44,42 @@ class MediaUnreadable(Exception):
     """The bytes passed the intake probe but cannot be decoded into frames."""
 
 
-def media_item_hash_later(item: MediaItem) -> None:
-    from media.tasks import hash_media_item
+def media_item_hash_request(item: MediaItem) -> MediaJob:
+    """Have the item hashed by a worker, once: a hashing that is queued, running or done is
+    the one every caller shares (a lookup asked for meanwhile waits for it)."""
+    job, created = MediaJob.objects.get_or_create(media_item=item, kind=MediaJob.Kind.HASH)
+    if created:
+        jobs.job_enqueue(job)
+    return job
 
-    enqueue_on_commit(hash_media_item, item.pk)
+
+def media_item_hash_job(job: MediaJob) -> None:
+    """The work of a hashing job: hash the item, unless it has been hashed meanwhile (by a
+    command that hashes in place), then send the lookups that waited for it."""
+    item = job.media_item
+    if item.hashed_at is None:
+        try:
+            item = media_item_hash(media_item_id=item.pk, heartbeat=lambda: jobs.job_heartbeat(job))
+        except (MediaUnreadable, MediaNotReady) as error:
+            raise jobs.PermanentJobError(str(error), code="undecodable") from error
+    with transaction.atomic():
+        locked = MediaJob.objects.select_for_update().get(pk=job.pk)
+        jobs.job_succeed(locked)
+        for waiting in LookupJob.objects.filter(media_item=item, status=LookupJob.Status.QUEUED):
+            jobs.job_enqueue(waiting)
+
+
+def media_item_hash_failed(job: MediaJob) -> None:
+    """A hashing that failed fails the lookups that waited for it, with its reason."""
+    for waiting in LookupJob.objects.select_for_update().filter(
+        media_item_id=job.media_item_id, status=LookupJob.Status.QUEUED
+    ):
+        jobs.job_fail(
+            LookupJob,
+            waiting.pk,
+            code="hashing_failed",
+            message=f"The media item could not be hashed: {job.error}",
+        )
 
 
 def media_item_hash(
@@ -121,7 +151,7 @@ def archive_add(*, media_items, actor: AbstractBaseUser | None = None) -> int:
         if item.hashed_at:
             archive_sync(media_item=item)
         elif item.status == MediaItem.Status.READY:
-            media_item_hash_later(item)
+            media_item_hash_request(item)
         joined += 1
     return joined
 
@@ -226,7 +256,8 @@ def image_frames(stream) -> list[hashing.FrameHashes]:
 def lookup_request(
     *, media_item: MediaItem, actor: AbstractBaseUser | None, provider: str = "archive"
 ) -> LookupJob:
-    """Queue a lookup of an item; it runs in a worker (`lookup_run`)."""
+    """Queue a lookup of an item; it runs in a worker (`lookup_perform`), after the item's
+    hashing when that is still to do."""
     if media_item.status != MediaItem.Status.READY:
         raise MediaNotReady(
             f"Media item #{media_item.pk} is {media_item.status}; only ready media can be "
@@ -237,87 +268,46 @@ def lookup_request(
             f"The {LookupJob.Provider(provider).label} engine has no API key configured."
         )
     job = LookupJob.objects.create(media_item=media_item, provider=provider, requested_by=actor)
-    from media.tasks import run_lookup
-
-    enqueue_on_commit(run_lookup, job.pk)
+    if media_item.hashed_at is None:
+        media_item_hash_request(media_item)
+    jobs.job_enqueue(job)
     return job
 
 
-def _claim_job(job_id: int) -> LookupJob | None:
-    """Take the job for this run, or None when it is finished or another live worker has it."""
-    stale_before = timezone.now() - timedelta(seconds=settings.LOOKUP_STALE_SECONDS)
-    with transaction.atomic():
-        job = LookupJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status in (LookupJob.Status.SUCCEEDED, LookupJob.Status.FAILED):
-            return None
-        if job.status == LookupJob.Status.RUNNING and job.heartbeat_at > stale_before:
-            return None
-        now = timezone.now()
-        job.status = LookupJob.Status.RUNNING
-        job.attempts += 1
-        job.started_at = job.started_at or now
-        job.heartbeat_at = now
-        job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
-        return job
+def lookup_perform(job: LookupJob) -> None:
+    """The work of a lookup job: search, store the matches, record `lookup.succeeded`.
 
-
-def _beat(job: LookupJob, progress: int | None = None) -> None:
-    fields = {"heartbeat_at": timezone.now()}
-    if progress is not None:
-        fields["progress"] = progress
-    LookupJob.objects.filter(pk=job.pk, status=LookupJob.Status.RUNNING).update(**fields)
-
-
-def lookup_run(*, job_id: int) -> LookupJob | None:
-    """Run a queued lookup: hash the item if needed, search, store the matches.
-
-    Transient failures (an engine's 5xx or rate limit, a lost database connection) propagate
-    for the task to retry; a failure retrying cannot fix ends the job as failed.
+    An archive lookup of an item not hashed yet waits for its hashing (JobDeferred: it is sent
+    again when that is done); an engine's retryable error (a 5xx, a rate limit) is transient;
+    anything retrying cannot fix fails the job with the reason.
     """
-    job = _claim_job(job_id)
-    if job is None:
-        return None
     item = job.media_item
     try:
-        if not item.hashed_at:
-            item = media_item_hash(media_item_id=item.pk, heartbeat=lambda: _beat(job))
-        _beat(job, progress=50)
         if job.provider == LookupJob.Provider.ARCHIVE:
+            if item.hashed_at is None:
+                if item.status != MediaItem.Status.READY:
+                    raise MediaNotReady(f"Media item #{item.pk} is {item.status}, not ready.")
+                media_item_hash_request(item)
+                raise jobs.JobDeferred
+            jobs.job_heartbeat(job, progress=50)
             matches = _archive_matches(job, item)
         else:
             matches = _provider_matches(job, item)
-    except (MediaUnreadable, MediaNotReady) as error:
-        return lookup_fail(job_id=job.pk, error=str(error))
+    except MediaNotReady as error:
+        raise jobs.PermanentJobError(str(error), code="media_not_ready") from error
     except ProviderError as error:
         if error.retryable:
-            raise
-        return lookup_fail(job_id=job.pk, error=str(error))
+            raise jobs.TransientJobError(str(error)) from error
+        raise jobs.PermanentJobError(str(error), code="provider_error") from error
     with transaction.atomic():
         locked = LookupJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != LookupJob.Status.RUNNING:
-            return locked
+            return
         # A run that died after storing matches left them here: replace, never add to them.
         locked.matches.all().delete()
         LookupMatch.objects.bulk_create(matches)
-        locked.status = LookupJob.Status.SUCCEEDED
-        locked.progress = 100
-        locked.finished_at = timezone.now()
-        locked.heartbeat_at = locked.finished_at
-        locked.save(update_fields=["status", "progress", "finished_at", "heartbeat_at"])
+        jobs.job_succeed(locked, progress=100)
         events.record("lookup.succeeded", job_id=locked.pk, media_item_id=locked.media_item_id)
-    return locked
-
-
-def lookup_fail(*, job_id: int, error: str) -> LookupJob:
-    with transaction.atomic():
-        job = LookupJob.objects.select_for_update().get(pk=job_id)
-        now = timezone.now()
-        job.status = LookupJob.Status.FAILED
-        job.error = error[:2000] or "Failed."
-        job.started_at = job.started_at or now
-        job.finished_at = now
-        job.save(update_fields=["status", "error", "started_at", "finished_at"])
-    return job
 
 
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
@@ -368,24 +358,9 @@ def _provider_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
     ]
 
 
-def lookups_resume_stale() -> list[int]:
-    """Requeue jobs whose worker died: running without a heartbeat for LOOKUP_STALE_SECONDS,
-    or queued for that long (a message lost with its broker). Returns the requeued ids."""
-    from media.tasks import run_lookup
-
-    stale_before = timezone.now() - timedelta(seconds=settings.LOOKUP_STALE_SECONDS)
-    stale = list(
-        LookupJob.objects.filter(
-            status=LookupJob.Status.RUNNING, heartbeat_at__lt=stale_before
-        ).values_list("pk", flat=True)
-    ) + list(
-        LookupJob.objects.filter(
-            status=LookupJob.Status.QUEUED, created_at__lt=stale_before
-        ).values_list("pk", flat=True)
-    )
-    for job_id in stale:
-        run_lookup.delay(job_id)
-    return stale
+def jobs_resume_stale() -> list[int]:
+    """Send again the lookups, fetches and hashings that lost their message (core.jobs)."""
+    return jobs.jobs_resume_stale(MediaJob) + jobs.jobs_resume_stale(LookupJob)
 
 
 def earliest_match(job: LookupJob) -> LookupMatch | None:

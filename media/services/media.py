@@ -23,13 +23,12 @@ from django.core.files.base import File
 from django.db import IntegrityError, connection, transaction
 from PIL import Image
 
-from core import events, safe_http
-from core.enqueue import enqueue_on_commit
+from core import events, jobs, safe_http
 from core.exceptions import ApplicationError
 from core.services.common import apply_changes, save_validated
 from media.ffmpeg_input import open_input
-from media.models import MediaItem
-from media.services.lookups import archive_add, archive_sync, image_frames, media_item_hash_later
+from media.models import MediaItem, MediaJob
+from media.services.lookups import archive_add, archive_sync, image_frames, media_item_hash_request
 
 # Formats are sniffed from the bytes; the file name and any Content-Type header are not trusted.
 # MPO is how Pillow names a camera's JPEG that carries extra pictures: still a JPEG.
@@ -292,7 +291,7 @@ def media_item_create(
         item.file.delete(save=False)
         raise
     if queue_hashing:
-        media_item_hash_later(item)
+        media_item_hash_request(item)
     return item, True
 
 
@@ -409,7 +408,7 @@ def media_item_request_url(
     caption: str = "",
     in_archive: bool = False,
 ) -> MediaItem:
-    """Record a URL to take media from, as a pending item, and queue its fetch
+    """Record a URL to take media from, as a pending item, and queue its fetch job
     (`media_item_fetch`, in a worker) for after the commit.
 
     Raises UnsafeUrl for a URL refused on its face (not http or https, credentials in it, a
@@ -428,39 +427,41 @@ def media_item_request_url(
         created_by=actor,
     )
     save_validated(item, actor=actor)
-    from media.tasks import fetch_media_item
-
-    enqueue_on_commit(fetch_media_item, item.pk)
+    jobs.job_enqueue(MediaJob.objects.create(media_item=item, kind=MediaJob.Kind.FETCH))
     return item
 
 
-def media_item_fetch(*, media_item_id: int, last_attempt: bool = True) -> MediaItem | None:
-    """Fetch a pending item's URL and keep what it holds.
+def media_item_fetch(job: MediaJob) -> None:
+    """The work of a fetch job: fetch the pending item's URL and keep what it holds.
 
     The item becomes ready (its hashing queued), or merged into the item that already holds
-    the same bytes (which gains the provenance it lacked), or failed with the reason: an
-    address refused, an answer too large, not media, corrupt, over a limit. A failure that may
-    pass (MediaFetchInterrupted: timeout, connection, 5xx) is raised for the caller to retry,
-    except on the `last_attempt`, where it becomes the reason. Does nothing, and returns None,
-    unless the item is pending: running twice is harmless.
+    the same bytes (which gains the provenance it lacked). A failure that may pass (a timeout,
+    a refused connection, a 5xx or 429) is transient: the job retries it, and the last one's
+    reason fails the item (`media_item_fetch_failed`). Anything else fails job and item at once
+    with the reason: an address refused, too many redirects, a bad certificate, an answer too
+    large, not media, corrupt, over a limit. An item no longer pending is left as it is.
     """
-    item = MediaItem.objects.filter(pk=media_item_id, status=MediaItem.Status.PENDING).first()
-    if item is None:
-        return None
-    with tempfile.TemporaryFile() as spool:
-        try:
-            media_download(item.source_url, spool)
-            sha256, size = _sha256(spool)
-            probe = media_probe(spool)
-        except MediaFetchInterrupted as error:
-            if not last_attempt:
-                raise
-            return media_item_fetch_fail(media_item_id=item.pk, reason=str(error))
-        except safe_http.UnsafeUrl as error:
-            return media_item_fetch_fail(media_item_id=item.pk, reason=f"Refused: {error}")
-        except ApplicationError as error:
-            return media_item_fetch_fail(media_item_id=item.pk, reason=error.message)
-        return _keep_fetched(item.pk, spool, sha256=sha256, size=size, probe=probe)
+    item = job.media_item
+    if item.status == MediaItem.Status.PENDING:
+        with tempfile.TemporaryFile() as spool:
+            try:
+                media_download(item.source_url, spool)
+                sha256, size = _sha256(spool)
+                probe = media_probe(spool)
+            except MediaFetchInterrupted as error:
+                raise jobs.TransientJobError(str(error)) from error
+            except safe_http.UnsafeUrl as error:
+                raise jobs.PermanentJobError(f"Refused: {error}", code="refused") from error
+            except ApplicationError as error:
+                raise jobs.PermanentJobError(error.message, code=error.code) from error
+            _keep_fetched(item.pk, spool, sha256=sha256, size=size, probe=probe)
+    with transaction.atomic():
+        jobs.job_succeed(MediaJob.objects.select_for_update().get(pk=job.pk))
+
+
+def media_item_fetch_failed(job: MediaJob) -> None:
+    """A fetch job that failed fails its item with the reason (in the same transaction)."""
+    media_item_fetch_fail(media_item_id=job.media_item_id, reason=job.error)
 
 
 @transaction.atomic
@@ -488,7 +489,7 @@ def _keep_fetched(
             item.file.delete(save=False)
             raise
         else:
-            media_item_hash_later(item)
+            media_item_hash_request(item)
             return item
     _fill_provenance(
         existing,
@@ -546,7 +547,7 @@ def media_item_update(
     if locked.in_archive != was_in_archive:
         archive_sync(media_item=locked)
         if locked.in_archive and not locked.hashed_at:
-            media_item_hash_later(locked)
+            media_item_hash_request(locked)
     # Whatever shows its provenance (the claims that carry it) must learn it changed.
     events.record("media_item.changed", media_item_id=locked.pk)
     return locked

@@ -10,7 +10,8 @@ from claims.services.demo import X_POST_URL, demo_load
 from media import demo_media
 from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaItem
-from media.services.lookups import earliest_match, lookup_run
+from media.services.lookups import earliest_match
+from media.tasks import run_lookup
 from tests.factories import RatingFactory, RatingScaleFactory, editor, fact_checker, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
@@ -235,7 +236,7 @@ def test_demo_lookup_from_the_admin_records_the_cctv_footage_as_evidence(checker
     """The demo's clip, looked up, finds the 2015 footage 8 seconds in; the admin action turns
     the earliest copy into evidence on the funeral claim."""
     job = LookupJob.objects.get(media_item__original_url=X_POST_URL)
-    lookup_run(job_id=job.pk)
+    run_lookup(job.pk)
     job.refresh_from_db()
     earliest = earliest_match(job)
     assert earliest.matched_item.first_published_at.year == 2015

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from media import demo_media
 from media.archive_index import reset_archive_index
-from media.models import LookupJob
+from media.models import LookupJob, MediaJob
 from media.services import lookups
 from media.services.media import media_item_create
 from tests.api.conftest import client_for
@@ -44,7 +44,7 @@ def _archive_reference():
     return lookups.media_item_hash(media_item_id=item.pk)
 
 
-def _wait(job: LookupJob, worker: Worker, until, timeout: float = 60) -> LookupJob:
+def _wait(job, worker: Worker, until, timeout: float = 60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         job.refresh_from_db()
@@ -56,8 +56,11 @@ def _wait(job: LookupJob, worker: Worker, until, timeout: float = 60) -> LookupJ
 
 def test_a_lookup_requested_through_the_api_runs_in_a_worker():
     reference = _archive_reference()
-    clip, _ = media_item_create(actor=None, file=ContentFile(demo_media.x_clip(), name="clip.mp4"))
     with celery_worker(env=_worker_env()) as worker:
+        # Uploaded and looked up at once: the lookup waits for the upload's one hashing.
+        clip, _ = media_item_create(
+            actor=None, file=ContentFile(demo_media.x_clip(), name="clip.mp4")
+        )
         response = client_for("fact-checker").post(
             f"/api/v1/media/{clip.pk}/lookups/", {}, format="json"
         )
@@ -74,9 +77,10 @@ def test_a_lookup_requested_through_the_api_runs_in_a_worker():
     assert abs(offset - demo_media.CLIP_START_SECONDS) <= 1
     assert body["earliest_match"] is None  # the reference has no publication date
     assert body["started_at"] <= body["finished_at"]
+    assert clip.jobs.get(kind=MediaJob.Kind.HASH).attempts == 1
 
 
-def test_a_job_whose_worker_is_killed_is_finished_by_another():
+def test_a_hashing_whose_worker_is_killed_is_finished_by_another_and_its_lookup_runs():
     reference = _archive_reference()
     # A minute of footage: long enough to hash that the job is caught running.
     minute = demo_media.encode_video(
@@ -85,24 +89,26 @@ def test_a_job_whose_worker_is_killed_is_finished_by_another():
         height=demo_media.HEIGHT,
         crf=30,
     )
-    query, _ = media_item_create(actor=None, file=ContentFile(minute, name="minute.mp4"))
     with celery_worker(env=_worker_env()) as first:
+        query, _ = media_item_create(actor=None, file=ContentFile(minute, name="minute.mp4"))
         job = lookups.lookup_request(media_item=query, actor=None)
-        _wait(job, first, lambda j: j.status != LookupJob.Status.QUEUED)
+        hashing = query.jobs.get(kind=MediaJob.Kind.HASH)
+        _wait(hashing, first, lambda j: j.status != MediaJob.Status.QUEUED)
         first.process.kill()
         first.process.wait()
-        job.refresh_from_db()
-        assert job.status == LookupJob.Status.RUNNING, f"finished first:\n{first.log}"
-        assert job.matches.count() == 0
+        hashing.refresh_from_db()
+        assert hashing.status == MediaJob.Status.RUNNING, f"finished first:\n{first.log}"
+        assert LookupJob.objects.get(pk=job.pk).status == LookupJob.Status.QUEUED
     time.sleep(1.1)
     with (
         celery_worker(env=_worker_env(FACTCHECK_LOOKUP_STALE_SECONDS="1")) as second,
         override_settings(LOOKUP_STALE_SECONDS=1),
     ):
-        # What the beat schedule's resume_stale_lookups does every minute.
-        assert lookups.lookups_resume_stale() == [job.pk]
+        # What the beat schedule's resume_stale_jobs does every minute.
+        assert hashing.pk in lookups.jobs_resume_stale()
         _wait(job, second, lambda j: j.status in FINISHED)
+    hashing.refresh_from_db()
+    assert (hashing.status, hashing.attempts) == (MediaJob.Status.SUCCEEDED, 2)
     assert job.status == LookupJob.Status.SUCCEEDED, job.error
-    assert job.attempts == 2
     assert [m.matched_item_id for m in job.matches.all()] == [reference.pk]
     assert job.finished_at <= timezone.now()

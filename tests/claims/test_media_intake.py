@@ -13,12 +13,10 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from core.safe_http import UnsafeUrl
-from media.models import MediaItem
+from media.models import MediaItem, MediaJob
 from media.services.media import (
-    MediaFetchInterrupted,
     UnsupportedMedia,
     media_item_create,
-    media_item_fetch,
     media_item_request_url,
     media_probe,
 )
@@ -62,9 +60,21 @@ def _garbledvideo_bytes() -> bytes:
     return video[:start] + bytes(end - start) + video[end:]
 
 
+@pytest.fixture(autouse=True)
+def _retries_at_once(settings):
+    """Run here, a retry runs as soon as the task asks for it (Celery's eager retry), and
+    the job must be due by then."""
+    settings.MEDIA_FETCH_RETRY_BASE_SECONDS = 0
+
+
+def _run_fetch(item: MediaItem) -> None:
+    """The fetch job of `item`, run here by its task (retries included)."""
+    fetch_media_item.apply(args=[item.jobs.get(kind=MediaJob.Kind.FETCH).pk])
+
+
 def _fetched(server: MediaServer, path: str, **provenance) -> MediaItem:
     item = media_item_request_url(actor=None, url=server.url(path), **provenance)
-    media_item_fetch(media_item_id=item.pk)
+    _run_fetch(item)
     item.refresh_from_db()
     return item
 
@@ -125,9 +135,10 @@ def test_a_ready_item_is_queued_for_hashing(media_server, django_capture_on_comm
     item = media_item_request_url(actor=None, url=media_server.url("/photo"))
 
     with django_capture_on_commit_callbacks() as callbacks:
-        media_item_fetch(media_item_id=item.pk)
+        _run_fetch(item)
 
     assert len(callbacks) == 1  # hash_media_item
+    assert item.jobs.get(kind=MediaJob.Kind.HASH).status == MediaJob.Status.QUEUED
 
 
 def test_the_same_bytes_from_two_urls_are_merged_into_the_first_item(media_server):
@@ -165,7 +176,7 @@ def test_fetching_twice_is_harmless(media_server):
     media_server.routes["/photo"] = Route(body=jpeg_bytes())
     item = _fetched(media_server, "/photo")
 
-    assert media_item_fetch(media_item_id=item.pk) is None
+    _run_fetch(item)
 
     assert media_server.requests == ["/photo"]
     assert MediaItem.objects.get().status == MediaItem.Status.READY
@@ -295,21 +306,20 @@ def test_a_slow_server_is_interrupted_and_retried_then_fails_on_the_last_attempt
     media_server, settings
 ):
     settings.MEDIA_FETCH_READ_TIMEOUT_SECONDS = 0.5
+    settings.MEDIA_FETCH_MAX_RETRIES = 1
     media_server.routes["/slow"] = Route(body=b"x" * 10_240, pause=0.2)
     item = media_item_request_url(actor=None, url=media_server.url("/slow"))
 
     started = time.monotonic()
-    with pytest.raises(MediaFetchInterrupted, match="timed out"):
-        media_item_fetch(media_item_id=item.pk, last_attempt=False)
-    assert time.monotonic() - started < 1.5
-    item.refresh_from_db()
-    assert item.status == MediaItem.Status.PENDING
+    _run_fetch(item)
 
-    media_item_fetch(media_item_id=item.pk, last_attempt=True)
-
+    # Two attempts, each cut off at the read timeout.
+    assert time.monotonic() - started < 3
+    assert media_server.requests == ["/slow"] * 2
     item.refresh_from_db()
     assert item.status == MediaItem.Status.FAILED
     assert item.failure_reason.startswith("Could not fetch the URL: GET 127.0.0.1: timed out")
+    assert item.failure_reason.endswith("(gave up after 2 attempts)")
 
 
 def test_the_task_retries_a_server_error_until_it_passes(media_server, settings):
@@ -318,8 +328,8 @@ def test_the_task_retries_a_server_error_until_it_passes(media_server, settings)
     item = media_item_request_url(actor=None, url=media_server.url("/flaky"))
 
     # Eagerly, a retry runs at once; a worker waits MEDIA_FETCH_RETRY_BASE_SECONDS * 2**n.
-    fetch_media_item.apply(args=[item.pk])
-    fetch_media_item.apply(args=[item.pk])  # a redelivery: nothing more happens
+    _run_fetch(item)
+    _run_fetch(item)  # a redelivery: nothing more happens
 
     item.refresh_from_db()
     assert item.status == MediaItem.Status.READY
@@ -331,28 +341,31 @@ def test_the_task_gives_up_after_its_retries_with_the_reason(media_server, setti
     media_server.routes["/down"] = Route(status=503)
     item = media_item_request_url(actor=None, url=media_server.url("/down"))
 
-    fetch_media_item.apply(args=[item.pk])
+    _run_fetch(item)
 
     item.refresh_from_db()
-    assert (item.status, item.failure_reason) == ("failed", "The server answered HTTP 503.")
+    assert (item.status, item.failure_reason) == (
+        "failed",
+        "The server answered HTTP 503. (gave up after 3 attempts)",
+    )
     assert len(media_server.requests) == 3
 
 
 @pytest.mark.parametrize(
     ("error", "reason"),
     [
-        (SoftTimeLimitExceeded(), "The fetch took longer than the time limit."),
-        (RuntimeError("a bug"), "An internal error stopped the fetch."),
+        (SoftTimeLimitExceeded(), "Stopped by the time limit: the work took longer than it may."),
+        (RuntimeError("a bug"), "RuntimeError: a bug"),
     ],
 )
 def test_the_task_never_leaves_an_item_pending(media_server, monkeypatch, error, reason):
     item = media_item_request_url(actor=None, url=media_server.url("/photo"))
 
-    def stopped(**kwargs):
+    def stopped(job):
         raise error
 
     monkeypatch.setattr("media.services.media.media_item_fetch", stopped)
-    fetch_media_item.apply(args=[item.pk])
+    _run_fetch(item)
 
     item.refresh_from_db()
     assert (item.status, item.failure_reason) == ("failed", reason)
@@ -401,7 +414,7 @@ def test_the_fetch_is_queued_on_commit(django_capture_on_commit_callbacks, monke
     with django_capture_on_commit_callbacks(execute=True):
         item = media_item_request_url(actor=None, url="https://example.org/a.jpg")
 
-    assert queued == [item.pk]
+    assert queued == [item.jobs.get().pk]
 
 
 # Uploads keep answering at once
@@ -461,7 +474,7 @@ def test_posting_a_url_answers_202_with_the_pending_item(
     assert (body["publisher_name"], body["in_archive"]) == ("KCNA", True)
     assert len(callbacks) == 1
 
-    media_item_fetch(media_item_id=body["id"])
+    _run_fetch(MediaItem.objects.get(pk=body["id"]))
     fetched = client.get(response["Location"]).json()
 
     assert (fetched["status"], fetched["kind"], fetched["width"]) == ("ready", "image", 30)

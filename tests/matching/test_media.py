@@ -12,8 +12,9 @@ from matching.models import ClaimSuggestion
 from media import demo_media
 from media.archive_index import reset_archive_index
 from media.models import LookupJob
-from media.services.lookups import lookup_run, media_item_hash
+from media.services.lookups import media_item_hash
 from media.services.media import media_item_create
+from media.tasks import run_lookup
 from tests.api.conftest import client_for
 from tests.matching.factories import claim, imported, published
 
@@ -112,7 +113,7 @@ def test_a_lookup_suggests_the_claims_that_carried_the_same_picture(
     job = LookupJob.objects.create(media_item=item)
     # Suggestions are made by a handler of the lookup's event, once the lookup has committed.
     with django_capture_on_commit_callbacks(execute=True):
-        lookup_run(job_id=job.pk)
+        run_lookup(job.pk)
     suggestion = ClaimSuggestion.objects.get(claim=new)
     assert suggestion.suggested_id == earlier.claim_id
     assert suggestion.media_score >= 0.9

@@ -13,8 +13,9 @@ import pytest
 from imports.models import ImportJob
 from imports.services import import_job_create
 from imports.tasks import run_import_job
-from media.models import MediaItem
-from media.services.media import media_item_fetch, media_item_request_url
+from media.models import MediaItem, MediaJob
+from media.services.media import media_item_request_url
+from media.tasks import fetch_media_item
 from tests.claims.conftest import Route, media_server  # noqa: F401
 from tests.imports.conftest import Route as SourceRoute
 from tests.imports.conftest import source_server  # noqa: F401
@@ -99,7 +100,8 @@ def test_media_with_a_bad_certificate_fails_at_once(tls_server, settings):
     url, handshakes = tls_server
     item = media_item_request_url(actor=None, url=url)
 
-    media_item_fetch(media_item_id=item.pk, last_attempt=False)
+    # Once: a permanent error is not retried, whatever attempts are left.
+    fetch_media_item.apply(args=[item.jobs.get(kind=MediaJob.Kind.FETCH).pk])
 
     item.refresh_from_db()
     assert item.status == MediaItem.Status.FAILED
@@ -111,7 +113,8 @@ def test_media_behind_too_many_redirects_fails_at_once(media_server):  # noqa: F
     _redirect_loop(media_server.routes, Route)
     item = media_item_request_url(actor=None, url=media_server.url("/loop0"))
 
-    media_item_fetch(media_item_id=item.pk, last_attempt=False)
+    # Once: a permanent error is not retried, whatever attempts are left.
+    fetch_media_item.apply(args=[item.jobs.get(kind=MediaJob.Kind.FETCH).pk])
 
     item.refresh_from_db()
     assert item.status == MediaItem.Status.FAILED

@@ -23,7 +23,7 @@ from core.services.api_keys import api_key_create
 from imports.models import ImportJob
 from imports.services import import_job_run
 from media.models import MediaItem
-from media.services.media import media_item_fetch
+from media.tasks import fetch_media_item
 from tests.api.conftest import client_for
 from tests.factories import UserFactory
 from tests.imports.factories import newsroom_scale
@@ -140,7 +140,9 @@ def media_by_url(url: str) -> None:
     if response.status_code == 400:
         return
     assert response.status_code == 202, response.content
-    item = media_item_fetch(media_item_id=response.json()["id"], last_attempt=False)
+    item = MediaItem.objects.get(pk=response.json()["id"])
+    fetch_media_item.apply(args=[item.jobs.get().pk])
+    item.refresh_from_db()
     assert item.status == MediaItem.Status.FAILED, item.failure_reason
     assert not item.file
 

@@ -82,14 +82,14 @@ def _redeliver(client, *deliveries):
 
 
 def test_redeliver_queues_finished_deliveries_and_explains_the_others(admin_client):
-    failed = WebhookDeliveryFactory(status=Status.FAILED, attempts=7)
+    failed = WebhookDeliveryFactory(status=Status.FAILED, attempts=7, error="HTTP 500: down")
     retrying = WebhookDeliveryFactory(status=Status.RETRYING, next_attempt_at="2030-01-01T00:00Z")
 
     response = _redeliver(admin_client, failed, retrying)
 
     failed.refresh_from_db()
     retrying.refresh_from_db()
-    assert (failed.status, failed.attempts) == (Status.PENDING, 0)
+    assert (failed.status, failed.attempts) == (Status.QUEUED, 0)
     assert retrying.status == Status.RETRYING
     page = response.content.decode()
     assert "Queued 1 delivery to be sent again" in page
@@ -100,7 +100,7 @@ def test_redeliver_needs_the_change_permission(client):
     viewer = UserFactory(is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_webhookdelivery"))
     client.force_login(viewer)
-    failed = WebhookDeliveryFactory(status=Status.FAILED, attempts=7)
+    failed = WebhookDeliveryFactory(status=Status.FAILED, attempts=7, error="HTTP 500: down")
 
     changelist = client.get(reverse("admin:webhooks_webhookdelivery_changelist"))
     _redeliver(client, failed)

@@ -201,7 +201,7 @@ def test_the_delivery_log_shows_status_attempts_and_last_error():
         status=WebhookDelivery.Status.FAILED,
         attempts=7,
         last_status_code=500,
-        last_error="HTTP 500: down",
+        error="HTTP 500: down",
     )
     WebhookDeliveryFactory()  # someone else's
 

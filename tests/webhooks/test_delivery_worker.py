@@ -67,7 +67,7 @@ def test_a_worker_retries_with_backoff_until_the_consumer_accepts(worker, receiv
         3,
         200,
     )
-    assert delivery.last_error == "HTTP 500: still down"
+    assert delivery.error == "HTTP 500: still down"
     assert len(receiver.requests) == 3, worker.log
     for request in receiver.requests:
         verify(secret, request.headers["X-Factcheck-Signature"], request.body)
@@ -91,5 +91,5 @@ def test_a_worker_gives_up_after_the_last_retry(worker, receiver, settings):
         3,
         None,
     )
-    assert delivery.last_error == "HTTP 500: ok"
+    assert delivery.error == "HTTP 500: ok (gave up after 3 attempts)"
     assert len(receiver.requests) == 3

@@ -1,6 +1,7 @@
 """Webhook services: subscriptions, recording events inside the publishing transaction, each
 delivery attempt (against a local receiver) and staff redelivery."""
 
+import contextlib
 import io
 import json
 import socket
@@ -19,6 +20,7 @@ from kombu.exceptions import OperationalError
 from claims.models import Verdict
 from claims.services.workflow import verdict_publish, verdict_submit
 from core.exceptions import InvalidTransition
+from core.jobs import TransientJobError
 from tests.claims.services.test_workflow import ready_verdict
 from tests.factories import PublisherFactory, UserFactory, VerdictFactory, editor
 from tests.webhooks.conftest import Answer
@@ -31,7 +33,6 @@ from tests.webhooks.factories import (
 from webhooks import services
 from webhooks.models import WebhookDelivery, WebhookSubscription
 from webhooks.services import (
-    webhook_delivery_attempt,
     webhook_delivery_redeliver,
     webhook_events_record,
     webhook_subscription_create,
@@ -195,7 +196,7 @@ def test_an_event_is_recorded_for_each_active_subscription_that_wants_it(
 
     assert [delivery.subscription for delivery in deliveries] == [wants]
     [delivery] = WebhookDelivery.objects.all()
-    assert (delivery.status, delivery.attempts) == (Status.PENDING, 0)
+    assert (delivery.status, delivery.attempts) == (Status.QUEUED, 0)
     assert queued == [delivery.pk]
 
 
@@ -287,12 +288,22 @@ def delivery(receiver, settings) -> WebhookDelivery:
     return WebhookDeliveryFactory(subscription=WebhookSubscriptionFactory(url=receiver.url))
 
 
+def attempt(delivery: WebhookDelivery | int):
+    """One attempt through the delivery task, run here; when the next one is due, if any."""
+    delivery_id = delivery if isinstance(delivery, int) else delivery.pk
+    # Called directly, a task that asks to be retried raises the error that made it ask.
+    with contextlib.suppress(TransientJobError):
+        deliver_webhook(delivery_id)
+    row = WebhookDelivery.objects.filter(pk=delivery_id).first()
+    return row.next_attempt_at if row else None
+
+
 def _make_due(delivery: WebhookDelivery) -> None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
 
 
 def test_a_successful_attempt_is_signed_and_recorded(receiver, delivery):
-    assert webhook_delivery_attempt(delivery_id=delivery.pk) is None
+    assert attempt(delivery) is None
 
     [request] = receiver.requests
     verify(SECRET, request.headers["X-Factcheck-Signature"], request.body)
@@ -313,7 +324,7 @@ def test_a_successful_attempt_is_signed_and_recorded(receiver, delivery):
 def test_failed_attempts_are_retried_with_exponential_backoff(receiver, delivery):
     receiver.answers = [500, Answer(status=503, body=b"maintenance")]
 
-    first = webhook_delivery_attempt(delivery_id=delivery.pk)
+    first = attempt(delivery)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
         Status.RETRYING,
@@ -324,10 +335,10 @@ def test_failed_attempts_are_retried_with_exponential_backoff(receiver, delivery
     assert timedelta(seconds=24) <= first - delivery.last_attempt_at <= timedelta(seconds=36.5)
 
     _make_due(delivery)
-    second = webhook_delivery_attempt(delivery_id=delivery.pk)
+    second = attempt(delivery)
     delivery.refresh_from_db()
     assert delivery.attempts == 2
-    assert delivery.last_error == "HTTP 503: maintenance"
+    assert delivery.error == "HTTP 503: maintenance"
     assert timedelta(seconds=48) <= second - delivery.last_attempt_at <= timedelta(seconds=72.5)
 
 
@@ -336,7 +347,7 @@ def test_after_the_last_retry_the_delivery_fails(receiver, delivery):
 
     for _ in range(3):
         _make_due(delivery)
-        retry_at = webhook_delivery_attempt(delivery_id=delivery.pk)
+        retry_at = attempt(delivery)
 
     assert retry_at is None
     delivery.refresh_from_db()
@@ -351,9 +362,9 @@ def test_after_the_last_retry_the_delivery_fails(receiver, delivery):
 def test_the_last_error_is_kept_after_a_later_success(receiver, delivery):
     receiver.answers = [Answer(status=500, body=b"boom")]
 
-    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt(delivery)
     _make_due(delivery)
-    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt(delivery)
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (
@@ -361,13 +372,13 @@ def test_the_last_error_is_kept_after_a_later_success(receiver, delivery):
         2,
         200,
     )
-    assert delivery.last_error == "HTTP 500: boom"
+    assert delivery.error == "HTTP 500: boom"
 
 
 def test_a_redirect_is_a_failed_attempt(receiver, delivery):
     receiver.answers = [Answer(status=301, headers={"Location": "/moved"})]
 
-    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt(delivery)
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_status_code) == (Status.RETRYING, 301)
@@ -382,29 +393,29 @@ def test_a_connection_error_is_retried(delivery):
         url=f"http://127.0.0.1:{port}/hook"
     )
 
-    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt(delivery)
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_status_code) == (Status.RETRYING, None)
-    assert "Could not connect" in delivery.last_error
+    assert "Could not connect" in delivery.error
 
 
 def test_a_url_refused_when_sending_fails_at_once(receiver, delivery, settings):
     settings.WEBHOOKS_ALLOW_LOOPBACK = False
 
-    assert webhook_delivery_attempt(delivery_id=delivery.pk) is None
+    assert attempt(delivery) is None
 
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (Status.FAILED, 1)
-    assert delivery.last_error.startswith("Refused by the address guard: 127.0.0.1 is a loopback")
+    assert delivery.error.startswith("Refused by the address guard: 127.0.0.1 is a loopback")
     assert receiver.requests == []
 
 
 def test_a_duplicate_message_before_the_retry_is_due_sends_nothing(receiver, delivery):
     receiver.answers = [500]
-    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt(delivery)
 
-    assert webhook_delivery_attempt(delivery_id=delivery.pk) is None
+    attempt(delivery)
 
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
@@ -412,8 +423,8 @@ def test_a_duplicate_message_before_the_retry_is_due_sends_nothing(receiver, del
 
 
 def test_a_finished_delivery_is_not_sent_again(receiver, delivery):
-    webhook_delivery_attempt(delivery_id=delivery.pk)
-    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt(delivery)
+    attempt(delivery)
 
     assert len(receiver.requests) == 1
 
@@ -421,16 +432,16 @@ def test_a_finished_delivery_is_not_sent_again(receiver, delivery):
 def test_pending_deliveries_of_a_paused_subscription_fail_unsent(receiver, delivery):
     WebhookSubscription.objects.update(is_active=False)
 
-    webhook_delivery_attempt(delivery_id=delivery.pk)
+    attempt(delivery)
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (Status.FAILED, 0)
-    assert "deactivated" in delivery.last_error
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, 1)
+    assert "deactivated" in delivery.error
     assert receiver.requests == []
 
 
 def test_a_deleted_delivery_is_nothing_to_do():
-    assert webhook_delivery_attempt(delivery_id=0) is None
+    assert attempt(0) is None
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -448,7 +459,7 @@ def test_a_delivery_being_sent_by_another_worker_is_skipped(receiver, delivery):
     thread.start()
     try:
         assert locked.wait(10)
-        assert webhook_delivery_attempt(delivery_id=delivery.pk) is None
+        assert attempt(delivery) is None
     finally:
         release.set()
         thread.join()
@@ -480,7 +491,7 @@ def test_the_task_schedules_its_retry_for_the_recorded_time(receiver, delivery, 
         deliver_webhook(delivery.pk)
 
     delivery.refresh_from_db()
-    assert scheduled == [{"eta": delivery.next_attempt_at}]
+    assert scheduled == [{"eta": delivery.next_attempt_at, "exc": ANY, "max_retries": None}]
 
 
 # Redelivery
@@ -490,15 +501,15 @@ def test_redelivery_starts_a_new_cycle_with_the_same_event_id(
     django_capture_on_commit_callbacks, queued
 ):
     delivery = WebhookDeliveryFactory(
-        status=Status.FAILED, attempts=3, last_status_code=500, last_error="HTTP 500: down"
+        status=Status.FAILED, attempts=3, last_status_code=500, error="HTTP 500: down"
     )
 
     with django_capture_on_commit_callbacks(execute=True):
         webhook_delivery_redeliver(delivery=delivery)
 
     fresh = WebhookDelivery.objects.get()
-    assert (fresh.status, fresh.attempts, fresh.event_id) == (Status.PENDING, 0, delivery.event_id)
-    assert fresh.last_error == "HTTP 500: down"
+    assert (fresh.status, fresh.attempts, fresh.event_id) == (Status.QUEUED, 0, delivery.event_id)
+    assert fresh.error == "HTTP 500: down"
     assert queued == [delivery.pk]
 
 
@@ -510,10 +521,10 @@ def test_a_succeeded_delivery_can_be_sent_again():
     webhook_delivery_redeliver(delivery=delivery)
 
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.delivered_at) == (Status.PENDING, None)
+    assert (delivery.status, delivery.delivered_at) == (Status.QUEUED, None)
 
 
-@pytest.mark.parametrize("status", [Status.PENDING, Status.RETRYING])
+@pytest.mark.parametrize("status", [Status.QUEUED, Status.RETRYING])
 def test_a_delivery_still_being_sent_is_not_redelivered(status):
     delivery = WebhookDeliveryFactory(status=status, next_attempt_at=timezone.now())
 
@@ -523,7 +534,7 @@ def test_a_delivery_still_being_sent_is_not_redelivered(status):
 
 def test_redelivery_to_a_paused_subscription_is_refused():
     delivery = WebhookDeliveryFactory(
-        status=Status.FAILED, attempts=1, subscription__is_active=False
+        status=Status.FAILED, attempts=1, error="HTTP 500: down", subscription__is_active=False
     )
 
     with pytest.raises(InvalidTransition, match="inactive"):
@@ -546,31 +557,58 @@ def test_a_broker_outage_does_not_undo_or_fail_the_publication(monkeypatch, capl
     with transaction.atomic():
         webhook_events_record(event="verdict.published", verdict=verdict)
 
-    assert WebhookDelivery.objects.get().status == Status.PENDING
+    assert WebhookDelivery.objects.get().status == Status.QUEUED
     assert "Connection refused" in caplog.text
 
 
-def test_resume_queues_deliveries_whose_message_was_lost(queued):
+def test_resume_queues_deliveries_whose_message_was_lost(
+    queued, django_capture_on_commit_callbacks
+):
     long_ago = timezone.now() - timedelta(hours=1)
-    lost_pending = WebhookDeliveryFactory()
+    never_sent = WebhookDeliveryFactory(queued_at=None)  # the broker was down
+    lost = WebhookDeliveryFactory(queued_at=long_ago, sends=1)
     lost_retry = WebhookDeliveryFactory(status=Status.RETRYING, next_attempt_at=long_ago)
+    lost_attempt = WebhookDeliveryFactory(
+        status=Status.RUNNING, attempts=1, started_at=long_ago, heartbeat_at=long_ago
+    )
     WebhookDeliveryFactory(status=Status.RETRYING, next_attempt_at=timezone.now())
-    WebhookDeliveryFactory(status=Status.FAILED, attempts=3)
+    WebhookDeliveryFactory(status=Status.FAILED, attempts=3, error="HTTP 500: down")
     WebhookDeliveryFactory(status=Status.SUCCEEDED, attempts=1, delivered_at=long_ago)
-    WebhookDelivery.objects.filter(pk=lost_pending.pk).update(created_at=long_ago)
-    WebhookDeliveryFactory()  # just recorded: its message is on its way
+    WebhookDeliveryFactory(queued_at=timezone.now(), sends=1)  # its message is on its way
 
-    count = services.webhook_deliveries_resume()
+    with django_capture_on_commit_callbacks(execute=True):
+        count = services.webhook_deliveries_resume()
 
-    assert count == 2
-    assert sorted(queued) == sorted([lost_pending.pk, lost_retry.pk])
+    assert count == 4
+    assert sorted(queued) == sorted([never_sent.pk, lost.pk, lost_retry.pk, lost_attempt.pk])
 
 
-def test_resume_command_reports_what_it_queued(queued):
+def test_a_backlog_is_sent_again_at_doubling_intervals_not_on_every_tick(
+    queued, django_capture_on_commit_callbacks
+):
+    """A queued delivery nobody has picked up yet may only be waiting in a long queue: one more
+    message per doubling wait, not one per beat tick."""
+    stale = services.WebhookDelivery.stale_after()
+    delivery = WebhookDeliveryFactory(queued_at=timezone.now() - stale * 1.5, sends=1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.webhook_deliveries_resume() == 1
+    assert services.webhook_deliveries_resume() == 0  # just sent again
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(queued_at=timezone.now() - stale * 1.5)
+    assert services.webhook_deliveries_resume() == 0  # the second wait is twice as long
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(queued_at=timezone.now() - stale * 2.5)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.webhook_deliveries_resume() == 1
+    assert queued == [delivery.pk, delivery.pk]
+
+
+def test_resume_command_reports_what_it_queued(queued, django_capture_on_commit_callbacks):
     WebhookDeliveryFactory(status=Status.RETRYING, next_attempt_at="2020-01-01T00:00Z")
     output = io.StringIO()
 
-    call_command("resume_webhook_deliveries", stdout=output)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resume_webhook_deliveries", stdout=output)
 
     assert output.getvalue() == "Queued 1 webhook deliveries again.\n"
     assert len(queued) == 1

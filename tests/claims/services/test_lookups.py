@@ -13,9 +13,10 @@ from claims.services.evidence import evidence_from_match
 from claims.services.workflow import verdict_publish, verdict_submit
 from media import demo_media, hashing
 from media.archive_index import reset_archive_index
-from media.models import ArchiveHash, LookupJob, MediaItem
+from media.models import ArchiveHash, LookupJob, MediaItem, MediaJob
 from media.services import lookups
 from media.services.media import media_item_create
+from media.tasks import hash_media_item, run_lookup
 from tests.claims.services.test_workflow import ready_verdict
 from tests.factories import ClaimFactory, editor, fact_checker
 
@@ -139,8 +140,8 @@ def test_a_lookup_stores_matches_once_however_often_it_runs():
     )
     query = stored(jpeg(with_caption(photo(6)), quality=70), "q.jpg")
     job = lookups.lookup_request(media_item=query, actor=None)
-    lookups.lookup_run(job_id=job.pk)
-    assert lookups.lookup_run(job_id=job.pk) is None  # finished: a redelivery does nothing
+    run_lookup(job.pk)
+    run_lookup(job.pk)  # finished: a redelivery does nothing
     job.refresh_from_db()
     assert job.status == LookupJob.Status.SUCCEEDED
     assert job.progress == 100
@@ -153,7 +154,7 @@ def test_a_job_left_running_by_a_dead_worker_is_resumed_without_duplicates():
     original = stored(jpeg(photo(7)), "o.jpg", in_archive=True)
     query = stored(jpeg(photo(7), quality=40), "q.jpg")
     job = lookups.lookup_request(media_item=query, actor=None)
-    lookups.lookup_run(job_id=job.pk)
+    run_lookup(job.pk)
     # As if the worker died after storing matches but before finishing.
     LookupJob.objects.filter(pk=job.pk).update(
         status=LookupJob.Status.RUNNING,
@@ -162,9 +163,10 @@ def test_a_job_left_running_by_a_dead_worker_is_resumed_without_duplicates():
     )
     # A live worker's job is left alone.
     with override_settings(LOOKUP_STALE_SECONDS=10 * 3600):
-        assert lookups.lookup_run(job_id=job.pk) is None
-    assert job.pk in lookups.lookups_resume_stale()
-    lookups.lookup_run(job_id=job.pk)
+        run_lookup(job.pk)
+        assert LookupJob.objects.get(pk=job.pk).attempts == 1
+    assert job.pk in lookups.jobs_resume_stale()
+    run_lookup(job.pk)
     job.refresh_from_db()
     assert job.status == LookupJob.Status.SUCCEEDED
     assert job.attempts == 2
@@ -177,7 +179,9 @@ def test_an_undecodable_video_fails_its_lookup_with_the_reason():
     item.file.save("broken.mp4", ContentFile(broken[:2000] + b"\0" * 5000), save=True)
     MediaItem.objects.filter(pk=item.pk).update(hashed_at=None)
     job = lookups.lookup_request(media_item=item, actor=None)
-    lookups.lookup_run(job_id=job.pk)
+    run_lookup(job.pk)  # waits for the hashing
+    assert LookupJob.objects.get(pk=job.pk).status == LookupJob.Status.QUEUED
+    hash_media_item(item.jobs.get(kind=MediaJob.Kind.HASH).pk)
     job.refresh_from_db()
     item.refresh_from_db()
     assert job.status == LookupJob.Status.FAILED
@@ -207,7 +211,7 @@ def test_a_match_becomes_reverse_image_evidence_on_the_claim():
     claim = ClaimFactory()
     claim.claim_media.create(media_item=query)
     job = lookups.lookup_request(media_item=query, actor=None)
-    lookups.lookup_run(job_id=job.pk)
+    run_lookup(job.pk)
     match = job.matches.get()
     evidence = evidence_from_match(match=match, actor=None)
     assert evidence.claim == claim
