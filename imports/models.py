@@ -28,6 +28,8 @@ class ImportJob(models.Model):
         HTML_PAGE = "html_page", _("HTML page")
         JSON_LD = "json_ld", _("JSON or JSON-LD document")
         DATA_FEED = "data_feed", _("DataFeed")
+        FACT_CHECK_TOOLS = "fact_check_tools", _("Fact Check Tools claims:search output")
+        SITEMAP = "sitemap", _("Sitemap of fact-check pages")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -43,6 +45,13 @@ class ImportJob(models.Model):
         help_text=_("The uploaded file, or the fetched source as it was read."),
     )
     file_name = models.CharField(max_length=255, blank=True, help_text=_("As uploaded."))
+    page_url = HttpUrlField(
+        blank=True,
+        help_text=_(
+            "For a file: the address of the page it was saved from. Relative review URLs "
+            "resolve against it, and a review without url is that page."
+        ),
+    )
     final_url = HttpUrlField(blank=True, help_text=_("Where the fetch ended, after redirects."))
     content_type = models.CharField(
         max_length=200, blank=True, help_text=_("As the server sent it (tells a page's charset).")
@@ -59,6 +68,14 @@ class ImportJob(models.Model):
     rejected_count = models.PositiveIntegerField(default=0)
     rejected_by_code = models.JSONField(
         default=dict, blank=True, help_text=_("Rejected records per reason code.")
+    )
+    warned_count = models.PositiveIntegerField(
+        default=0, help_text=_("Records imported with something guessed or left out.")
+    )
+    warnings_by_code = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Imported records per warning code (a record may have several)."),
     )
     error_code = models.CharField(max_length=50, blank=True)
     error = models.TextField(blank=True)
@@ -84,6 +101,10 @@ class ImportJob(models.Model):
                 condition=Q(source_kind="url", source_url__regex=HTTP_URL_PATTERN)
                 | Q(source_kind="file", source_url=""),
                 name="import_job_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_kind="file") | Q(page_url=""),
+                name="import_job_page_url_of_file",
             ),
             models.CheckConstraint(
                 condition=Q(records_total__isnull=True) | Q(records_done__lte=F("records_total")),
@@ -146,6 +167,36 @@ class ImportReject(models.Model):
             models.UniqueConstraint(fields=["job", "index"], name="import_reject_one_per_record"),
         ]
         indexes = [models.Index(fields=["job", "code", "index"], name="import_reject_code")]
+
+    def __str__(self) -> str:
+        return f"Record {self.index}: {self.code}"
+
+
+class ImportWarning(models.Model):
+    """Something guessed, substituted or left out of a record that was imported: the editor's
+    list of what to look at. `code` is one of `imports.parsing.WarnCode`; a record has each code
+    at most once. `missing_date` marks a verdict whose `published_at` is the import's time, not
+    the review's date."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="warnings")
+    index = models.PositiveIntegerField()
+    location = models.CharField(max_length=300)
+    review_url = models.TextField()
+    code = models.CharField(max_length=50)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["job", "index", "code"]
+        constraints = [
+            # A record is reported once per code, also when a batch is run again.
+            models.UniqueConstraint(
+                fields=["job", "index", "code"], name="import_warning_one_per_record_code"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["job", "code", "index"], name="import_warning_code"),
+            models.Index(fields=["code", "review_url"], name="import_warning_review"),
+        ]
 
     def __str__(self) -> str:
         return f"Record {self.index}: {self.code}"

@@ -26,7 +26,7 @@ from django.utils import timezone
 from claims.exceptions import ApplicationError, InvalidTransition
 from claims.integrations import safe_http
 from claims.models import Publisher, RatingScale
-from imports.models import ImportJob, ImportReject
+from imports.models import ImportJob, ImportReject, ImportWarning
 from imports.parsing import (
     ClaimReviewRecord,
     ParsedSource,
@@ -97,21 +97,36 @@ def import_job_create(
     file: File | None = None,
     file_name: str = "",
     url: str = "",
+    page_url: str = "",
     enqueue: bool = True,
 ) -> ImportJob:
-    """Queue the import of an uploaded file or of a page or feed URL (exactly one of them).
+    """Queue the import of an uploaded file or of a page, feed or sitemap URL (exactly one).
 
     The file is checked for size (IMPORTS_MAX_BYTES) and for looking like JSON or HTML, and
-    stored; the URL must be http(s), and an address that is plainly not public (an IP literal,
-    localhost) is refused now, any other when it is fetched. Raises NoRatingScale when there is
-    no scale to map ratings onto. The job is queued once the transaction commits, unless the
-    caller runs it itself (`enqueue=False`).
+    stored; `page_url`, for a file only, is the address of the page it was saved from (relative
+    review URLs resolve against it). The URL must be http(s), and an address that is plainly not
+    public (an IP literal, localhost) is refused now, any other when it is fetched. Raises
+    NoRatingScale when there is no scale to map ratings onto. The job is queued once the
+    transaction commits, unless the caller runs it itself (`enqueue=False`).
     """
     if (file is None) == (not url):
         raise ApplicationError("Give either a file or a url.")
+    if page_url and file is None:
+        raise ValidationError(
+            {
+                "page_url": ValidationError(
+                    "A fetched page is its own address; page_url is for files.",
+                    code="page_url_for_files",
+                )
+            }
+        )
     default_rating_scale()
     if file is not None:
-        job = ImportJob(source_kind=ImportJob.SourceKind.FILE, file_name=(file_name or "")[:255])
+        job = ImportJob(
+            source_kind=ImportJob.SourceKind.FILE,
+            file_name=(file_name or "")[:255],
+            page_url=_check_page_url(page_url) if page_url else "",
+        )
         extension = _check_file(file)
         job.file.save(f"claimreviews{extension}", file, save=False)
     else:
@@ -151,6 +166,16 @@ def _check_url(url: str) -> str:
     if _is_literal_address(host) or host == "localhost" or host.endswith(".localhost"):
         # No DNS query here: names are resolved, and checked, when the job fetches.
         safe_http.check_url(normalized, allow_loopback=settings.IMPORTS_ALLOW_LOOPBACK)
+    return normalized
+
+
+def _check_page_url(url: str) -> str:
+    """Never fetched: only a base for the file's relative URLs."""
+    normalized = normalize_url(url)
+    if normalized is None:
+        raise ValidationError(
+            {"page_url": ValidationError("Enter an http(s) URL.", code="invalid_url")}
+        )
     return normalized
 
 
@@ -328,6 +353,7 @@ def import_context(*, actor: AbstractBaseUser | None, reason: str) -> ImportCont
         scale=scale,
         steps=scale_steps(scale),
         own_sites=frozenset(own_sites),
+        imported_at=timezone.now(),
     )
 
 
@@ -337,12 +363,12 @@ def _parse(job: ImportJob) -> ParsedSource:
     with job.file.open("rb") as source:
         # One byte over the cap is enough to know the file is too large.
         data = source.read(settings.IMPORTS_MAX_BYTES + 1)
-    base_url = job.final_url or job.source_url
     return parse_source(
         data,
         max_bytes=settings.IMPORTS_MAX_BYTES,
         content_type=job.content_type,
-        base_url=base_url,
+        base_url=job.final_url or job.source_url,
+        page_url=job.page_url,
     )
 
 
@@ -382,6 +408,26 @@ def _save_batch(
         outcome = claim_reviews_save(records, context=context)
         rejections = [item for item in items if isinstance(item, Rejection)]
         rejections += outcome.rejections
+        rejected = {rejection.index for rejection in rejections}
+        warnings = [
+            ImportWarning(
+                job=job,
+                index=record.index,
+                location=record.location[:300],
+                review_url=record.review_url,
+                code=note.code,
+                message=note.message,
+            )
+            for record in records
+            if record.index not in rejected
+            for note in (*record.warnings, *outcome.warnings.get(record.index, ()))
+        ]
+        # A batch whose commit was lost with its worker is not reported twice.
+        ImportWarning.objects.bulk_create(warnings, ignore_conflicts=True)
+        job.warnings_by_code = dict(
+            sorted((Counter(job.warnings_by_code) + Counter(w.code for w in warnings)).items())
+        )
+        job.warned_count += len({warning.index for warning in warnings})
         ImportReject.objects.bulk_create(
             [
                 ImportReject(
@@ -407,6 +453,8 @@ def _save_batch(
         job.heartbeat_at = timezone.now()
         job.save(
             update_fields=[
+                "warnings_by_code",
+                "warned_count",
                 "rejected_by_code",
                 "created_count",
                 "updated_count",

@@ -79,7 +79,7 @@ def test_rejected_records_are_reported_with_index_location_and_reason():
         feed_item(claim_review(1, context=False)),
         feed_item(claim_review(2, context=False, url="ftp://checks.example.com/2")),
         {"@type": "DataFeedItem"},
-        feed_item(claim_review(4, context=False, datePublished="soon")),
+        feed_item(claim_review(4, context=False, claimReviewed=" ")),
         feed_item(claim_review(1, context=False)),
     ]
     job = file_job(json.dumps(data_feed(elements)).encode())
@@ -89,14 +89,19 @@ def test_rejected_records_are_reported_with_index_location_and_reason():
     assert summary(job) == ("succeeded", 5, 5, 1, 0, 0, 4)
     assert job.rejected_by_code == {
         "duplicate_review_url": 1,
-        "invalid_date": 1,
         "invalid_url": 1,
+        "missing_claim_reviewed": 1,
         "not_a_claim_review": 1,
     }
     assert list(job.rejects.values_list("index", "location", "review_url", "code")) == [
         (1, "$.dataFeedElement[1].item", "", "invalid_url"),
         (2, "$.dataFeedElement[2]", "", "not_a_claim_review"),
-        (3, "$.dataFeedElement[3].item", "https://checks.example.com/fact-check/4", "invalid_date"),
+        (
+            3,
+            "$.dataFeedElement[3].item",
+            "https://checks.example.com/fact-check/4",
+            "missing_claim_reviewed",
+        ),
         (
             4,
             "$.dataFeedElement[4].item",
@@ -104,7 +109,7 @@ def test_rejected_records_are_reported_with_index_location_and_reason():
             "duplicate_review_url",
         ),
     ]
-    assert job.rejects.get(index=3).message == 'datePublished "soon" is not a date.'
+    assert job.rejects.get(index=3).message == "The review has no claimReviewed."
 
 
 def test_importing_a_source_again_creates_nothing():
@@ -538,3 +543,79 @@ def test_stale_jobs_are_requeued_and_live_ones_left_alone(settings, other_sessio
 
     assert sorted(requeued) == sorted([lost_running.pk, lost_queued.pk])
     assert sorted(call.args[0] for call in delay.call_args_list) == sorted(requeued)
+
+
+# Lenient reading (issue 15)
+
+
+def test_a_saved_page_is_imported_with_its_page_url_for_relative_urls():
+    html = page(claim_review(url="/fact-check/relative-7"), claim_review(url=None))
+    job = import_job_create(
+        requested_by=None,
+        file=ContentFile(html, name="saved.html"),
+        file_name="saved.html",
+        page_url="https://checks.example.com/fact-check/saved",
+    )
+
+    import_job_run(job_id=job.pk)
+
+    assert summary(job) == ("succeeded", 2, 2, 2, 0, 0, 0)
+    assert sorted(Verdict.objects.values_list("review_url", flat=True)) == [
+        "https://checks.example.com/fact-check/relative-7",
+        "https://checks.example.com/fact-check/saved",
+    ]
+    assert job.warnings_by_code == {"relative_url": 1, "url_from_page": 1}
+
+
+def test_a_page_url_is_for_files_only():
+    with pytest.raises(ValidationError) as error:
+        import_job_create(
+            requested_by=None, url="https://example.org/feed", page_url="https://example.org/"
+        )
+
+    assert error.value.message_dict == {
+        "page_url": ["A fetched page is its own address; page_url is for files."]
+    }
+
+
+def test_a_review_without_any_date_is_imported_and_keeps_its_stand_in():
+    before = timezone.now()
+    reviews = json.dumps([claim_review(n, datePublished=None) for n in range(3)]).encode()
+    job = file_job(reviews)
+
+    import_job_run(job_id=job.pk)
+
+    assert summary(job) == ("succeeded", 3, 3, 3, 0, 0, 0)
+    assert (job.warned_count, job.warnings_by_code) == (3, {"missing_date": 3})
+    stand_ins = dict(Verdict.objects.values_list("review_url", "published_at"))
+    assert all(before <= published <= job.finished_at for published in stand_ins.values())
+    assert set(job.warnings.values_list("review_url", flat=True)) == set(stand_ins)
+    again = file_job(reviews)
+    import_job_run(job_id=again.pk)
+    assert summary(again) == ("succeeded", 3, 3, 0, 0, 3, 0)
+    assert dict(Verdict.objects.values_list("review_url", "published_at")) == stand_ins
+
+
+def test_warnings_are_counted_once_per_record_and_code_when_a_batch_is_run_again():
+    job = file_job(feed_bytes(4, inLanguage="Klingon"))
+    real = records_module.claim_reviews_save
+    calls = []
+
+    def fail_second(records, *, context):
+        calls.append(len(records))
+        outcome = real(records, context=context)
+        if len(calls) == 2:
+            raise ConnectionError("database went away")
+        return outcome
+
+    with (
+        mock.patch("imports.services.claim_reviews_save", fail_second),
+        pytest.raises(ConnectionError),
+    ):
+        import_job_run(job_id=job.pk)
+    import_job_run(job_id=job.pk)
+
+    job.refresh_from_db()
+    assert job.warnings_by_code == {"invalid_language": 4, "language_detected": 4}
+    assert job.warned_count == 4
+    assert job.warnings.count() == 8
