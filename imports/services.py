@@ -71,11 +71,26 @@ class ImportRunning(InvalidTransition):
 
 
 class FetchFailed(Exception):
-    """The source answered, but not with the source (an HTTP error status)."""
+    """The source could not be read: an HTTP error status, or a failure that trying again
+    cannot cure (`transient` False, with its own `code`)."""
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(self, message: str, *, transient: bool, code: str = "fetch_failed") -> None:
         super().__init__(message)
         self.transient = transient
+        self.code = code
+
+
+def permanent_failure_code(error: safe_http.RequestFailed) -> str | None:
+    """The code of a request failure that no retry cures, or None for one that may pass (no
+    answer, a timeout, a refused connection while a server restarts): a redirect loop, or a
+    certificate that does not verify."""
+    if isinstance(error, safe_http.TooManyRedirects):
+        return "too_many_redirects"
+    # The guarded client reports TLS failures in its message only.
+    message = str(error)
+    if "CERTIFICATE_VERIFY_FAILED" in message or "certificate verify failed" in message:
+        return "tls_error"
+    return None
 
 
 def default_rating_scale() -> RatingScale:
@@ -278,8 +293,10 @@ def import_job_run(
     The source is read (a URL fetched through the public-internet guard, and the bytes kept in
     the job's file), every record validated, then saved in batches of IMPORTS_BATCH_SIZE, each
     in one transaction with the job's progress, counts and rejected records. A source that
-    cannot be read fails the job; a bad record is only rejected. `safe_http.RequestFailed` and
-    transient `FetchFailed` propagate, for the task to retry.
+    cannot be read fails the job, at once when no retry can cure it (a redirect loop, a refused
+    address, a certificate that does not verify); a bad record is only rejected. The failures
+    that may pass (`safe_http.RequestFailed`, transient `FetchFailed`) propagate, for the task
+    to retry.
     """
     with _run_lock(job_id) as acquired:
         if not acquired:
@@ -296,7 +313,7 @@ def import_job_run(
         except FetchFailed as error:
             if error.transient:
                 raise
-            import_job_fail(job_id=job.pk, code="fetch_failed", message=str(error))
+            import_job_fail(job_id=job.pk, code=error.code, message=str(error))
             return _reload(job)
         job.format = parsed.format
         job.records_total = len(parsed.items)
@@ -375,16 +392,22 @@ def _parse(job: ImportJob) -> ParsedSource:
 def _fetch(job: ImportJob) -> None:
     """Fetch the source URL and keep it as the job's file, so that a resumed run reads the
     same bytes."""
-    response = safe_http.request(
-        "GET",
-        job.source_url,
-        timeout=FETCH_TIMEOUT,
-        max_bytes=settings.IMPORTS_MAX_BYTES,
-        truncate=True,
-        max_redirects=safe_http.MAX_REDIRECTS,
-        headers={"Accept": FETCH_ACCEPT},
-        allow_loopback=settings.IMPORTS_ALLOW_LOOPBACK,
-    )
+    try:
+        response = safe_http.request(
+            "GET",
+            job.source_url,
+            timeout=FETCH_TIMEOUT,
+            max_bytes=settings.IMPORTS_MAX_BYTES,
+            truncate=True,
+            max_redirects=safe_http.MAX_REDIRECTS,
+            headers={"Accept": FETCH_ACCEPT},
+            allow_loopback=settings.IMPORTS_ALLOW_LOOPBACK,
+        )
+    except safe_http.RequestFailed as error:
+        code = permanent_failure_code(error)
+        if code is None:
+            raise
+        raise FetchFailed(f"{job.source_url}: {error}", transient=False, code=code) from None
     if response.status != 200:
         transient = response.status in (408, 429) or response.status >= 500
         raise FetchFailed(f"{job.source_url} answered HTTP {response.status}.", transient=transient)

@@ -452,6 +452,36 @@ def test_the_task_retries_a_failing_fetch_then_gives_up(source_server):
     assert job.attempts == 5
 
 
+def test_a_redirect_loop_fails_at_once_with_the_reason(source_server):
+    source_server.routes["/loop"] = Route(status=302, headers={"Location": "/loop"})
+    job = import_job_create(requested_by=None, url=source_server.url("/loop"))
+
+    run_import_job.apply(args=[job.pk])
+
+    assert (summary(job)[0], job.error_code, job.attempts) == ("failed", "too_many_redirects", 1)
+    assert job.error == f"{source_server.url('/loop')}: More than 5 redirects."
+    assert len(source_server.requests) == 6  # the first request and five redirects, once
+
+
+def test_a_certificate_that_does_not_verify_fails_at_once(tls_server):
+    job = import_job_create(requested_by=None, url=tls_server + "/feed.json")
+
+    run_import_job.apply(args=[job.pk])
+
+    assert (summary(job)[0], job.error_code, job.attempts) == ("failed", "tls_error", 1)
+    assert "certificate verify failed" in job.error
+
+
+def test_a_refused_address_fails_at_once(source_server, fake_dns):
+    fake_dns["feed.example.org"] = "10.0.0.5"
+    job = import_job_create(requested_by=None, url="http://feed.example.org/feed.json")
+
+    run_import_job.apply(args=[job.pk])
+
+    assert (summary(job)[0], job.error_code, job.attempts) == ("failed", "unsafe_url", 1)
+    assert not source_server.requests
+
+
 def test_the_task_twice_imports_once():
     job = file_job(feed_bytes(4))
 
