@@ -99,6 +99,7 @@ class RejectCode(StrEnum):
     PAGE_NOT_FETCHED = "page_not_fetched"
     ROBOTS_DISALLOWED = "robots_disallowed"
     PAGE_WITHOUT_CLAIM_REVIEW = "page_without_claim_review"
+    PAGES_OVER_CAP = "pages_over_cap"  # the sitemap lists more pages than one import reads
     # Decided when the record is saved, not here (imports.records):
     OWN_REVIEW = "own_review"
     CONFLICT = "conflict"
@@ -1315,25 +1316,27 @@ def reject_duplicates(items: list[Item]) -> list[Item]:
     return out
 
 
-def digests_found(
-    pages: Iterable[tuple[str, PageDigest | None, tuple[RejectCode, str] | None]],
-) -> list[_Found]:
-    """The found nodes of crawled pages (imports.crawl): each page's reviews with its own facts,
-    and a refused slot for a page that was not read or has none."""
+def parse_crawl(crawl: dict, *, pages_max: int) -> ParsedSource:
+    """The records of a crawled sitemap (imports.crawl): each page's reviews with that page's
+    own facts, a refused slot for each page that was not read or has no review, and one for the
+    pages past `pages_max` that were not read at all."""
     found: list[_Found] = []
-    for number, (url, digest, refusal) in enumerate(pages, start=1):
-        prefix = f"page {number} ({url}): "
-        if refusal is not None:
-            found.append(_Found(prefix + "$", None, refusal))
+    for number, entry in enumerate(crawl["pages"], start=1):
+        prefix = f"page {number} ({entry['url']}): "
+        if "refusal" in entry:
+            code, message = entry["refusal"]
+            found.append(_Found(prefix + "$", None, (RejectCode(code), message)))
             continue
-        reviews = extract_from_page(digest, page_url=url, prefix=prefix)
+        digest = PageDigest.from_json(entry["digest"])
+        reviews = extract_from_page(digest, page_url=entry["url"], prefix=prefix)
         if not reviews:
-            found.append(
-                _Found(
-                    prefix + "$",
-                    None,
-                    (RejectCode.PAGE_WITHOUT_CLAIM_REVIEW, "The page has no ClaimReview markup."),
-                )
-            )
+            message = "The page has no ClaimReview markup."
+            reviews = [_Found(prefix + "$", None, (RejectCode.PAGE_WITHOUT_CLAIM_REVIEW, message))]
         found.extend(reviews)
-    return found
+    if crawl["listed"] > len(crawl["pages"]):
+        message = (
+            f"The sitemap lists {crawl['listed']:,} pages; the {pages_max:,} most recently "
+            "modified were read."
+        )
+        found.append(_Found("$", None, (RejectCode.PAGES_OVER_CAP, message)))
+    return ParsedSource(format=Format.SITEMAP, items=validate_found(found))

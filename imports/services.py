@@ -9,6 +9,7 @@ changed in between is not imported twice.
 """
 
 import ipaddress
+import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +27,7 @@ from django.utils import timezone
 from claims.exceptions import ApplicationError, InvalidTransition
 from claims.integrations import safe_http
 from claims.models import Publisher, RatingScale
+from imports import crawl
 from imports.models import ImportJob, ImportReject, ImportWarning
 from imports.parsing import (
     ClaimReviewRecord,
@@ -34,6 +36,7 @@ from imports.parsing import (
     SourceError,
     SourceErrorCode,
     normalize_url,
+    parse_crawl,
     parse_source,
 )
 from imports.records import ImportContext, claim_reviews_save, scale_steps
@@ -380,6 +383,10 @@ def _parse(job: ImportJob) -> ParsedSource:
     with job.file.open("rb") as source:
         # One byte over the cap is enough to know the file is too large.
         data = source.read(settings.IMPORTS_MAX_BYTES + 1)
+    if job.format == ImportJob.Format.SITEMAP:  # crawled already: the file is the crawl
+        return parse_crawl(json.loads(data), pages_max=crawl.SITEMAP_PAGES_MAX)
+    if crawl.is_sitemap(data):
+        return _crawl(job, data)
     return parse_source(
         data,
         max_bytes=settings.IMPORTS_MAX_BYTES,
@@ -387,6 +394,34 @@ def _parse(job: ImportJob) -> ParsedSource:
         base_url=job.final_url or job.source_url,
         page_url=job.page_url,
     )
+
+
+def _crawl(job: ImportJob, sitemap: bytes) -> ParsedSource:
+    """Fetch the pages of a sitemap and keep them, read, as the job's file."""
+    if job.source_kind != ImportJob.SourceKind.URL:
+        raise SourceError(
+            SourceErrorCode.UNSUPPORTED_FORMAT,
+            "A sitemap is imported from its URL, so that its pages are fetched from their site.",
+        )
+
+    def heartbeat() -> None:
+        # A crawl takes minutes before the first batch: the job is alive meanwhile.
+        ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
+
+    try:
+        pages = crawl.crawl_sitemap(
+            sitemap,
+            sitemap_url=job.final_url or job.source_url,
+            allow_loopback=settings.IMPORTS_ALLOW_LOOPBACK,
+            heartbeat=heartbeat,
+        )
+    except crawl.SitemapUnreadable as error:
+        raise SourceError(SourceErrorCode.UNSUPPORTED_FORMAT, str(error)) from None
+    data = json.dumps(pages, ensure_ascii=False).encode()
+    job.format = ImportJob.Format.SITEMAP
+    job.file.save("claimreviews-crawl.json", ContentFile(data), save=False)
+    job.save(update_fields=["format", "file"])
+    return parse_crawl(pages, pages_max=crawl.SITEMAP_PAGES_MAX)
 
 
 def _fetch(job: ImportJob) -> None:

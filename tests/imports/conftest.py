@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import psycopg
 import pytest
+from django.db import connection
 
 from tests.imports.factories import newsroom_scale
 
@@ -50,6 +52,21 @@ def fake_dns(monkeypatch) -> dict[str, str]:
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return names
+
+
+@pytest.fixture
+def other_session():
+    """A second database session, as another worker would have."""
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        autocommit=True,
+    ) as session:
+        yield session
 
 
 @pytest.fixture

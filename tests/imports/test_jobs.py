@@ -4,12 +4,10 @@ import json
 from datetime import timedelta
 from unittest import mock
 
-import psycopg
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection
 from django.utils import timezone
 
 from claims.exceptions import ApplicationError, InvalidTransition
@@ -175,21 +173,6 @@ def test_a_batch_cut_short_is_rolled_back_whole_and_done_again():
 
     assert summary(job) == ("succeeded", 8, 8, 8, 0, 0, 0)
     assert Verdict.objects.count() == 8
-
-
-@pytest.fixture
-def other_session():
-    """A second database session, as another worker would have."""
-    settings = connection.settings_dict
-    with psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"] or None,
-        host=settings["HOST"] or None,
-        port=settings["PORT"] or None,
-        autocommit=True,
-    ) as session:
-        yield session
 
 
 def test_a_job_another_runner_holds_is_left_alone(other_session):
