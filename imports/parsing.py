@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -582,6 +582,10 @@ class _Reader:
 
     def values(self, value: Any) -> list[Any]:
         """JSON-LD allows any property to hold one value or a list."""
+        if value is None:
+            return []
+        if isinstance(value, str):  # the common case, on the hot path of a large feed
+            return [value]
         values = value if isinstance(value, list) else [value]
         return [self.resolve(v) for v in values if v is not None]
 
@@ -673,8 +677,9 @@ class _Reader:
         self, node: dict, *, index: int, location: str, review_url: str
     ) -> ClaimReviewRecord:
         site = _site(review_url)
-        claims = [c for c in self.values(node.get("itemReviewed")) if isinstance(c, dict)]
-        if any(not isinstance(c, dict) for c in self.values(node.get("itemReviewed"))):
+        reviewed = self.values(node.get("itemReviewed"))
+        claims = [c for c in reviewed if isinstance(c, dict)]
+        if len(claims) < len(reviewed):
             self.warn(
                 WarnCode.VALUE_IGNORED,
                 "itemReviewed should be a Claim or CreativeWork; text there was left out.",
@@ -999,6 +1004,12 @@ def normalize_url(raw: str, *, base_url: str = "") -> str | None:
     raw = raw.strip()
     if base_url:
         raw = urljoin(base_url, raw)
+    return _normalized(raw)
+
+
+# A feed repeats its publishers' URLs on every record; Django's URL validation is the slow part.
+@lru_cache(maxsize=4096)
+def _normalized(raw: str) -> str | None:
     try:
         parts = urlsplit(raw)
         port = parts.port
