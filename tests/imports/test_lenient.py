@@ -299,3 +299,49 @@ def test_the_review_itself_is_no_appearance():
 )
 def test_a_post_is_told_from_a_profile(url, post):
     assert is_post_url(url) is post
+
+
+# Other substitutions, each named
+
+
+def test_the_claim_text_may_come_from_the_reviewed_item():
+    review = claim_review(claimReviewed=None)
+    review["itemReviewed"]["text"] = "The bridge was closed for a year"
+
+    [result] = records(review)
+
+    assert result.claim_reviewed == "The bridge was closed for a year"
+    assert codes(result) == {"claim_from_item"}
+
+
+def test_a_feed_items_date_stands_in_for_a_reviews():
+    feed = {
+        "@context": SCHEMA,
+        "@type": "DataFeed",
+        "dataFeedElement": [
+            {
+                "@type": "DataFeedItem",
+                "dateCreated": "2024-06-01T12:00:00Z",
+                "item": claim_review(context=False, datePublished=None),
+            }
+        ],
+    }
+
+    [result] = records(feed)
+
+    assert result.date_published == datetime(2024, 6, 1, 12, tzinfo=UTC)
+    assert codes(result) == {"date_from_other_property"}
+    assert "DataFeedItem's dateCreated" in result.warnings[0].message
+
+
+def test_a_rating_written_as_a_paragraph_is_cut_and_kept_whole_as_the_explanation():
+    sentence = (
+        "Falso. " + "O vídeo foi gravado em outra cidade, anos antes do que diz a legenda. " * 4
+    )
+    review = claim_review(description=None, reviewRating={"alternateName": sentence.strip()})
+
+    [result] = records(review)
+
+    assert len(result.textual_rating) <= 200
+    assert result.explanation == sentence.strip()
+    assert codes(result) == {"text_cut"}
