@@ -120,8 +120,10 @@ def _is_web_site(node: dict) -> bool:
     return "WebSite" in _types(node)
 
 
-def typed_nodes(documents: list[Any]) -> Iterator[dict]:
-    """Every object of the documents, in document order, without recursion; at most NODES_MAX."""
+def typed_nodes(documents: list[Any], *, outside_reviews: bool = False) -> Iterator[dict]:
+    """Every object of the documents, in document order, without recursion; at most NODES_MAX.
+    `outside_reviews` leaves out what is inside a ClaimReview (a reviewed NewsArticle is
+    another page's article, its date the claim's)."""
     stack: list[Any] = list(reversed(documents))
     seen = 0
     while stack and seen < NODES_MAX:
@@ -131,6 +133,8 @@ def typed_nodes(documents: list[Any]) -> Iterator[dict]:
         elif isinstance(value, dict):
             seen += 1
             yield value
+            if outside_reviews and "ClaimReview" in _types(value):
+                continue
             stack.extend(v for v in reversed(list(value.values())) if isinstance(v, dict | list))
 
 
@@ -138,7 +142,7 @@ def page_facts(digest: PageDigest) -> PageFacts:
     documents = [block["data"] for block in digest.blocks if "data" in block]
     documents += digest.microdata
     articles, pages, sites = [], [], []
-    for node in typed_nodes(documents):
+    for node in typed_nodes(documents, outside_reviews=True):
         if _is_article(node):
             articles.append(node)
         elif _is_web_page(node):
@@ -151,9 +155,8 @@ def page_facts(digest: PageDigest) -> PageFacts:
     for label, nodes in (("article", articles), ("web page", pages)):
         for node in nodes[:1]:
             kind = (_types(node) or [label])[0]
-            for key in ("inLanguage",):
-                if node.get(key):
-                    languages.append((f"the page's {kind} {key}", node[key]))
+            if node.get("inLanguage"):
+                languages.append((f"the page's {kind} inLanguage", node["inLanguage"]))
             if node.get("publisher"):
                 publishers.append((f"the page's {kind} publisher", node["publisher"]))
             for key in ("datePublished", "dateCreated"):

@@ -345,3 +345,18 @@ def test_a_rating_written_as_a_paragraph_is_cut_and_kept_whole_as_the_explanatio
     assert len(result.textual_rating) <= 200
     assert result.explanation == sentence.strip()
     assert codes(result) == {"text_cut"}
+
+
+def test_a_reviewed_article_is_not_the_pages_article():
+    review = claim_review(datePublished=None)
+    review["itemReviewed"] = {
+        "@type": "NewsArticle",
+        "url": "https://news.example.net/2024/01/02/story",
+        "datePublished": "2024-01-02",
+    }
+
+    [result] = records(html_page(review), base_url="https://checks.example.com/fc/9")
+
+    assert result.date_published is None
+    assert result.appearances == ("https://news.example.net/2024/01/02/story",)
+    assert "date_from_page" not in codes(result)
