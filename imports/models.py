@@ -193,10 +193,7 @@ class ImportWarning(models.Model):
                 fields=["job", "index", "code"], name="import_warning_one_per_record_code"
             ),
         ]
-        indexes = [
-            models.Index(fields=["job", "code", "index"], name="import_warning_code"),
-            models.Index(fields=["code", "review_url"], name="import_warning_review"),
-        ]
+        indexes = [models.Index(fields=["job", "code", "index"], name="import_warning_code")]
 
     def __str__(self) -> str:
         return f"Record {self.index}: {self.code}"

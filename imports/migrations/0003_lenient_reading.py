@@ -61,10 +61,6 @@ class Migration(migrations.Migration):
             model_name='importwarning',
             index=models.Index(fields=['job', 'code', 'index'], name='import_warning_code'),
         ),
-        migrations.AddIndex(
-            model_name='importwarning',
-            index=models.Index(fields=['code', 'review_url'], name='import_warning_review'),
-        ),
         migrations.AddConstraint(
             model_name='importwarning',
             constraint=models.UniqueConstraint(fields=('job', 'index', 'code'), name='import_warning_one_per_record_code'),
