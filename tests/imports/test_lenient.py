@@ -360,3 +360,16 @@ def test_a_reviewed_article_is_not_the_pages_article():
     assert result.date_published is None
     assert result.appearances == ("https://news.example.net/2024/01/02/story",)
     assert "date_from_page" not in codes(result)
+
+
+def test_short_english_is_not_taken_for_a_language_no_review_is_written_in():
+    review = claim_review(
+        inLanguage=None,
+        claimReviewed="Further terrorist attacks were planned for 22 September 2001.",
+        headline="22 September 2001 Terrorist Attack",
+        reviewRating={"alternateName": "False"},
+    )
+
+    [result] = records(review)
+
+    assert result.language == "en"
