@@ -163,10 +163,5 @@ class ImportRejectAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ImportWarning)
-class ImportWarningAdmin(ReadOnlyAdmin):
-    list_display = ["job", "index", "code", "message", "review_url", "location"]
-    list_filter = ["code"]
-    list_select_related = ["job"]
-    search_fields = ["review_url", "message"]
-    fields = list_display
-    readonly_fields = fields
+class ImportWarningAdmin(ImportRejectAdmin):
+    pass

@@ -114,7 +114,7 @@ class ImportRejectOutput(serializers.ModelSerializer):
 class ImportWarningOutput(serializers.ModelSerializer):
     class Meta:
         model = ImportWarning
-        fields = ["index", "location", "review_url", "code", "message"]
+        fields = ImportRejectOutput.Meta.fields
 
 
 # Input
