@@ -7,8 +7,10 @@ unchanged), then with a tenth of the reviews changed (updated).
 Each size gets a fresh database, `factcheck_import_bench` (DATABASE_URL to change it; local
 hosts only), created and migrated for it, so that every run starts from no imported claims.
 The feed is seeded: ~30 publishers, claims built from bench/words.py (a tenth Chinese, a twentieth
-Korean), 1-3 appearances, common and free-text ratings, a fifth with numeric ratings, and 1% bad
-records (missing url, bad date). Batches are IMPORTS_BATCH_SIZE (default 500).
+Korean), 1-3 appearances, common and free-text ratings, a fifth with numeric ratings, a tenth
+without inLanguage (their language is detected from the text, `--without-language` to change the
+share), and 1% flawed records (missing url: rejected; a date that is no date: imported with a
+warning). Batches are IMPORTS_BATCH_SIZE (default 500).
 
 Each run is a process of its own, as a worker is. Printed per run: wall time and records per
 second, with the Python process's CPU time and the time spent in SQL statements apart, the time
@@ -47,11 +49,15 @@ TEXTUAL = [
 LANGUAGES = ["en"] * 17 + ["zh"] * 2 + ["ko"]
 
 
-def generate_feed(count: int, *, seed: int = 7, changed_share: float = 0.0) -> bytes:
+def generate_feed(
+    count: int, *, seed: int = 7, changed_share: float = 0.0, without_language: float = 0.1
+) -> bytes:
     from bench import words as w
 
     rng = random.Random(seed)
     change = random.Random(seed + 1)
+    # Its own generator, so that the rest of the feed is the same whatever the share.
+    unsaid = random.Random(seed + 2)
     elements = []
     for n in range(count):
         place = rng.choice(w.PLACES)
@@ -104,6 +110,8 @@ def generate_feed(count: int, *, seed: int = 7, changed_share: float = 0.0) -> b
             },
             "reviewRating": rating | {"ratingExplanation": rng.choice(w.SUMMARY_SENTENCES)},
         }
+        if unsaid.random() < without_language:
+            del review["inLanguage"]
         roll = rng.random()
         if roll < 0.005:
             del review["url"]
@@ -162,6 +170,7 @@ def measure(path: Path) -> dict:
         "updated": job.updated_count,
         "unchanged": job.unchanged_count,
         "rejected": job.rejected_count,
+        "warned": job.warned_count,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "batch_size": settings.IMPORTS_BATCH_SIZE,
     }
@@ -187,6 +196,12 @@ def fresh_database(url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument(
+        "--without-language",
+        type=float,
+        default=0.1,
+        help="Share of reviews without inLanguage, whose language is detected (default 0.1).",
+    )
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     env = {
@@ -203,10 +218,11 @@ def main() -> None:
         return
     folder = Path(tempfile.mkdtemp(prefix="import-bench-"))
     for count in args.records:
+        share = args.without_language
         feeds = {
-            "first import": generate_feed(count),
-            "same feed again": generate_feed(count),
-            "10% changed": generate_feed(count, changed_share=0.1),
+            "first import": generate_feed(count, without_language=share),
+            "same feed again": generate_feed(count, without_language=share),
+            "10% changed": generate_feed(count, changed_share=0.1, without_language=share),
         }
         fresh_database(env["DATABASE_URL"])
         subprocess.run(
@@ -235,7 +251,7 @@ def main() -> None:
                 f" statements, parsing {run['parse_seconds']} s;"
                 f" peak memory {run['peak_rss_mb']} MB): created {run['created']:,}, updated "
                 f"{run['updated']:,}, unchanged {run['unchanged']:,}, rejected "
-                f"{run['rejected']:,}"
+                f"{run['rejected']:,}, with warnings {run['warned']:,}"
             )
             path.unlink()
     folder.rmdir()

@@ -208,18 +208,21 @@ def run_job(
     job_id: int,
     work: Callable[[J], object],
     *,
-    task: Task,
+    task: Task | None,
     transient: tuple[type[BaseException], ...] = (),
     on_fail: OnFail = None,
 ) -> None:
     """The body of every job task: claim, work, and turn the outcome into the job's state.
+    The task is declared with `max_retries=None`: the job's attempts are the only count.
 
     `work(job)` does the job and marks it succeeded (`job_succeed`) or failed (`job_fail`).
     What it raises decides the rest: TransientJobError or a `transient` type waits and retries
     (a timed message, and beat as a backstop), JobDeferred puts the job back in the queue,
     PermanentJobError fails with its message, the soft time limit fails with that reason,
     anything else fails the job as an internal error and is raised again for the worker's log.
-    Every failure runs `on_fail(job)` in the failing transaction.
+    Every failure runs `on_fail(job)` in the failing transaction. Without a `task` (a command
+    running a job in the foreground) a transient failure leaves the job waiting to retry, for
+    beat to send it to a worker when it is due.
     """
     job = job_claim(model, job_id, on_fail=on_fail)
     if job is None:
@@ -241,8 +244,8 @@ def run_job(
     except (TransientJobError, *transient) as error:
         message = str(error) or type(error).__name__
         retry_at = job_retry_later(model, job_id, error=message, on_fail=on_fail)
-        if retry_at is not None:
-            raise task.retry(eta=retry_at, exc=error, max_retries=None) from error
+        if retry_at is not None and task is not None:
+            raise task.retry(eta=retry_at, exc=error) from error
     except Exception as error:
         job_fail(
             model,

@@ -337,6 +337,8 @@ IMPORTS_MAX_BYTES = env.int("FACTCHECK_IMPORTS_MAX_BYTES", default=256 * 1024 * 
 IMPORTS_BATCH_SIZE = env.int("FACTCHECK_IMPORTS_BATCH_SIZE", default=500)
 IMPORTS_ALLOW_LOOPBACK = env.bool("FACTCHECK_IMPORTS_ALLOW_LOOPBACK", default=False)
 IMPORTS_STALE_SECONDS = env.int("FACTCHECK_IMPORTS_STALE_SECONDS", default=900)
+# A fetch of a source that failed in a way that may pass waits this * 2**(attempt - 1).
+IMPORTS_RETRY_BASE_SECONDS = env.float("FACTCHECK_IMPORTS_RETRY_BASE_SECONDS", default=30.0)
 FACTCHECK_DEFAULT_RATING_SCALE = env.str("FACTCHECK_DEFAULT_RATING_SCALE", default="Newsroom scale")
 
 LOGGING = {

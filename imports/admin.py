@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.exceptions import ApplicationError
 from core.roles import is_editor
-from imports.models import ImportJob, ImportReject
+from imports.models import ImportJob, ImportReject, ImportWarning
 from imports.services import import_job_resume
 
 # Rejected records shown on a job's page; the full list is a link away.
@@ -41,6 +41,7 @@ class ImportJobAdmin(ReadOnlyAdmin):
         "updated_count",
         "unchanged_count",
         "rejected_count",
+        "warned_count",
         "requested_by",
         "created_at",
     ]
@@ -53,6 +54,7 @@ class ImportJobAdmin(ReadOnlyAdmin):
         "source_url",
         "final_url",
         "file_name",
+        "page_url",
         "file",
         "format",
         "status",
@@ -64,6 +66,8 @@ class ImportJobAdmin(ReadOnlyAdmin):
         "unchanged_count",
         "rejected_count",
         "rejected_by_code",
+        "warned_count",
+        "warnings_by_code",
         "error_code",
         "error",
         "attempts",
@@ -73,6 +77,7 @@ class ImportJobAdmin(ReadOnlyAdmin):
         "heartbeat_at",
         "finished_at",
         "report",
+        "warnings_report",
     ]
     readonly_fields = fields
     actions = ["resume"]
@@ -89,25 +94,16 @@ class ImportJobAdmin(ReadOnlyAdmin):
     @admin.display(description="Rejected records")
     def report(self, job: ImportJob) -> str:
         rejects = list(job.rejects.order_by("index")[:REPORT_ROWS])
-        if not rejects:
-            return "None."
-        rows = format_html_join(
-            "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((r.index, r.code, r.message, r.review_url, r.location) for r in rejects),
+        return _report_table(
+            rejects, job.rejected_count, "importreject", job, "rejected records", "Reason"
         )
-        more = ""
-        if job.rejected_count > len(rejects):
-            url = reverse("admin:imports_importreject_changelist") + f"?job__id__exact={job.pk}"
-            more = format_html(
-                '<p><a href="{}">All {} rejected records</a></p>', url, job.rejected_count
-            )
-        return format_html(
-            "<table><thead><tr><th>Record</th><th>Reason</th><th>Message</th>"
-            "<th>Review URL</th><th>Location</th></tr></thead><tbody>{}</tbody></table>{}",
-            rows,
-            more,
-        )
+
+    @admin.display(description="Warnings")
+    def warnings_report(self, job: ImportJob) -> str:
+        """What was guessed or left out of imported records: what an editor should check."""
+        warnings = list(job.warnings.order_by("index", "code")[:REPORT_ROWS])
+        total = sum(job.warnings_by_code.values())
+        return _report_table(warnings, total, "importwarning", job, "warnings", "Warning")
 
     def has_resume_permission(self, request: HttpRequest) -> bool:
         return is_editor(request.user)
@@ -128,6 +124,34 @@ class ImportJobAdmin(ReadOnlyAdmin):
             self.message_user(request, f"Not resumed: {'; '.join(refused)}", messages.WARNING)
 
 
+def _report_table(
+    rows: list[ImportReject] | list[ImportWarning],
+    total: int,
+    model: str,
+    job: ImportJob,
+    what: str,
+    heading: str,
+) -> str:
+    if not rows:
+        return "None."
+    body = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((r.index, r.code, r.message, r.review_url, r.location) for r in rows),
+    )
+    more = ""
+    if total > len(rows):
+        url = reverse(f"admin:imports_{model}_changelist") + f"?job__id__exact={job.pk}"
+        more = format_html('<p><a href="{}">All {} {}</a></p>', url, total, what)
+    return format_html(
+        "<table><thead><tr><th>Record</th><th>{}</th><th>Message</th>"
+        "<th>Review URL</th><th>Location</th></tr></thead><tbody>{}</tbody></table>{}",
+        heading,
+        body,
+        more,
+    )
+
+
 @admin.register(ImportReject)
 class ImportRejectAdmin(ReadOnlyAdmin):
     list_display = ["job", "index", "code", "message", "review_url", "location"]
@@ -136,3 +160,8 @@ class ImportRejectAdmin(ReadOnlyAdmin):
     search_fields = ["review_url", "message"]
     fields = list_display
     readonly_fields = fields
+
+
+@admin.register(ImportWarning)
+class ImportWarningAdmin(ImportRejectAdmin):
+    pass

@@ -1,9 +1,12 @@
 """The imports API: editors import other publishers' ClaimReviews and follow the jobs.
 
-`POST /api/v1/imports/` takes a multipart `file` (JSON, JSON-LD, a DataFeed or an HTML page) or
-a `url` (a page or a feed; JSON or form) and answers 202 with the queued job;
+`POST /api/v1/imports/` takes a multipart `file` (JSON, JSON-LD, a DataFeed, Fact Check Tools'
+`claims:search` output or an HTML page, with an optional `page_url`: the address of the saved
+page) or a `url` (a page, a feed or a sitemap of fact-check pages; JSON or form) and answers 202
+with the queued job;
 `GET /api/v1/imports/` and `/api/v1/imports/{id}/` show progress and counts;
 `/api/v1/imports/{id}/rejects/` lists the records not imported, and why;
+`/api/v1/imports/{id}/warnings/` the records imported with something guessed or left out;
 `POST /api/v1/imports/{id}/resume/` queues a failed or stopped job to go on.
 Editors write; fact-checkers read; nobody else sees imports (404).
 """
@@ -31,8 +34,8 @@ from core.api.parsers import LimitedJSONParser
 from core.api.serializers import StrictSerializer
 from core.api.views import ResourceViewSet
 from core.roles import EDITOR
-from imports.models import ImportJob, ImportReject
-from imports.selectors import import_job_list, import_reject_list
+from imports.models import ImportJob, ImportReject, ImportWarning
+from imports.selectors import import_job_list, import_reject_list, import_warning_list
 from imports.services import import_job_create, import_job_resume
 
 # Multipart framing around the file: boundaries, part headers, a `url` field.
@@ -48,6 +51,12 @@ class ImportJobOutput(serializers.ModelSerializer):
     progress = serializers.IntegerField(read_only=True, help_text="Percent of records done.")
     rejected_by_code = serializers.DictField(child=serializers.IntegerField(), read_only=True)
     rejects = serializers.SerializerMethodField()
+    warnings_by_code = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Imported records per warning code: what was guessed or left out.",
+    )
+    warnings = serializers.SerializerMethodField()
 
     class Meta:
         model = ImportJob
@@ -56,6 +65,7 @@ class ImportJobOutput(serializers.ModelSerializer):
             "source_kind",
             "source_url",
             "file_name",
+            "page_url",
             "final_url",
             "format",
             "status",
@@ -68,6 +78,9 @@ class ImportJobOutput(serializers.ModelSerializer):
             "rejected_count",
             "rejected_by_code",
             "rejects",
+            "warned_count",
+            "warnings_by_code",
+            "warnings",
             "error_code",
             "error",
             "attempts",
@@ -80,7 +93,14 @@ class ImportJobOutput(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_rejects(self, job: ImportJob) -> str:
-        path = reverse("api:import-rejects", kwargs={"pk": job.pk})
+        return self._link("api:import-rejects", job)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_warnings(self, job: ImportJob) -> str:
+        return self._link("api:import-warnings", job)
+
+    def _link(self, name: str, job: ImportJob) -> str:
+        path = reverse(name, kwargs={"pk": job.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
@@ -91,12 +111,23 @@ class ImportRejectOutput(serializers.ModelSerializer):
         fields = ["index", "location", "review_url", "code", "message"]
 
 
+class ImportWarningOutput(serializers.ModelSerializer):
+    class Meta:
+        model = ImportWarning
+        fields = ImportRejectOutput.Meta.fields
+
+
 # Input
 
 
 class ImportFileInput(StrictSerializer):
     # Emptiness is reported by the service, with its own code.
     file = serializers.FileField(allow_empty_file=True, use_url=False)
+    page_url = serializers.CharField(
+        required=False,
+        max_length=2000,
+        help_text="The address of the page the file was saved from, for its relative URLs.",
+    )
 
 
 class ImportUrlInput(StrictSerializer):
@@ -106,6 +137,7 @@ class ImportUrlInput(StrictSerializer):
 class ImportCreateInput(StrictSerializer):
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
     url = serializers.CharField(required=False, max_length=2000)
+    page_url = serializers.CharField(required=False, max_length=2000)
 
     def validate(self, data: dict) -> dict:
         if ("file" in data) == ("url" in data):
@@ -117,6 +149,10 @@ class ImportCreateInput(StrictSerializer):
 
 class RejectCursor(Cursor):
     ordering = ("index",)
+
+
+class WarningCursor(Cursor):
+    ordering = ("index", "code")
 
 
 @extend_schema_view(
@@ -136,6 +172,10 @@ class RejectCursor(Cursor):
             OpenApiParameter("code", str, description="Only records rejected for this reason.")
         ],
         responses={200: ImportRejectOutput(many=True)},
+    ),
+    warnings=extend_schema(
+        parameters=[OpenApiParameter("code", str, description="Only warnings of this code.")],
+        responses={200: ImportWarningOutput(many=True)},
     ),
 )
 class ImportJobViewSet(ResourceViewSet):
@@ -173,6 +213,7 @@ class ImportJobViewSet(ResourceViewSet):
             file=upload,
             file_name=upload.name if upload else "",
             url=data.get("url", ""),
+            page_url=data.get("page_url", ""),
         )
         response = self.respond(job, status.HTTP_202_ACCEPTED)
         response["Location"] = request.build_absolute_uri(
@@ -194,3 +235,12 @@ class ImportJobViewSet(ResourceViewSet):
         rejects = import_reject_list(job=job, code=request.query_params.get("code", ""))
         page = self.paginate_queryset(rejects)
         return self.get_paginated_response(ImportRejectOutput(page, many=True).data)
+
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=WarningCursor)
+    def warnings(self, request: Request, pk: str) -> Response:
+        """The records imported with something guessed or left out, in source order: index,
+        location, review URL, warning code and what was done."""
+        job = self.get_object()
+        warnings = import_warning_list(job=job, code=request.query_params.get("code", ""))
+        page = self.paginate_queryset(warnings)
+        return self.get_paginated_response(ImportWarningOutput(page, many=True).data)

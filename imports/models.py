@@ -3,15 +3,19 @@
 Writes go through `imports.services`; the work runs in `imports.tasks.run_import_job`.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.jobs import backoff
+from core.models import Job
 from core.validators import HTTP_URL_PATTERN, HttpUrlField
 
 
-class ImportJob(models.Model):
+class ImportJob(Job):
     """One import of a source: a page URL, a feed URL or an uploaded file.
 
     A fetched source is stored in `file` as it was read, so that a resumed job reads the same
@@ -27,12 +31,8 @@ class ImportJob(models.Model):
         HTML_PAGE = "html_page", _("HTML page")
         JSON_LD = "json_ld", _("JSON or JSON-LD document")
         DATA_FEED = "data_feed", _("DataFeed")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        FACT_CHECK_TOOLS = "fact_check_tools", _("Fact Check Tools claims:search output")
+        SITEMAP = "sitemap", _("Sitemap of fact-check pages")
 
     source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
     source_url = HttpUrlField(blank=True, help_text=_("The page or feed to fetch."))
@@ -42,12 +42,18 @@ class ImportJob(models.Model):
         help_text=_("The uploaded file, or the fetched source as it was read."),
     )
     file_name = models.CharField(max_length=255, blank=True, help_text=_("As uploaded."))
+    page_url = HttpUrlField(
+        blank=True,
+        help_text=_(
+            "For a file: the address of the page it was saved from. Relative review URLs "
+            "resolve against it, and a review without url is that page."
+        ),
+    )
     final_url = HttpUrlField(blank=True, help_text=_("Where the fetch ended, after redirects."))
     content_type = models.CharField(
         max_length=200, blank=True, help_text=_("As the server sent it (tells a page's charset).")
     )
     format = models.CharField(max_length=20, choices=Format.choices, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
     records_total = models.PositiveIntegerField(
         null=True, blank=True, help_text=_("Known once the source is read.")
     )
@@ -59,10 +65,13 @@ class ImportJob(models.Model):
     rejected_by_code = models.JSONField(
         default=dict, blank=True, help_text=_("Rejected records per reason code.")
     )
-    error_code = models.CharField(max_length=50, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(
-        default=0, help_text=_("Runs since the job was last queued.")
+    warned_count = models.PositiveIntegerField(
+        default=0, help_text=_("Records imported with something guessed or left out.")
+    )
+    warnings_by_code = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=_("Imported records per warning code (a record may have several)."),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,18 +80,21 @@ class ImportJob(models.Model):
         blank=True,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    task_name = "imports.tasks.run_import_job"
+
+    class Meta(Job.Meta):
         ordering = ["-created_at", "-id"]
         constraints = [
+            *Job.Meta.constraints,
             models.CheckConstraint(
                 condition=Q(source_kind="url", source_url__regex=HTTP_URL_PATTERN)
                 | Q(source_kind="file", source_url=""),
                 name="import_job_source",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_kind="file") | Q(page_url=""),
+                name="import_job_page_url_of_file",
             ),
             models.CheckConstraint(
                 condition=Q(records_total__isnull=True) | Q(records_done__lte=F("records_total")),
@@ -98,17 +110,8 @@ class ImportJob(models.Model):
                 name="import_job_counts_add_up",
             ),
             models.CheckConstraint(
-                condition=~Q(status="failed") | (~Q(error="") & ~Q(error_code="")),
-                name="import_job_failure_has_error",
-            ),
-            models.CheckConstraint(
-                condition=Q(finished_at__isnull=True)
-                | Q(started_at__isnull=False, finished_at__gte=F("started_at")),
-                name="import_job_finished_after_start",
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=["queued", "running", "succeeded", "failed"]),
-                name="import_job_status_valid",
+                condition=~Q(status="failed") | ~Q(error_code=""),
+                name="import_job_failure_has_code",
             ),
         ]
         indexes = [models.Index(F("created_at").desc(), F("id").desc(), name="import_job_created")]
@@ -116,6 +119,15 @@ class ImportJob(models.Model):
     def __str__(self) -> str:
         source = self.source_url or self.file_name or f"file #{self.pk}"
         return f"Import #{self.pk} of {source} ({self.status})"
+
+    @classmethod
+    def retry_delay(cls, attempt: int) -> timedelta:
+        return backoff(settings.IMPORTS_RETRY_BASE_SECONDS, attempt)
+
+    @classmethod
+    def stale_after(cls) -> timedelta:
+        # One batch takes seconds; a crawl heartbeats between pages.
+        return timedelta(seconds=settings.IMPORTS_STALE_SECONDS)
 
     @property
     def progress(self) -> int:
@@ -145,6 +157,33 @@ class ImportReject(models.Model):
             models.UniqueConstraint(fields=["job", "index"], name="import_reject_one_per_record"),
         ]
         indexes = [models.Index(fields=["job", "code", "index"], name="import_reject_code")]
+
+    def __str__(self) -> str:
+        return f"Record {self.index}: {self.code}"
+
+
+class ImportWarning(models.Model):
+    """Something guessed, substituted or left out of a record that was imported: the editor's
+    list of what to look at. `code` is one of `imports.parsing.WarnCode`; a record has each code
+    at most once. `missing_date` marks a verdict whose `published_at` is the import's time, not
+    the review's date."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="warnings")
+    index = models.PositiveIntegerField()
+    location = models.CharField(max_length=300)
+    review_url = models.TextField()
+    code = models.CharField(max_length=50)
+    message = models.TextField()
+
+    class Meta:
+        ordering = ["job", "index", "code"]
+        constraints = [
+            # A record is reported once per code, also when a batch is run again.
+            models.UniqueConstraint(
+                fields=["job", "index", "code"], name="import_warning_one_per_record_code"
+            ),
+        ]
+        indexes = [models.Index(fields=["job", "code", "index"], name="import_warning_code")]
 
     def __str__(self) -> str:
         return f"Record {self.index}: {self.code}"

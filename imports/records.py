@@ -5,6 +5,11 @@ the review's Publisher (found or created by site, never this newsroom) whose `re
 review's URL. That URL is the key: importing the same review again updates the verdict and its
 claim in place, and reports it unchanged when nothing differs.
 
+A published verdict must have a date and a rating (claims.models, verdict_published_is_complete),
+and a review may give neither: one without a date gets the import's time as `published_at` and
+keeps it on every re-import, one without a rating a textual rating that says so, and the job's
+warnings (`missing_date`, `missing_rating`, `rating_from_numbers`) name each such verdict.
+
 What is deliberately not done for imported verdicts:
 - no webhook events and no Correction: those announce this newsroom's own rulings
   (claims.services.workflow), and another publisher's review is neither ours to announce nor
@@ -23,6 +28,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,10 +47,21 @@ from claims.models import (
     Verdict,
 )
 from claims.search import index_claim, index_verdict
-from imports.parsing import HEADLINE_MAX, ClaimReviewRecord, RejectCode, Rejection, fit
+from imports.parsing import (
+    HEADLINE_MAX,
+    ClaimReviewRecord,
+    ImportWarningNote,
+    RejectCode,
+    Rejection,
+    WarnCode,
+    fit,
+)
 from imports.ratings import ScaleSteps, map_rating
 
 UNDETERMINED_LANGUAGE = "und"  # BCP-47 for "the source does not say"
+# The textual rating of a review that gives none: a published verdict needs one (claims.models,
+# verdict_published_is_complete), and a review without a rating is still a check of the claim.
+NO_RATING = "No rating given"
 
 CLAIM_FIELDS = ("text", "claimant", "claim_date", "language")
 VERDICT_FIELDS = (
@@ -110,6 +127,8 @@ class ImportContext:
     scale: RatingScale
     steps: ScaleSteps[Rating]
     own_sites: frozenset[str]
+    # Stands in for the date of a review that has none, which a published verdict must have.
+    imported_at: datetime
     publishers: dict[str, Publisher] = field(default_factory=dict)
 
 
@@ -119,12 +138,15 @@ class BatchOutcome:
     updated: int = 0
     unchanged: int = 0
     rejections: list[Rejection] = field(default_factory=list)
+    # Warnings decided when saving (the rating against our scale), by record index.
+    warnings: dict[int, list[ImportWarningNote]] = field(default_factory=dict)
 
     def add(self, other: "BatchOutcome") -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.rejections.extend(other.rejections)
+        self.warnings.update(other.warnings)
 
 
 def scale_steps(scale: RatingScale) -> ScaleSteps[Rating]:
@@ -186,6 +208,7 @@ class _Target:
     record: ClaimReviewRecord
     publisher: Publisher
     rating: Rating | None
+    textual_rating: str
 
     @property
     def language(self) -> str:
@@ -201,25 +224,55 @@ class _Target:
         }
 
     def verdict_values(self, scale: RatingScale) -> dict:
+        """What the verdict should be; `published_at` only when the review gives a date, so
+        that a verdict keeps the stand-in it got when it was first imported."""
         record = self.record
-        return {
+        values = {
             "publisher": self.publisher,
             "rating_scale": scale,
             "rating": self.rating,
             "headline": record.headline or fit(record.claim_reviewed, HEADLINE_MAX),
             "summary": record.explanation or _summary(record, self.publisher),
             "language": self.language,
-            "textual_rating": record.textual_rating,
-            "published_at": record.date_published,
+            "textual_rating": self.textual_rating,
         }
+        if record.date_published is not None:
+            values["published_at"] = record.date_published
+        return values
 
 
 def _summary(record: ClaimReviewRecord, publisher: Publisher) -> str:
     if record.textual_rating:
         return f"{publisher.name} rated this claim “{record.textual_rating}”."
+    if record.rating_value is None:
+        return f"{publisher.name} reviewed this claim without giving a rating."
     return (
         f"{publisher.name} rated this claim {record.rating_value:g} on a scale from "
         f"{record.worst_rating:g} to {record.best_rating:g}."
+    )
+
+
+def _textual_rating(
+    record: ClaimReviewRecord, rating: Rating | None
+) -> tuple[str, ImportWarningNote | None]:
+    """The textual rating to store: the publisher's own words; for a rating on our scale
+    without words, none (our step names it); otherwise a description of what the review gives,
+    with the warning that says so."""
+    if record.textual_rating or rating is not None:
+        return record.textual_rating, None
+    if record.rating_value is not None:
+        text = (
+            f"{record.rating_value:g} on a scale from {record.worst_rating:g} to "
+            f"{record.best_rating:g}"
+        )
+        return text, ImportWarningNote(
+            WarnCode.RATING_FROM_NUMBERS,
+            f"The review rates the claim only by number, on no step of our scale; “{text}” "
+            "stands for its textual rating.",
+        )
+    return NO_RATING, ImportWarningNote(
+        WarnCode.MISSING_RATING,
+        f"The review gives no rating; “{NO_RATING}” stands for its textual rating.",
     )
 
 
@@ -260,18 +313,10 @@ def _save(records: Sequence[ClaimReviewRecord], context: ImportContext) -> Batch
             worst=record.worst_rating,
             steps=context.steps,
         )
-        if rating is None and not record.textual_rating:
-            outcome.rejections.append(
-                _reject(
-                    record,
-                    RejectCode.UNMAPPED_RATING,
-                    f"ratingValue {record.rating_value:g} of {record.worst_rating:g} to "
-                    f"{record.best_rating:g} is no step of our scale, and there is no "
-                    "alternateName to keep instead.",
-                )
-            )
-            continue
-        targets.append(_Target(record, publisher, rating))
+        textual, warning = _textual_rating(record, rating)
+        if warning is not None:
+            outcome.warnings[record.index] = [warning]
+        targets.append(_Target(record, publisher, rating, textual))
     outcome.rejections += [
         _reject(record, RejectCode.OWN_REVIEW, "This review is by this newsroom.") for record in own
     ]
@@ -337,7 +382,7 @@ def _create(targets: list[_Target], context: ImportContext) -> None:
     for target, claim in zip(targets, claims, strict=True):
         verdict = Verdict(
             claim=claim,
-            **target.verdict_values(context.scale),
+            **{"published_at": context.imported_at, **target.verdict_values(context.scale)},
             status=Verdict.Status.PUBLISHED,
             slug=slug_for(target.record),
             review_url=target.record.review_url,

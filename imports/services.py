@@ -9,25 +9,24 @@ changed in between is not imported twice.
 """
 
 import ipaddress
+import json
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import timedelta
+from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from claims.models import Publisher, RatingScale
-from core import safe_http
-from core.enqueue import enqueue_on_commit
+from core import jobs, safe_http
 from core.exceptions import ApplicationError, InvalidTransition
-from imports.models import ImportJob, ImportReject
+from imports import crawl
+from imports.models import ImportJob, ImportReject, ImportWarning
 from imports.parsing import (
     ClaimReviewRecord,
     ParsedSource,
@@ -35,6 +34,7 @@ from imports.parsing import (
     SourceError,
     SourceErrorCode,
     normalize_url,
+    parse_crawl,
     parse_source,
 )
 from imports.records import ImportContext, claim_reviews_save, scale_steps
@@ -43,10 +43,10 @@ FETCH_TIMEOUT = safe_http.Timeout(connect=10, read=300)
 FETCH_ACCEPT = "application/ld+json, application/json;q=0.9, text/html;q=0.8, */*;q=0.1"
 # Enough of a file to see what it is, past any leading whitespace.
 SNIFF_BYTES = 64 * 1024
-# Runs of a job (retries and redeliveries included) before it is failed; resuming starts over.
-MAX_RUNS = 8
-# First key of the two-key advisory locks of import jobs (the second is the job id).
-LOCK_NAMESPACE = 0x1F0C
+
+
+# Failures of the database or the connection to it, worth trying again later.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, ConnectionError)
 
 
 class NoRatingScale(ApplicationError):
@@ -72,11 +72,25 @@ class ImportRunning(InvalidTransition):
 
 
 class FetchFailed(Exception):
-    """The source answered, but not with the source (an HTTP error status)."""
+    """The source could not be read: an HTTP error status, or a failure that trying again
+    cannot cure (`transient` False, with its own `code`)."""
 
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(self, message: str, *, transient: bool, code: str = "fetch_failed") -> None:
         super().__init__(message)
         self.transient = transient
+        self.code = code
+
+
+def permanent_failure_code(error: safe_http.RequestFailed) -> str | None:
+    """The code of a request failure that no retry cures, or None for one that may pass (no
+    answer, a timeout, a refused connection while a server restarts)."""
+    if isinstance(error, safe_http.TooManyRedirects):
+        return "too_many_redirects"
+    if isinstance(error, safe_http.CertificateInvalid):
+        return "tls_error"
+    if isinstance(error, safe_http.RequestRefused):
+        return "fetch_refused"
+    return None
 
 
 def default_rating_scale() -> RatingScale:
@@ -98,21 +112,36 @@ def import_job_create(
     file: File | None = None,
     file_name: str = "",
     url: str = "",
+    page_url: str = "",
     enqueue: bool = True,
 ) -> ImportJob:
-    """Queue the import of an uploaded file or of a page or feed URL (exactly one of them).
+    """Queue the import of an uploaded file or of a page, feed or sitemap URL (exactly one).
 
     The file is checked for size (IMPORTS_MAX_BYTES) and for looking like JSON or HTML, and
-    stored; the URL must be http(s), and an address that is plainly not public (an IP literal,
-    localhost) is refused now, any other when it is fetched. Raises NoRatingScale when there is
-    no scale to map ratings onto. The job is queued once the transaction commits, unless the
-    caller runs it itself (`enqueue=False`).
+    stored; `page_url`, for a file only, is the address of the page it was saved from (relative
+    review URLs resolve against it). The URL must be http(s), and an address that is plainly not
+    public (an IP literal, localhost) is refused now, any other when it is fetched. Raises
+    NoRatingScale when there is no scale to map ratings onto. The job is queued once the
+    transaction commits, unless the caller runs it itself (`enqueue=False`).
     """
     if (file is None) == (not url):
         raise ApplicationError("Give either a file or a url.")
+    if page_url and file is None:
+        raise ValidationError(
+            {
+                "page_url": ValidationError(
+                    "A fetched page is its own address; page_url is for files.",
+                    code="page_url_for_files",
+                )
+            }
+        )
     default_rating_scale()
     if file is not None:
-        job = ImportJob(source_kind=ImportJob.SourceKind.FILE, file_name=(file_name or "")[:255])
+        job = ImportJob(
+            source_kind=ImportJob.SourceKind.FILE,
+            file_name=(file_name or "")[:255],
+            page_url=_check_page_url(page_url) if page_url else "",
+        )
         extension = _check_file(file)
         job.file.save(f"claimreviews{extension}", file, save=False)
     else:
@@ -121,7 +150,7 @@ def import_job_create(
     job.full_clean()
     job.save()
     if enqueue:
-        _enqueue(job)
+        jobs.job_enqueue(job)
     return job
 
 
@@ -155,6 +184,16 @@ def _check_url(url: str) -> str:
     return normalized
 
 
+def _check_page_url(url: str) -> str:
+    """Never fetched: only a base for the file's relative URLs."""
+    normalized = normalize_url(url)
+    if normalized is None:
+        raise ValidationError(
+            {"page_url": ValidationError("Enter an http(s) URL.", code="invalid_url")}
+        )
+    return normalized
+
+
 def _is_literal_address(host: str) -> bool:
     try:
         ipaddress.ip_address(host)
@@ -163,162 +202,96 @@ def _is_literal_address(host: str) -> bool:
     return True
 
 
-def _enqueue(job: ImportJob) -> None:
-    from imports.tasks import run_import_job
-
-    enqueue_on_commit(run_import_job, job.pk)
-
-
 @transaction.atomic
 def import_job_resume(*, job: ImportJob, enqueue: bool = True) -> ImportJob:
-    """Queue a job that failed or stopped (its worker died, its message was lost) to go on from
-    its last committed batch. A finished job raises InvalidTransition; one that a runner holds
-    right now, ImportRunning."""
+    """Queue a job that failed or stopped to go on from its last committed batch, with its
+    attempts counted afresh. A finished job raises InvalidTransition; one that a live worker
+    is running right now, ImportRunning."""
     locked = ImportJob.objects.select_for_update().get(pk=job.pk)
     if locked.status == ImportJob.Status.SUCCEEDED:
         raise InvalidTransition("This import has finished.")
-    with _run_lock(locked.pk) as free:
-        if not free:
-            raise ImportRunning("This import is running.")
+    alive_since = timezone.now() - ImportJob.stale_after()
+    if locked.status == ImportJob.Status.RUNNING and locked.heartbeat_at > alive_since:
+        raise ImportRunning("This import is running.")
     locked.status = ImportJob.Status.QUEUED
     locked.error = locked.error_code = ""
-    locked.finished_at = None
-    locked.attempts = 0
-    locked.save(update_fields=["status", "error", "error_code", "finished_at", "attempts"])
+    locked.finished_at = locked.next_attempt_at = None
+    locked.attempts = locked.sends = 0
+    locked.save(
+        update_fields=[
+            "status",
+            "error",
+            "error_code",
+            "finished_at",
+            "next_attempt_at",
+            "attempts",
+            "sends",
+        ]
+    )
     if enqueue:
-        _enqueue(locked)
+        jobs.job_enqueue(locked)
     return locked
 
 
 def import_jobs_resume_stale() -> list[int]:
-    """Requeue jobs that lost their worker and message: running without a heartbeat for
-    IMPORTS_STALE_SECONDS (one batch takes seconds), or queued for that long. A job that a
-    runner holds is left alone (its lock is taken); a message that turns out to be extra finds
-    the job finished, or held, and does nothing. Returns the requeued ids."""
-    from imports.tasks import run_import_job
-
-    stale_before = timezone.now() - timedelta(seconds=settings.IMPORTS_STALE_SECONDS)
-    candidates = ImportJob.objects.filter(
-        Q(status=ImportJob.Status.RUNNING, heartbeat_at__lt=stale_before)
-        | Q(status=ImportJob.Status.QUEUED, created_at__lt=stale_before)
-    ).values_list("pk", flat=True)
-    stale = []
-    for job_id in candidates:
-        with _run_lock(job_id) as free:
-            if free:
-                stale.append(job_id)
-    for job_id in stale:
-        run_import_job.delay(job_id)
-    return stale
-
-
-@transaction.atomic
-def import_job_fail(*, job_id: int, code: str, message: str) -> None:
-    """Mark a job failed (a no-op once it has succeeded)."""
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
-    if job.status == ImportJob.Status.SUCCEEDED:
-        return
-    now = timezone.now()
-    job.status = ImportJob.Status.FAILED
-    job.error_code = code
-    job.error = message
-    job.started_at = job.started_at or now
-    job.finished_at = now
-    job.save(update_fields=["status", "error_code", "error", "started_at", "finished_at"])
-
-
-@contextmanager
-def _run_lock(job_id: int) -> Iterator[bool]:
-    """A session-level advisory lock on the job: whether we got it. PostgreSQL drops it with
-    the connection, so a crashed worker does not keep it."""
-    # The two-integer form keeps these locks apart from other users'; jobs 2**31 ids apart
-    # would only wait for each other.
-    key = [LOCK_NAMESPACE, job_id % 2**31]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
-        acquired = cursor.fetchone()[0]
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+    """Send again the imports that lost their worker or message (core.jobs): a resumed job
+    goes on from its last committed batch. Returns their ids."""
+    return jobs.jobs_resume_stale(ImportJob)
 
 
 def import_job_run(
     *, job_id: int, on_progress: Callable[[ImportJob], None] | None = None
-) -> ImportJob | None:
-    """Run a queued or interrupted job to the end; returns it, or None when another runner
-    holds it or it has already finished.
+) -> ImportJob:
+    """Run an import job here and now (the command's foreground import), as a worker would:
+    a job another live worker holds, or a finished one, is left as it is."""
+    jobs.run_job(
+        ImportJob,
+        job_id,
+        partial(import_job_perform, on_progress=on_progress),
+        task=None,
+        transient=TRANSIENT_ERRORS,
+    )
+    return ImportJob.objects.get(pk=job_id)
 
-    The source is read (a URL fetched through the public-internet guard, and the bytes kept in
-    the job's file), every record validated, then saved in batches of IMPORTS_BATCH_SIZE, each
-    in one transaction with the job's progress, counts and rejected records. A source that
-    cannot be read fails the job, and so does a fetch that asking again will not change (too
-    many redirects, a certificate that does not verify); a bad record is only rejected. Other
-    `safe_http.RequestFailed` and transient `FetchFailed` propagate, for the task to retry.
+
+def import_job_perform(
+    job: ImportJob, *, on_progress: Callable[[ImportJob], None] | None = None
+) -> None:
+    """The work of an import job (core.jobs runs it): read the source, then save its records.
+
+    The source is read (a URL fetched through the public-internet guard, or a sitemap's pages
+    crawled, and the bytes kept in the job's file so that a resumed run reads the same), every
+    record validated, then saved in batches of IMPORTS_BATCH_SIZE, each in one transaction with
+    the job's progress, counts, warnings and rejected records: a job stopped half way goes on
+    from there. A source that cannot be read fails the job with the reason, at once when no
+    retry can cure it (a redirect loop, a refused address, a certificate that does not
+    verify); a failure that may pass (no answer, HTTP 5xx or 429) is transient. A bad record
+    is only rejected.
     """
-    with _run_lock(job_id) as acquired:
-        if not acquired:
-            return None
-        job = _start(job_id)
-        if job is None:
-            return None
-        try:
-            context = import_context(actor=job.requested_by, reason=f"imported by import #{job.pk}")
-            parsed = _parse(job)
-        except (NoRatingScale, SourceError, safe_http.UnsafeUrl) as error:
-            import_job_fail(job_id=job.pk, code=str(error.code), message=error.message)
-            return _reload(job)
-        except safe_http.RequestRefused as error:
-            import_job_fail(job_id=job.pk, code="fetch_refused", message=str(error))
-            return _reload(job)
-        except FetchFailed as error:
-            if error.transient:
-                raise
-            import_job_fail(job_id=job.pk, code="fetch_failed", message=str(error))
-            return _reload(job)
-        job.format = parsed.format
-        job.records_total = len(parsed.items)
-        job.save(update_fields=["format", "records_total"])
-        size = settings.IMPORTS_BATCH_SIZE
-        for start in range(job.records_done, len(parsed.items), size):
-            _save_batch(job, parsed.items[start : start + size], context)
-            if on_progress is not None:
-                on_progress(job)
-        job.status = ImportJob.Status.SUCCEEDED
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "finished_at"])
-        return job
-
-
-def _reload(job: ImportJob) -> ImportJob:
-    job.refresh_from_db()
-    return job
-
-
-@transaction.atomic
-def _start(job_id: int) -> ImportJob | None:
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
-    if job.status not in (ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
-        return None
-    if job.attempts >= MAX_RUNS:
-        # A worker killed mid-run (out of memory, say) gets the message again: without this,
-        # again and again.
-        import_job_fail(
-            job_id=job.pk,
-            code="too_many_runs",
-            message=f"Stopped after {job.attempts} runs that did not finish; the worker may have "
-            "run out of memory (see IMPORTS_MAX_BYTES). Resume it to try again.",
-        )
-        return None
-    now = timezone.now()
-    job.status = ImportJob.Status.RUNNING
-    job.attempts += 1
-    job.started_at = job.started_at or now
-    job.heartbeat_at = now
-    job.save(update_fields=["status", "attempts", "started_at", "heartbeat_at"])
-    return job
+    try:
+        context = import_context(actor=job.requested_by, reason=f"imported by import #{job.pk}")
+        parsed = _parse(job)
+    except (NoRatingScale, SourceError, safe_http.UnsafeUrl) as error:
+        raise jobs.PermanentJobError(error.message, code=str(error.code)) from error
+    except FetchFailed as error:
+        if error.transient:
+            raise jobs.TransientJobError(str(error)) from error
+        raise jobs.PermanentJobError(str(error), code=error.code) from error
+    except safe_http.RequestFailed as error:
+        code = permanent_failure_code(error)
+        if code is None:
+            raise jobs.TransientJobError(f"{job.source_url}: {error}") from error
+        raise jobs.PermanentJobError(f"{job.source_url}: {error}", code=code) from error
+    job.format = parsed.format
+    job.records_total = len(parsed.items)
+    job.save(update_fields=["format", "records_total"])
+    size = settings.IMPORTS_BATCH_SIZE
+    for start in range(job.records_done, len(parsed.items), size):
+        _save_batch(job, parsed.items[start : start + size], context)
+        if on_progress is not None:
+            on_progress(job)
+    with transaction.atomic():
+        jobs.job_succeed(ImportJob.objects.select_for_update().get(pk=job.pk))
 
 
 def import_context(*, actor: AbstractBaseUser | None, reason: str) -> ImportContext:
@@ -333,6 +306,7 @@ def import_context(*, actor: AbstractBaseUser | None, reason: str) -> ImportCont
         scale=scale,
         steps=scale_steps(scale),
         own_sites=frozenset(own_sites),
+        imported_at=timezone.now(),
     )
 
 
@@ -342,28 +316,66 @@ def _parse(job: ImportJob) -> ParsedSource:
     with job.file.open("rb") as source:
         # One byte over the cap is enough to know the file is too large.
         data = source.read(settings.IMPORTS_MAX_BYTES + 1)
-    base_url = job.final_url or job.source_url
+    if job.format == ImportJob.Format.SITEMAP:  # crawled already: the file is the crawl
+        return parse_crawl(json.loads(data), pages_max=crawl.SITEMAP_PAGES_MAX)
+    if crawl.is_sitemap(data):
+        return _crawl(job, data)
     return parse_source(
         data,
         max_bytes=settings.IMPORTS_MAX_BYTES,
         content_type=job.content_type,
-        base_url=base_url,
+        base_url=job.final_url or job.source_url,
+        page_url=job.page_url,
     )
+
+
+def _crawl(job: ImportJob, sitemap: bytes) -> ParsedSource:
+    """Fetch the pages of a sitemap and keep them, read, as the job's file."""
+    if job.source_kind != ImportJob.SourceKind.URL:
+        raise SourceError(
+            SourceErrorCode.UNSUPPORTED_FORMAT,
+            "A sitemap is imported from its URL, so that its pages are fetched from their site.",
+        )
+
+    def heartbeat() -> None:
+        # A crawl takes minutes before the first batch: the job is alive meanwhile.
+        jobs.job_heartbeat(job)
+
+    try:
+        pages = crawl.crawl_sitemap(
+            sitemap,
+            sitemap_url=job.final_url or job.source_url,
+            allow_loopback=settings.IMPORTS_ALLOW_LOOPBACK,
+            heartbeat=heartbeat,
+        )
+    except crawl.SitemapUnreadable as error:
+        raise SourceError(SourceErrorCode.UNSUPPORTED_FORMAT, str(error)) from None
+    data = json.dumps(pages, ensure_ascii=False).encode()
+    job.format = ImportJob.Format.SITEMAP
+    job.file.save("claimreviews-crawl.json", ContentFile(data), save=False)
+    job.save(update_fields=["format", "file"])
+    return parse_crawl(pages, pages_max=crawl.SITEMAP_PAGES_MAX)
 
 
 def _fetch(job: ImportJob) -> None:
     """Fetch the source URL and keep it as the job's file, so that a resumed run reads the
     same bytes."""
-    response = safe_http.request(
-        "GET",
-        job.source_url,
-        timeout=FETCH_TIMEOUT,
-        max_bytes=settings.IMPORTS_MAX_BYTES,
-        truncate=True,
-        max_redirects=safe_http.MAX_REDIRECTS,
-        headers={"Accept": FETCH_ACCEPT},
-        allow_loopback=settings.IMPORTS_ALLOW_LOOPBACK,
-    )
+    try:
+        response = safe_http.request(
+            "GET",
+            job.source_url,
+            timeout=FETCH_TIMEOUT,
+            max_bytes=settings.IMPORTS_MAX_BYTES,
+            truncate=True,
+            max_redirects=safe_http.MAX_REDIRECTS,
+            headers={"Accept": FETCH_ACCEPT},
+            allow_loopback=settings.IMPORTS_ALLOW_LOOPBACK,
+        )
+    except safe_http.RequestFailed as error:
+        code = permanent_failure_code(error)
+        if code is None:
+            raise
+        raise FetchFailed(f"{job.source_url}: {error}", transient=False, code=code) from None
     if response.status != 200:
         transient = response.status in (408, 429) or response.status >= 500
         raise FetchFailed(f"{job.source_url} answered HTTP {response.status}.", transient=transient)
@@ -387,6 +399,26 @@ def _save_batch(
         outcome = claim_reviews_save(records, context=context)
         rejections = [item for item in items if isinstance(item, Rejection)]
         rejections += outcome.rejections
+        rejected = {rejection.index for rejection in rejections}
+        warnings = [
+            ImportWarning(
+                job=job,
+                index=record.index,
+                location=record.location[:300],
+                review_url=record.review_url,
+                code=note.code,
+                message=note.message,
+            )
+            for record in records
+            if record.index not in rejected
+            for note in (*record.warnings, *outcome.warnings.get(record.index, ()))
+        ]
+        # A batch whose commit was lost with its worker is not reported twice.
+        ImportWarning.objects.bulk_create(warnings, ignore_conflicts=True)
+        job.warnings_by_code = dict(
+            sorted((Counter(job.warnings_by_code) + Counter(w.code for w in warnings)).items())
+        )
+        job.warned_count += len({warning.index for warning in warnings})
         ImportReject.objects.bulk_create(
             [
                 ImportReject(
@@ -412,6 +444,8 @@ def _save_batch(
         job.heartbeat_at = timezone.now()
         job.save(
             update_fields=[
+                "warnings_by_code",
+                "warned_count",
                 "rejected_by_code",
                 "created_count",
                 "updated_count",

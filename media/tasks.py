@@ -10,7 +10,7 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 # Hashing a long video takes minutes; the soft limit fails a hashing that outlives it (a
 # hostile file, a decoder stuck), the hard one is a backstop.
-@shared_task(bind=True, soft_time_limit=600, time_limit=660)
+@shared_task(bind=True, max_retries=None, soft_time_limit=600, time_limit=660)
 def hash_media_item(self: Task, job_id: int) -> None:
     from core.jobs import run_job
     from media.models import MediaJob
@@ -26,7 +26,7 @@ def hash_media_item(self: Task, job_id: int) -> None:
     )
 
 
-@shared_task(bind=True, soft_time_limit=120, time_limit=150)
+@shared_task(bind=True, max_retries=None, soft_time_limit=120, time_limit=150)
 def run_lookup(self: Task, job_id: int) -> None:
     from core.jobs import run_job
     from media.models import LookupJob
@@ -37,7 +37,7 @@ def run_lookup(self: Task, job_id: int) -> None:
 
 # The HTTP client bounds each fetch (MEDIA_FETCH_*_TIMEOUT_SECONDS); the limits are a backstop
 # for what it cannot bound (a hanging DNS resolver, a decoder stuck on hostile bytes).
-@shared_task(bind=True, soft_time_limit=300, time_limit=330)
+@shared_task(bind=True, max_retries=None, soft_time_limit=300, time_limit=330)
 def fetch_media_item(self: Task, job_id: int) -> None:
     from core.jobs import run_job
     from media.models import MediaJob

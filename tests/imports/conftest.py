@@ -1,12 +1,15 @@
 import ipaddress
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
+from tests import database
 from tests.imports.factories import newsroom_scale
 
 
@@ -48,6 +51,13 @@ def fake_dns(monkeypatch) -> dict[str, str]:
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return names
+
+
+@pytest.fixture
+def other_session():
+    """A second database session, as another worker would have."""
+    with database.other_session() as session:
+        yield session
 
 
 @pytest.fixture
@@ -99,5 +109,35 @@ def source_server(settings) -> Iterator[SourceServer]:
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield state
+    server.shutdown()
+    server.server_close()
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def tls_server(settings) -> Iterator[str]:
+    """An https server on 127.0.0.1 whose certificate is self-signed (no client trusts it);
+    returns its base URL."""
+    settings.IMPORTS_ALLOW_LOOPBACK = True
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(FIXTURES / "self-signed.pem", FIXTURES / "self-signed.key")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

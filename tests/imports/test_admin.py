@@ -18,6 +18,7 @@ pytestmark = pytest.mark.usefixtures("scale")
 def job() -> ImportJob:
     elements = [feed_item(claim_review(1, context=False)), {"@type": "Thing"}]
     elements.append(feed_item(claim_review(3, context=False, inLanguage="Klingon")))
+    elements.append(feed_item(claim_review(4, context=False, claimReviewed=None)))
     data = json.dumps(data_feed(elements)).encode()
     job = import_job_create(
         requested_by=None, file=SimpleUploadedFile("feed.json", data), file_name="feed.json"
@@ -39,9 +40,11 @@ def test_a_job_page_shows_the_report(staff_client, job):
     assert response.status_code == 200
     content = response.content.decode()
     assert "not_a_claim_review" in content
+    assert "missing_claim_reviewed" in content
+    # Imported, with what was left out for the editor to see.
     assert "invalid_language" in content
     assert "https://checks.example.com/fact-check/3" in content
-    assert "3 / 3 (100%)" in content
+    assert "4 / 4 (100%)" in content
 
 
 def test_the_lists_render(staff_client, job):
@@ -49,9 +52,13 @@ def test_the_lists_render(staff_client, job):
     rejects = staff_client.get(
         reverse("admin:imports_importreject_changelist") + f"?job__id__exact={job.pk}"
     )
+    warnings = staff_client.get(
+        reverse("admin:imports_importwarning_changelist") + f"?job__id__exact={job.pk}"
+    )
 
-    assert jobs.status_code == rejects.status_code == 200
-    assert rejects.content.decode().count("invalid_language") >= 1
+    assert jobs.status_code == rejects.status_code == warnings.status_code == 200
+    assert rejects.content.decode().count("missing_claim_reviewed") >= 1
+    assert warnings.content.decode().count("invalid_language") >= 1
 
 
 def test_jobs_are_read_only(staff_client, job):

@@ -12,7 +12,7 @@ from imports.models import ImportJob
 from imports.services import import_job_create, import_job_run
 from tests.api.conftest import client_for
 from tests.factories import editor
-from tests.imports.factories import claim_review, data_feed, feed_bytes, feed_item
+from tests.imports.factories import claim_review, data_feed, feed_bytes, feed_item, page
 
 pytestmark = pytest.mark.usefixtures("scale")
 
@@ -61,6 +61,7 @@ def test_a_url_import_answers_202_with_the_queued_job(django_capture_on_commit_c
         "source_kind": "url",
         "source_url": FEED_URL,
         "file_name": "",
+        "page_url": "",
         "final_url": "",
         "format": "",
         "status": "queued",
@@ -73,6 +74,9 @@ def test_a_url_import_answers_202_with_the_queued_job(django_capture_on_commit_c
         "rejected_count": 0,
         "rejected_by_code": {},
         "rejects": f"http://testserver/api/v1/imports/{job.pk}/rejects/",
+        "warned_count": 0,
+        "warnings_by_code": {},
+        "warnings": f"http://testserver/api/v1/imports/{job.pk}/warnings/",
         "error_code": "",
         "error": "",
         "attempts": 0,
@@ -97,10 +101,69 @@ def test_a_file_import_answers_202():
     )
 
 
+def test_a_saved_page_is_imported_with_the_address_it_was_saved_from():
+    html = page(claim_review(url="/fact-check/relative-3"))
+
+    response = client_for("editor").post(
+        "/api/v1/imports/",
+        {
+            "file": upload(html, "saved.html"),
+            "page_url": "https://checks.example.com/fact-check/saved",
+        },
+        format="multipart",
+    )
+
+    assert response.status_code == 202, response.content
+    assert response.json()["page_url"] == "https://checks.example.com/fact-check/saved"
+    job = ImportJob.objects.get()
+    import_job_run(job_id=job.pk)
+    assert Verdict.objects.get().review_url == "https://checks.example.com/fact-check/relative-3"
+
+
+def test_the_warnings_of_a_job_in_its_output_and_by_code():
+    elements = [
+        feed_item(claim_review(1, context=False, datePublished=None)),
+        feed_item(claim_review(2, context=False, inLanguage="Klingon")),
+    ]
+    job = finished_job(json_bytes(data_feed(elements)))
+    client = client_for("fact-checker")
+
+    detail = client.get(f"/api/v1/imports/{job.pk}/").json()
+    everything = client.get(detail["warnings"]).json()
+    by_code = client.get(detail["warnings"] + "?code=invalid_language").json()
+
+    assert (detail["warned_count"], detail["warnings_by_code"]) == (
+        2,
+        {"date_from_other_property": 1, "invalid_language": 1, "language_detected": 1},
+    )
+    assert [(w["index"], w["code"]) for w in everything["results"]] == [
+        (0, "date_from_other_property"),
+        (1, "invalid_language"),
+        (1, "language_detected"),
+    ]
+    assert by_code["results"] == [
+        {
+            "index": 1,
+            "location": "$.dataFeedElement[1].item",
+            "review_url": "https://checks.example.com/fact-check/2",
+            "code": "invalid_language",
+            "message": 'inLanguage "Klingon" is not a BCP-47 language tag; it was left out.',
+        }
+    ]
+    assert client_for("consumer").get(detail["warnings"]).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("body", "form", "status", "code"),
     [
         ({}, "json", 400, "validation_error"),
+        (
+            {"url": FEED_URL, "page_url": "https://checks.example.com/"},
+            "json",
+            400,
+            "validation_error",
+        ),
+        ({"file": upload(b"{}"), "page_url": "not a url"}, "multipart", 400, "validation_error"),
         ({"url": FEED_URL, "file": upload(b"{}")}, "multipart", 400, "validation_error"),
         ({"url": FEED_URL, "feed": True}, "json", 400, "validation_error"),
         ({"url": 5}, "json", 400, "validation_error"),
@@ -234,7 +297,8 @@ def test_the_rejects_in_source_order_by_reason():
         "location": "$.dataFeedElement[4].item",
         "review_url": "",
         "code": "invalid_url",
-        "message": 'The review url "no" is not an http(s) URL.',
+        "message": 'The review url "no" is not an http(s) URL. It is relative: give the '
+        "address of the page it is from (page_url).",
     }
     assert [r["index"] for r in by_code["results"]] == [3, 5]
     following = client.get(paged["next"]).json()

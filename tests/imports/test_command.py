@@ -13,7 +13,8 @@ from imports.services import import_job_run
 from imports.tasks import run_import_job
 from tests.factories import editor
 from tests.imports.conftest import Route
-from tests.imports.factories import claim_review, data_feed, feed_bytes, feed_item
+from tests.imports.factories import claim_review, data_feed, feed_bytes, feed_item, page
+from tests.imports.test_jobs import killed_with_its_worker
 
 pytestmark = pytest.mark.usefixtures("scale")
 
@@ -54,6 +55,19 @@ def test_rejects_are_summed_up_by_reason(tmp_path):
         f"Import #{ImportJob.objects.get().pk}: 1 created, 0 updated, 0 unchanged, 1 rejected.",
         "  not_a_claim_review: 1",
     ]
+
+
+def test_a_saved_page_is_given_its_address(tmp_path):
+    path = tmp_path / "saved.html"
+    path.write_bytes(page(claim_review(url="relative-check")))
+
+    output = run(str(path), "--page-url", "https://checks.example.com/fact-check/saved")
+
+    assert (
+        Verdict.objects.get().review_url == "https://checks.example.com/fact-check/relative-check"
+    )
+    assert "Imported with warnings: 1 records." in output
+    assert "  relative_url: 1" in output
 
 
 def test_async_queues_the_job(tmp_path, django_capture_on_commit_callbacks):
@@ -100,6 +114,7 @@ def test_a_stopped_import_is_resumed(tmp_path):
 
     with pytest.raises(SystemExit):
         import_job_run(job_id=job.pk, on_progress=die)
+    killed_with_its_worker(job)
 
     output = run("--resume", str(job.pk))
 

@@ -109,17 +109,39 @@ def test_a_numeric_rating_alone_maps_onto_our_scale():
     assert verdict.summary == "Example Checks rated this claim 2 on a scale from 1 to 3."
 
 
-def test_a_numeric_rating_off_our_steps_without_text_is_rejected():
-    outcome = save(claim_review(reviewRating={"ratingValue": 3, "bestRating": 7, "worstRating": 1}))
+def test_a_numeric_rating_off_our_steps_without_text_is_described():
+    review = claim_review(reviewRating={"ratingValue": 3, "bestRating": 7, "worstRating": 1})
 
-    assert counts(outcome) == (0, 0, 0, ["unmapped_rating"])
-    assert not Verdict.objects.exists()
+    outcome = save(review)
+
+    assert counts(outcome) == (1, 0, 0, [])
+    verdict = Verdict.objects.get()
+    assert (verdict.rating, verdict.textual_rating) == (None, "3 on a scale from 1 to 7")
+    [warning] = outcome.warnings[0]
+    assert warning.code == "rating_from_numbers"
+
+
+def test_a_review_without_any_rating_is_kept_with_a_stand_in():
+    outcome = save(claim_review(reviewRating=None, description=None))
+
+    verdict = Verdict.objects.get()
+    assert (verdict.rating, verdict.textual_rating) == (None, "No rating given")
+    assert verdict.summary == "Example Checks reviewed this claim without giving a rating."
+    assert [w.code for w in outcome.warnings[0]] == ["missing_rating"]
 
 
 def test_missing_parts_get_stand_ins():
-    save(claim_review(inLanguage=None, headline=None, reviewRating={"alternateName": "Faux"}))
+    save(
+        claim_review(
+            inLanguage=None,
+            claimReviewed="5G",
+            headline=None,
+            reviewRating={"alternateName": "Faux"},
+        )
+    )
 
     verdict = Verdict.objects.select_related("claim").get()
+    # Too little text to tell the language with confidence.
     assert (verdict.language, verdict.claim.language) == ("und", "und")
     assert verdict.headline == verdict.claim.text
     assert verdict.summary == "Example Checks rated this claim “Faux”."

@@ -1,6 +1,7 @@
 """Import other publishers' ClaimReviews from a file or a URL.
 
 manage.py import_claimreviews feed.json                 # runs here, with a progress line
+manage.py import_claimreviews saved.html --page-url https://example.org/check   # a saved page
 manage.py import_claimreviews https://example.org/check --async   # queued for a worker
 manage.py import_claimreviews --resume 12               # go on with a job that stopped
 """
@@ -30,12 +31,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--user", help="Username recorded as the importer.")
         parser.add_argument("--resume", type=int, metavar="JOB_ID", help="Resume this job.")
+        parser.add_argument(
+            "--page-url",
+            default="",
+            help="For a file: the address of the page it was saved from (for relative URLs).",
+        )
 
     def handle(self, *args, source: str | None, queue: bool, user: str | None, **options):
         if (source is None) == (options["resume"] is None):
             raise CommandError("Give a source, or --resume JOB_ID.")
         try:
-            job = self._job(source, options["resume"], user=self._user(user), enqueue=queue)
+            job = self._job(
+                source,
+                options["resume"],
+                user=self._user(user),
+                enqueue=queue,
+                page_url=options["page_url"],
+            )
         except ApplicationError as error:
             raise CommandError(error.message) from None
         except ValidationError as error:
@@ -53,20 +65,28 @@ class Command(BaseCommand):
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user {username!r}.") from None
 
-    def _job(self, source: str | None, resume: int | None, *, user, enqueue: bool) -> ImportJob:
+    def _job(
+        self, source: str | None, resume: int | None, *, user, enqueue: bool, page_url: str
+    ) -> ImportJob:
         if resume is not None:
             job = ImportJob.objects.filter(pk=resume).first()
             if job is None:
                 raise CommandError(f"No import #{resume}.")
             return import_job_resume(job=job, enqueue=enqueue)
         if source.startswith(("http://", "https://")):
-            return import_job_create(requested_by=user, url=source, enqueue=enqueue)
+            return import_job_create(
+                requested_by=user, url=source, page_url=page_url, enqueue=enqueue
+            )
         path = Path(source)
         if not path.is_file():
             raise CommandError(f"No such file: {source}")
         with path.open("rb") as handle:
             return import_job_create(
-                requested_by=user, file=File(handle), file_name=path.name, enqueue=enqueue
+                requested_by=user,
+                file=File(handle),
+                file_name=path.name,
+                page_url=page_url,
+                enqueue=enqueue,
             )
 
     def _run(self, job: ImportJob) -> None:
@@ -95,4 +115,8 @@ class Command(BaseCommand):
             )
         )
         for code, count in job.rejected_by_code.items():
+            self.stdout.write(f"  {code}: {count:,}")
+        if job.warned_count:
+            self.stdout.write(f"Imported with warnings: {job.warned_count:,} records.")
+        for code, count in job.warnings_by_code.items():
             self.stdout.write(f"  {code}: {count:,}")
