@@ -17,6 +17,7 @@ left-right difference is the larger. Near a tie the choice is unstable, so the a
 orientation within a margin of one and the query only its own.
 """
 
+import io
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ MAX_KEYFRAME_INTERVAL = 2.0
 # Mean absolute difference (grey levels) between consecutive 64x36 thumbnails that is a cut.
 SCENE_CHANGE = 18.0
 SCENE_THUMB = (64, 36)
+# Longest side of the thumbnail kept with each frame.
+THUMBNAIL_SIZE = 320
 
 
 # The only decoders Pillow may try: the formats intake accepts. Others (PSD, EPS through
@@ -81,6 +84,16 @@ class FrameHashes:
     phash: bytes
     query_hashes: bytes
     archive_hashes: bytes
+    # A small JPEG of the frame, for people judging a match by eye.
+    thumbnail: bytes = b""
+
+
+def thumbnail_jpeg(image: Image.Image) -> bytes:
+    small = image.copy()
+    small.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BILINEAR)
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=80)
+    return buffer.getvalue()
 
 
 def pdq_hash(rgb: np.ndarray) -> tuple[bytes, int]:
@@ -220,6 +233,7 @@ def hash_picture(image: Image.Image, offset_seconds: float = 0, *, crops: bool =
         phash=phash(image),
         query_hashes=_unique(query),
         archive_hashes=_unique(archive),
+        thumbnail=thumbnail_jpeg(image),
     )
 
 

@@ -141,6 +141,9 @@ class MediaFrame(models.Model):
     # (see media.hashing), 32 bytes each, concatenated.
     query_hashes = models.BinaryField(default=bytes)
     archive_hashes = models.BinaryField(default=bytes)
+    thumbnail = models.BinaryField(
+        default=bytes, help_text=_("A JPEG of the frame, 320 pixels on its longest side.")
+    )
 
     class Meta:
         ordering = ["media_item", "offset_seconds"]

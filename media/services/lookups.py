@@ -115,6 +115,7 @@ def media_item_hash(
                 phash=frame.phash,
                 query_hashes=frame.query_hashes,
                 archive_hashes=frame.archive_hashes,
+                thumbnail=frame.thumbnail,
             )
             for frame in frames
         )
