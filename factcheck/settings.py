@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "imports",
     "matching",
     "factchecktools",
+    "public",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "claims.context_processors.publisher",
+                "public.context_processors.publisher",
             ],
         },
     },

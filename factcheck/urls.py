@@ -16,7 +16,7 @@ urlpatterns = [
     path("admin/login/", login_throttle.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("factcheck.api_urls")),
-    path("fact-checks/", include("claims.urls")),
+    path("fact-checks/", include("public.urls")),
     # Google's Fact Check Tools API paths, at the root as Google serves them.
     path("v1alpha1/", include("factchecktools.urls")),
     # Uploads, with the API's visibility (claims/media_files.py); never served straight from disk.

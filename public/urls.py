@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import feeds, views
+from public import feeds, views
 
 urlpatterns = [
     path("", views.fact_check_list, name="fact-check-list"),

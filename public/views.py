@@ -40,7 +40,7 @@ def fact_check_list(request: HttpRequest) -> HttpResponse:
         page = paginator.page(request.GET.get("page", 1))
     except (PageNotAnInteger, EmptyPage):
         page = paginator.page(1)
-    return render(request, "claims/fact_check_list.html", {"page": page, "q": q})
+    return render(request, "public/fact_check_list.html", {"page": page, "q": q})
 
 
 def _json_ld(data: dict) -> str:
@@ -71,7 +71,7 @@ def fact_check_detail(request: HttpRequest, slug: str) -> HttpResponse:
     first = next((a for a in fact_check.appearances if a.is_first), None)
     response = render(
         request,
-        "claims/fact_check_detail.html",
+        "public/fact_check_detail.html",
         {
             "page": fact_check,
             "verdict": verdict,

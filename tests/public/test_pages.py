@@ -8,6 +8,7 @@ import extruct
 import pytest
 from django.utils import timezone
 
+import public.views
 from claims.models import Verdict
 from claims.services.demo import demo_load
 from claims.services.workflow import (
@@ -152,7 +153,6 @@ def test_feeds_carry_published_and_corrected_verdicts(client, published_demo, ki
 
 
 def test_claimreview_data_feed_is_paginated(client, published_demo, settings):
-    import claims.views
 
     verdict, _chief = published_demo
     response = client.get("/fact-checks/feed/claimreview.json")
@@ -163,8 +163,8 @@ def test_claimreview_data_feed_is_paginated(client, published_demo, settings):
     assert element["item"]["@type"] == "ClaimReview"
     assert element["item"]["reviewRating"]["alternateName"] == "False"
 
-    page_size = claims.views.FEED_PAGE_SIZE
-    claims.views.FEED_PAGE_SIZE = 1
+    page_size = public.views.FEED_PAGE_SIZE
+    public.views.FEED_PAGE_SIZE = 1
     try:
         from tests.factories import VerdictFactory
 
@@ -176,7 +176,7 @@ def test_claimreview_data_feed_is_paginated(client, published_demo, settings):
         assert client.get("/fact-checks/feed/claimreview.json?page=9").status_code == 404
         assert client.get("/fact-checks/feed/claimreview.json?page=x").status_code == 400
     finally:
-        claims.views.FEED_PAGE_SIZE = page_size
+        public.views.FEED_PAGE_SIZE = page_size
 
 
 def test_other_publishers_imported_verdicts_have_no_page_here(client):
