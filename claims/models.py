@@ -444,7 +444,7 @@ class Verdict(Searchable):
         blank=True, help_text=_("An editor's note when returning the verdict to draft.")
     )
     textual_rating = models.CharField(
-        max_length=200,
+        max_length=1000,
         blank=True,
         help_text=_(
             "The rating as the publisher wrote it. Imported verdicts keep it even where it maps "
@@ -478,13 +478,21 @@ class Verdict(Searchable):
             models.UniqueConstraint(
                 fields=["claim", "publisher"], name="verdict_one_per_publisher"
             ),
+            # Another publisher's review (imported: it has a review_url) may give no date
+            # and no rating: it is still a check of the claim, and inventing either would be
+            # wrong. Ours always have both.
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "in_review"])
                 | (
-                    (Q(rating__isnull=False) | ~Q(textual_rating=""))
-                    & Q(published_at__isnull=False)
-                    & ~Q(headline="")
+                    ~Q(headline="")
                     & ~Q(summary="")
+                    & (
+                        ~Q(review_url="")
+                        | (
+                            (Q(rating__isnull=False) | ~Q(textual_rating=""))
+                            & Q(published_at__isnull=False)
+                        )
+                    )
                 ),
                 name="verdict_published_is_complete",
             ),

@@ -5,10 +5,12 @@ the review's Publisher (found or created by site, never this newsroom) whose `re
 review's URL. That URL is the key: importing the same review again updates the verdict and its
 claim in place, and reports it unchanged when nothing differs.
 
-A published verdict must have a date and a rating (claims.models, verdict_published_is_complete),
-and a review may give neither: one without a date gets the import's time as `published_at` and
-keeps it on every re-import, one without a rating a textual rating that says so, and the job's
-warnings (`missing_date`, `missing_rating`, `rating_from_numbers`) name each such verdict.
+A review may give no date and no rating: the verdict then has none (an imported verdict may:
+claims.models, verdict_published_is_complete), a rating given only as numbers off our scale is
+described in words ("3 on a scale from 1 to 7"), and the job's warnings (`missing_date`,
+`missing_rating`, `rating_from_numbers`) name each such verdict. Publication goes through the
+workflow's bulk entry points (claims.services.workflow.verdicts_publish_imported and
+verdicts_update_imported), which record the events the apps above react to.
 
 What is deliberately not done for imported verdicts:
 - no webhook events and no Correction: those announce this newsroom's own rulings
@@ -28,7 +30,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -47,6 +48,7 @@ from claims.models import (
     Verdict,
 )
 from claims.search import index_claim, index_verdict
+from claims.services.workflow import verdicts_publish_imported, verdicts_update_imported
 from imports.parsing import (
     HEADLINE_MAX,
     ClaimReviewRecord,
@@ -59,9 +61,6 @@ from imports.parsing import (
 from imports.ratings import ScaleSteps, map_rating
 
 UNDETERMINED_LANGUAGE = "und"  # BCP-47 for "the source does not say"
-# The textual rating of a review that gives none: a published verdict needs one (claims.models,
-# verdict_published_is_complete), and a review without a rating is still a check of the claim.
-NO_RATING = "No rating given"
 
 CLAIM_FIELDS = ("text", "claimant", "claim_date", "language")
 VERDICT_FIELDS = (
@@ -127,8 +126,6 @@ class ImportContext:
     scale: RatingScale
     steps: ScaleSteps[Rating]
     own_sites: frozenset[str]
-    # Stands in for the date of a review that has none, which a published verdict must have.
-    imported_at: datetime
     publishers: dict[str, Publisher] = field(default_factory=dict)
 
 
@@ -225,7 +222,7 @@ class _Target:
 
     def verdict_values(self, scale: RatingScale) -> dict:
         """What the verdict should be; `published_at` only when the review gives a date, so
-        that a verdict keeps the stand-in it got when it was first imported."""
+        that a re-import of a dateless copy keeps the date an earlier one gave."""
         record = self.record
         values = {
             "publisher": self.publisher,
@@ -270,9 +267,8 @@ def _textual_rating(
             f"The review rates the claim only by number, on no step of our scale; “{text}” "
             "stands for its textual rating.",
         )
-    return NO_RATING, ImportWarningNote(
-        WarnCode.MISSING_RATING,
-        f"The review gives no rating; “{NO_RATING}” stands for its textual rating.",
+    return "", ImportWarningNote(
+        WarnCode.MISSING_RATING, "The review gives no rating: imported without one."
     )
 
 
@@ -382,8 +378,7 @@ def _create(targets: list[_Target], context: ImportContext) -> None:
     for target, claim in zip(targets, claims, strict=True):
         verdict = Verdict(
             claim=claim,
-            **{"published_at": context.imported_at, **target.verdict_values(context.scale)},
-            status=Verdict.Status.PUBLISHED,
+            **target.verdict_values(context.scale),
             slug=slug_for(target.record),
             review_url=target.record.review_url,
             created_by=context.actor,
@@ -394,7 +389,7 @@ def _create(targets: list[_Target], context: ImportContext) -> None:
         )
         verdicts.append(verdict)
         appearances += _appearance_changes(claim, target.record, [])[0]
-    Verdict.objects.bulk_create(verdicts)
+    verdicts_publish_imported(verdicts=verdicts)
     _record_history(Verdict, verdicts, "+", context)
     if appearances:
         Appearance.objects.bulk_create(appearances)
@@ -482,7 +477,7 @@ def _update(pairs: list[tuple[_Target, Verdict]], context: ImportContext) -> int
         Claim.objects.bulk_update(claims, [*CLAIM_FIELDS, *searched])
         _record_history(Claim, claims, "~", context)
     if verdicts:
-        Verdict.objects.bulk_update(verdicts, [*VERDICT_FIELDS, *searched])
+        verdicts_update_imported(verdicts=verdicts, fields=[*VERDICT_FIELDS, *searched])
         _record_history(Verdict, verdicts, "~", context)
     # Unmarked before any other is marked or added: a claim has one first appearance at a time.
     for appearances, is_first in ((unmarked, False), (marked, True)):

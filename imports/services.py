@@ -306,7 +306,6 @@ def import_context(*, actor: AbstractBaseUser | None, reason: str) -> ImportCont
         scale=scale,
         steps=scale_steps(scale),
         own_sites=frozenset(own_sites),
-        imported_at=timezone.now(),
     )
 
 

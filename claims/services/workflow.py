@@ -206,15 +206,16 @@ def verdict_publish_external(
 
 
 def verdicts_publish_imported(*, verdicts: list[Verdict]) -> list[Verdict]:
-    """The bulk entry point of imports: other publishers' verdicts, built in memory and
+    """The bulk entry point of imports: other publishers' reviews, built in memory and
     validated by the caller, saved as published in one statement, and announced with one
     `verdicts.published` event. Run it inside the caller's transaction. Refuses this
-    newsroom's verdicts (they go through review) and any without a publication date."""
+    newsroom's verdicts (they go through review) and any without the review's URL, which is
+    what lets an imported verdict go without a date or a rating."""
     for verdict in verdicts:
         if verdict.publisher.is_self:
             raise InvalidTransition("An import cannot publish this newsroom's verdicts.")
-        if verdict.published_at is None:
-            raise NotReadyToPublish("An imported verdict needs its publication date.")
+        if not verdict.review_url:
+            raise NotReadyToPublish("An imported verdict needs the URL of the review.")
         verdict.status = Status.PUBLISHED
     created = Verdict.objects.bulk_create(verdicts)
     if created:
