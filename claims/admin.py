@@ -26,9 +26,11 @@ from claims.models import (
     Publisher,
     Rating,
     RatingScale,
+    RatingSynonym,
     Topic,
     Verdict,
 )
+from claims.ratings import normalize_textual
 from claims.selectors.claims import claim_search_admin
 from claims.services.claims import (
     appearance_add,
@@ -763,11 +765,41 @@ class RatingInline(admin.TabularInline):
     fields = ["label", "value", "description"]
 
 
+class RatingSynonymForm(forms.ModelForm):
+    class Meta:
+        model = RatingSynonym
+        fields = ["text", "rating", "language"]
+
+    def clean_text(self) -> str:
+        # Stored as the mapping compares it: "Pants-on-Fire!" is "pants on fire".
+        text = normalize_textual(self.cleaned_data["text"])
+        if not text:
+            raise ValidationError("Give the words publishers write.", code="blank")
+        return text
+
+
+class RatingSynonymInline(admin.TabularInline):
+    """How other publishers write each step: imports and markup pages map their ratings
+    through these (claims.ratings)."""
+
+    model = RatingSynonym
+    form = RatingSynonymForm
+    extra = 1
+    fields = ["text", "rating", "language"]
+    verbose_name_plural = "synonyms (how other publishers write these ratings)"
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "rating":
+            scale_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Rating.objects.filter(scale_id=scale_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(RatingScale)
 class RatingScaleAdmin(admin.ModelAdmin):
     list_display = ["name", "best_value", "worst_value"]
     search_fields = ["name"]
-    inlines = [RatingInline]
+    inlines = [RatingInline, RatingSynonymInline]
 
 
 @admin.register(Rating)

@@ -124,6 +124,38 @@ class Rating(models.Model):
                 )
 
 
+class RatingSynonym(models.Model):
+    """Another way publishers write a step of our scale ("Pants on Fire", "Faux", "거짓" for
+    False): how imported and markup ratings find the step they mean (claims.ratings). `text` is
+    stored normalized (claims.ratings.normalize_textual); editors extend the table in the admin.
+    """
+
+    rating = models.ForeignKey(Rating, on_delete=models.CASCADE, related_name="synonyms")
+    # The rating's scale, kept beside it so that one text means one step per scale; a composite
+    # foreign key (rating, scale) -> rating (id, scale) keeps it the rating's own.
+    scale = models.ForeignKey(RatingScale, on_delete=models.CASCADE, related_name="synonyms")
+    text = models.CharField(max_length=200)
+    language = models.CharField(
+        max_length=35, blank=True, validators=[validate_language_tag], help_text=_("BCP-47.")
+    )
+
+    class Meta:
+        ordering = ["scale", "rating", "text"]
+        constraints = [
+            models.UniqueConstraint(fields=["scale", "text"], name="rating_synonym_unique_text"),
+            models.CheckConstraint(condition=~Q(text=""), name="rating_synonym_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text} → {self.rating}"
+
+    def clean(self) -> None:
+        if self.rating_id and self.scale_id and self.rating.scale_id != self.scale_id:
+            raise ValidationError(
+                {"rating": ValidationError(_("Pick a step of this scale."), code="off_scale")}
+            )
+
+
 class Searchable(models.Model):
     """Search columns, kept by the services (claims.search): the raw text for trigram matching
     of typos, and the CJK-aware document whose tsvector PostgreSQL generates."""

@@ -38,6 +38,8 @@ from django.utils import timezone
 
 from claims.claimreview import short_claim
 from claims.models import Claim, Correction, Publisher, Rating, RatingScale, Verdict
+from claims.ratings import map_rating
+from claims.selectors.reference import rating_scale_steps
 from claims.services.claims import (
     ClaimPublished,
     appearance_add,
@@ -193,11 +195,27 @@ def _claim_key(text: str) -> str:
 def _rating_for(
     rating: RatingData, *, publisher: Publisher, field: str
 ) -> tuple[Rating | None, RatingScale]:
-    """The step of our scales the textual rating names, with its scale. A label on several
-    scales is resolved by `bestRating`/`worstRating`, then by the newsroom's default scale
-    (FACTCHECK_DEFAULT_RATING_SCALE, which imported ratings map onto too). Other publishers'
-    ratings that name no step get no step, on the default scale."""
+    """The step of our scales the rating means, with its scale. Our own markup names a step by
+    its label; a label on several scales is resolved by `bestRating`/`worstRating`, then by the
+    newsroom's default scale (FACTCHECK_DEFAULT_RATING_SCALE). Another publisher's rating is
+    mapped onto the default scale as imports map it (claims.ratings: synonyms in many languages,
+    sentences, numbers), and keeps no step when none is clear."""
     default = settings.FACTCHECK_DEFAULT_RATING_SCALE
+    if not publisher.is_self:
+        scale = RatingScale.objects.filter(name=default).prefetch_related("ratings").first()
+        if scale is None:
+            raise MarkupInvalid(
+                f'The default rating scale "{default}" does not exist; create it first.',
+                field=field,
+            )
+        step = map_rating(
+            textual=rating.textual_rating,
+            value=rating.rating_value,
+            best=rating.best_rating,
+            worst=rating.worst_rating,
+            steps=rating_scale_steps(scale),
+        )
+        return step, scale
     steps = list(Rating.objects.select_related("scale").filter(label__iexact=rating.textual_rating))
     if rating.best_rating is not None and rating.worst_rating is not None:
         bounds = (rating.best_rating, rating.worst_rating)
@@ -206,20 +224,12 @@ def _rating_for(
         steps = [step for step in steps if step.scale.name == default] or steps
     if len(steps) == 1:
         return steps[0], steps[0].scale
-    if publisher.is_self:
-        if steps:
-            reason = "is on several of our scales; give bestRating and worstRating"
-        else:
-            labels = sorted(set(Rating.objects.values_list("label", flat=True)))
-            reason = "is not a rating of our scales (" + ", ".join(labels) + ")"
-        raise MarkupInvalid(f'"{rating.textual_rating}" {reason}.', field=field)
-    scale = RatingScale.objects.filter(name=default).first()
-    if scale is None:
-        raise MarkupInvalid(
-            f'The default rating scale "{default}" does not exist; create it first.',
-            field=field,
-        )
-    return None, scale
+    if steps:
+        reason = "is on several of our scales; give bestRating and worstRating"
+    else:
+        labels = sorted(set(Rating.objects.values_list("label", flat=True)))
+        reason = "is not a rating of our scales (" + ", ".join(labels) + ")"
+    raise MarkupInvalid(f'"{rating.textual_rating}" {reason}.', field=field)
 
 
 def _published_at(page: ClaimReviewPage) -> datetime:

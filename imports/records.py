@@ -47,6 +47,7 @@ from claims.models import (
     RatingScale,
     Verdict,
 )
+from claims.ratings import ScaleSteps, map_rating
 from claims.search import index_claim, index_verdict
 from claims.services.workflow import verdicts_publish_imported, verdicts_update_imported
 from imports.parsing import (
@@ -58,7 +59,6 @@ from imports.parsing import (
     WarnCode,
     fit,
 )
-from imports.ratings import ScaleSteps, map_rating
 
 UNDETERMINED_LANGUAGE = "und"  # BCP-47 for "the source does not say"
 
@@ -144,16 +144,6 @@ class BatchOutcome:
         self.unchanged += other.unchanged
         self.rejections.extend(other.rejections)
         self.warnings.update(other.warnings)
-
-
-def scale_steps(scale: RatingScale) -> ScaleSteps[Rating]:
-    ratings = list(scale.ratings.all())
-    return ScaleSteps(
-        worst=scale.worst_value,
-        best=scale.best_value,
-        by_label={rating.label.casefold(): rating for rating in ratings},
-        by_value={rating.value: rating for rating in ratings if rating.value is not None},
-    )
 
 
 def platform_of(url: str) -> str:

@@ -23,6 +23,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from claims.models import Publisher, RatingScale
+from claims.selectors.reference import rating_scale_steps
 from core import jobs, safe_http
 from core.exceptions import ApplicationError, InvalidTransition
 from imports import crawl
@@ -37,7 +38,7 @@ from imports.parsing import (
     parse_crawl,
     parse_source,
 )
-from imports.records import ImportContext, claim_reviews_save, scale_steps
+from imports.records import ImportContext, claim_reviews_save
 
 FETCH_TIMEOUT = safe_http.Timeout(connect=10, read=300)
 FETCH_ACCEPT = "application/ld+json, application/json;q=0.9, text/html;q=0.8, */*;q=0.1"
@@ -304,7 +305,7 @@ def import_context(*, actor: AbstractBaseUser | None, reason: str) -> ImportCont
         actor=actor,
         reason=reason,
         scale=scale,
-        steps=scale_steps(scale),
+        steps=rating_scale_steps(scale),
         own_sites=frozenset(own_sites),
     )
 

@@ -3,7 +3,17 @@
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 
-from claims.models import Appearance, ClaimMedia, Evidence, Publisher, Rating, RatingScale, Topic
+from claims.models import (
+    Appearance,
+    ClaimMedia,
+    Evidence,
+    Publisher,
+    Rating,
+    RatingScale,
+    RatingSynonym,
+    Topic,
+)
+from claims.ratings import ScaleSteps, normalize_textual
 from claims.selectors.claims import public_claim_ids
 from core.roles import is_newsroom
 from media.models import LookupJob, LookupMatch, MediaItem
@@ -77,4 +87,21 @@ def publisher_list() -> QuerySet[Publisher]:
 def rating_scale_list() -> QuerySet[RatingScale]:
     return RatingScale.objects.prefetch_related(
         Prefetch("ratings", queryset=Rating.objects.order_by("-value", "label"))
+    )
+
+
+def rating_scale_steps(scale: RatingScale) -> ScaleSteps[Rating]:
+    """What a rating can map onto in `scale` (claims.ratings): its steps by label and by
+    synonym, and by value."""
+    ratings = {rating.pk: rating for rating in scale.ratings.all()}
+    by_text = {normalize_textual(rating.label): rating for rating in ratings.values()}
+    for text, rating_id in RatingSynonym.objects.filter(scale=scale).values_list(
+        "text", "rating_id"
+    ):
+        by_text.setdefault(text, ratings[rating_id])
+    return ScaleSteps(
+        worst=scale.worst_value,
+        best=scale.best_value,
+        by_text=by_text,
+        by_value={r.value: r for r in ratings.values() if r.value is not None},
     )

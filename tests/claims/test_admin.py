@@ -2,10 +2,12 @@
 errors shown on the form with nothing half-saved."""
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from claims.models import Appearance, Claim, Evidence, Rating, Verdict
+from claims.admin import RatingSynonymForm
+from claims.models import Appearance, Claim, Evidence, Rating, RatingScale, RatingSynonym, Verdict
 from claims.services.demo import X_POST_URL, demo_load
 from media import demo_media
 from media.archive_index import reset_archive_index
@@ -262,3 +264,19 @@ def test_media_admin_queues_lookups(checker_client, demo):
         {"action": "look_up", "_selected_action": [item.pk]},
     )
     assert LookupJob.objects.count() == before + 1
+
+
+def test_the_scale_page_lists_synonyms_and_stores_new_ones_normalized(admin_client):
+    scale = RatingScale.objects.get(name=settings.FACTCHECK_DEFAULT_RATING_SCALE)
+    false = scale.ratings.get(label="False")
+
+    page = admin_client.get(reverse("admin:claims_ratingscale_change", args=[scale.pk]))
+    form = RatingSynonymForm(
+        data={"text": "  Pants-on-Fire, Rating!  ", "rating": false.pk, "language": "en"},
+        instance=RatingSynonym(scale=scale),
+    )
+
+    assert "how other publishers write these ratings" in page.content.decode()
+    assert "pants on fire" in page.content.decode()
+    assert form.is_valid(), form.errors
+    assert form.save().text == "pants on fire, rating"

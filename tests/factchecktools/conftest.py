@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from claims.models import Publisher, Verdict
+from claims.models import Publisher, Rating, RatingScale, RatingSynonym, Verdict
 from claims.services.claims import claim_create
 from claims.services.publishers import publisher_get_or_create_self
 from claims.services.verdicts import verdict_create_draft
@@ -48,7 +48,11 @@ def get(path: str, key: str | None, **params) -> object:
 
 @pytest.fixture
 def scale(db, settings):
-    """The newsroom's default scale, with the steps our verdicts use."""
+    """The newsroom's default scale, with the steps our verdicts use (in place of the one a
+    migration creates, and its synonyms)."""
+    RatingSynonym.objects.all().delete()
+    Rating.objects.all().delete()
+    RatingScale.objects.all().delete()
     scale = RatingScaleFactory(name=settings.FACTCHECK_DEFAULT_RATING_SCALE, best_value=5)
     for label, value in [("True", 5), ("Misleading", 3), ("False", 1)]:
         RatingFactory(scale=scale, label=label, value=value)

@@ -20,7 +20,6 @@ from tests.factories import (
     MediaItemFactory,
     PublisherFactory,
     RatingFactory,
-    RatingScaleFactory,
     VerdictFactory,
     jpeg_bytes,
 )
@@ -82,8 +81,8 @@ def test_lookup_request_answers_202(broker_down):
     assert LookupJob.objects.get().status == LookupJob.Status.QUEUED
 
 
-def test_import_request_answers_202(broker_down, settings):
-    RatingScaleFactory(name=settings.FACTCHECK_DEFAULT_RATING_SCALE)
+def test_import_request_answers_202(broker_down):
+    # The default rating scale imports need is made by a migration.
     response = client_for("editor").post(
         "/api/v1/imports/", {"url": "https://example.org/feed.json"}, format="json"
     )
