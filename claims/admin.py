@@ -31,7 +31,7 @@ from claims.models import (
     Verdict,
 )
 from claims.ratings import normalize_textual
-from claims.selectors.claims import claim_search_admin
+from claims.selectors.claims import PUBLIC_VERDICT_STATUSES, claim_search_admin
 from claims.services.claims import (
     appearance_add,
     appearance_remove,
@@ -47,7 +47,12 @@ from claims.services.evidence import (
     evidence_remove,
     evidence_update,
 )
-from claims.services.verdicts import EDITABLE_STATUSES, verdict_create_draft, verdict_update_draft
+from claims.services.verdicts import (
+    EDITABLE_STATUSES,
+    verdict_create_draft,
+    verdict_delete_draft,
+    verdict_update_draft,
+)
 from claims.services.workflow import (
     publication_problems,
     verdict_correct,
@@ -433,6 +438,23 @@ class VerdictAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     ]
     inlines = [CorrectionInline]
 
+    def has_delete_permission(self, request: HttpRequest, obj: Verdict | None = None) -> bool:
+        # A published verdict is retracted, never deleted: its page must not vanish.
+        if obj is not None and obj.status not in EDITABLE_STATUSES:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request: HttpRequest, obj: Verdict) -> None:
+        verdict_delete_draft(verdict=obj, actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Verdict]) -> None:
+        # The bulk action: drafts go, published verdicts stay and are named.
+        for verdict in queryset:
+            try:
+                verdict_delete_draft(verdict=verdict, actor=request.user)
+            except ApplicationError as error:
+                self.message_user(request, f"{verdict}: {error.message}", messages.WARNING)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Verdict | None = None):
         if obj is not None and obj.status not in EDITABLE_STATUSES:
             return [name for name in VerdictForm.Meta.fields] + self.readonly_fields
@@ -759,8 +781,36 @@ class PublisherAdmin(admin.ModelAdmin):
     search_fields = ["name", "site"]
 
 
+class RatingForm(forms.ModelForm):
+    class Meta:
+        model = Rating
+        fields = ["label", "value", "description"]
+
+    def clean(self):
+        # ClaimReview markup shows a step's label and value: on a published verdict they are
+        # what readers and search engines were told, and they change only with a correction.
+        cleaned = super().clean()
+        rating = self.instance
+        touched = set(self.changed_data) & {"label", "value"} or self._deleting()
+        if (
+            rating.pk
+            and touched
+            and rating.verdicts.filter(status__in=PUBLIC_VERDICT_STATUSES).exists()
+        ):
+            raise ValidationError(
+                f"“{rating.label}” is the rating of published verdicts: its label and value "
+                "no longer change; add a new step instead.",
+                code="rating_in_use",
+            )
+        return cleaned
+
+    def _deleting(self) -> bool:
+        return bool(self.cleaned_data.get("DELETE"))
+
+
 class RatingInline(admin.TabularInline):
     model = Rating
+    form = RatingForm
     extra = 1
     fields = ["label", "value", "description"]
 
@@ -800,6 +850,12 @@ class RatingScaleAdmin(admin.ModelAdmin):
     list_display = ["name", "best_value", "worst_value"]
     search_fields = ["name"]
     inlines = [RatingInline, RatingSynonymInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: RatingScale | None = None):
+        # Published markup carries bestRating and worstRating.
+        if obj is not None and obj.verdicts.exists():
+            return ["best_value", "worst_value"]
+        return []
 
 
 @admin.register(Rating)

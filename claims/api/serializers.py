@@ -312,6 +312,23 @@ class EvidenceFromMatchInput(StrictSerializer):
 # Input
 
 
+def _correction_note():
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "Needed to change what a published fact-check shows: published with the change as "
+            "a dated update of the verdict (editors only)."
+        ),
+    )
+
+
+class CorrectionNoteInput(StrictSerializer):
+    """The body of a DELETE of a published fact-check's evidence or appearance."""
+
+    correction_note = _correction_note()
+
+
 class AppearanceInput(StrictSerializer):
     url = serializers.CharField(max_length=2000)
     platform = serializers.ChoiceField(choices=Appearance.Platform.choices, required=False)
@@ -331,6 +348,7 @@ class AppearanceCreateInput(AppearanceInput):
 class AppearanceUpdateInput(AppearanceInput):
     url = serializers.CharField(max_length=2000, required=False)
     is_first = serializers.BooleanField(required=False)
+    correction_note = _correction_note()
 
 
 def _newsroom_users():
@@ -377,6 +395,7 @@ class EvidenceInput(StrictSerializer):
         queryset=LookupMatch.objects.select_related("job"), required=False, allow_null=True
     )
     is_public = serializers.BooleanField(required=False)
+    correction_note = _correction_note()
 
 
 class EvidenceCreateInput(EvidenceInput):

@@ -8,6 +8,7 @@ from django.db import transaction
 from claims.models import Appearance, Claim, ClaimMedia, Topic
 from claims.search import index_claim, index_verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
+from claims.services import workflow
 from claims.services.common import touch_claim
 from core import events
 from core.exceptions import InvalidTransition
@@ -184,9 +185,22 @@ def appearance_add(
 
 @transaction.atomic
 def appearance_update(
-    *, appearance: Appearance, actor: AbstractBaseUser | None, **changes: Any
+    *,
+    appearance: Appearance,
+    actor: AbstractBaseUser | None,
+    correction_note: str = "",
+    **changes: Any,
 ) -> Appearance:
+    """Change an appearance; on a published fact-check only with a correction note
+    (workflow.published_change). Appearances may always be added: where a claim spreads after
+    its check is news, not a change of the ruling."""
     _lock_claim(appearance.claim)
+    workflow.published_change(
+        claim_id=appearance.claim_id,
+        actor=actor,
+        what="its appearances",
+        correction_note=correction_note,
+    )
     locked = Appearance.objects.select_for_update().get(pk=appearance.pk)
     if changes.get("is_first") and not locked.is_first:
         _unmark_first_appearance(locked.claim, actor=actor)
@@ -197,7 +211,16 @@ def appearance_update(
 
 
 @transaction.atomic
-def appearance_remove(*, appearance: Appearance, actor: AbstractBaseUser | None) -> None:
+def appearance_remove(
+    *, appearance: Appearance, actor: AbstractBaseUser | None, correction_note: str = ""
+) -> None:
+    _lock_claim(appearance.claim)
+    workflow.published_change(
+        claim_id=appearance.claim_id,
+        actor=actor,
+        what="its appearances",
+        correction_note=correction_note,
+    )
     appearance._history_user = actor
     appearance.delete()
     touch_claim(appearance.claim_id)
@@ -211,10 +234,20 @@ def _unmark_first_appearance(claim: Claim, *, actor: AbstractBaseUser | None) ->
 
 @transaction.atomic
 def claim_media_attach(
-    *, claim: Claim, media_item: MediaItem, actor: AbstractBaseUser | None, note: str = ""
+    *,
+    claim: Claim,
+    media_item: MediaItem,
+    actor: AbstractBaseUser | None,
+    note: str = "",
+    correction_note: str = "",
 ) -> ClaimMedia:
-    """Attach a media item to a claim; attaching it again changes nothing but the note."""
+    """Attach a media item to a claim; attaching it again changes nothing but the note. On a
+    published fact-check only with a correction note (its MediaReview shows the media)."""
     _lock_claim(claim)
+    if not claim.claim_media.filter(media_item=media_item).exists():
+        workflow.published_change(
+            claim_id=claim.pk, actor=actor, what="its media", correction_note=correction_note
+        )
     link, created = ClaimMedia.objects.get_or_create(
         claim=claim, media_item=media_item, defaults={"note": note}
     )
@@ -230,7 +263,18 @@ def claim_media_attach(
 
 
 @transaction.atomic
-def claim_media_detach(*, claim: Claim, media_item: MediaItem) -> None:
+def claim_media_detach(
+    *,
+    claim: Claim,
+    media_item: MediaItem,
+    actor: AbstractBaseUser | None = None,
+    correction_note: str = "",
+) -> None:
+    _lock_claim(claim)
+    if claim.claim_media.filter(media_item=media_item).exists():
+        workflow.published_change(
+            claim_id=claim.pk, actor=actor, what="its media", correction_note=correction_note
+        )
     ClaimMedia.objects.filter(claim=claim, media_item=media_item).delete()
     touch_claim(claim.pk)
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from claims.models import Claim, Evidence
+from claims.services import workflow
 from claims.services.common import touch_claim
 from core.exceptions import ApplicationError
 from core.services.common import apply_changes, save_validated
@@ -44,12 +45,19 @@ def evidence_add(
     media_item: MediaItem | None = None,
     lookup_match: LookupMatch | None = None,
     is_public: bool = True,
+    correction_note: str = "",
 ) -> Evidence:
     """Add a piece of evidence to a claim.
 
     A `lookup_match` must come from a lookup of one of the claim's own media items; each match
-    becomes evidence on a claim at most once (a database constraint).
+    becomes evidence on a claim at most once (a database constraint). Public evidence joins a
+    published fact-check only with a correction note (workflow.published_change); the
+    newsroom's private notes may always be added.
     """
+    if is_public:
+        workflow.published_change(
+            claim_id=claim.pk, actor=actor, what="its evidence", correction_note=correction_note
+        )
     if (
         lookup_match is not None
         and not claim.claim_media.filter(media_item_id=lookup_match.job.media_item_id).exists()
@@ -78,9 +86,22 @@ def evidence_add(
 
 @transaction.atomic
 def evidence_update(
-    *, evidence: Evidence, actor: AbstractBaseUser | None, **changes: Any
+    *,
+    evidence: Evidence,
+    actor: AbstractBaseUser | None,
+    correction_note: str = "",
+    **changes: Any,
 ) -> Evidence:
+    """Change evidence; what a published fact-check shows (public evidence, or evidence made
+    public) changes only with a correction note (workflow.published_change)."""
     locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if locked.is_public or changes.get("is_public"):
+        workflow.published_change(
+            claim_id=locked.claim_id,
+            actor=actor,
+            what="its evidence",
+            correction_note=correction_note,
+        )
     apply_changes(locked, changes, EVIDENCE_CHANGEABLE_FIELDS)
     save_validated(locked, actor=actor, reason="updated")
     touch_claim(locked.claim_id)
@@ -88,7 +109,16 @@ def evidence_update(
 
 
 @transaction.atomic
-def evidence_remove(*, evidence: Evidence, actor: AbstractBaseUser | None) -> None:
+def evidence_remove(
+    *, evidence: Evidence, actor: AbstractBaseUser | None, correction_note: str = ""
+) -> None:
+    if evidence.is_public:
+        workflow.published_change(
+            claim_id=evidence.claim_id,
+            actor=actor,
+            what="its evidence",
+            correction_note=correction_note,
+        )
     evidence._history_user = actor
     evidence.delete()
     touch_claim(evidence.claim_id)

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from claims.models import Claim, Correction, Verdict
 from claims.search import index_verdict
-from claims.services.claims import claim_update
+from claims.services import claims as claim_services
 from claims.services.verdicts import scale_follows_rating
 from core import events
 from core.exceptions import ApplicationError, InvalidTransition, PermissionDenied
@@ -127,7 +127,7 @@ def verdict_publish(*, verdict: Verdict, actor: AbstractBaseUser | None) -> Verd
     locked.review_comment = ""
     save_validated(locked, actor=actor, reason="published")
     if locked.claim.status != Claim.Status.CHECKED:
-        claim_update(claim=locked.claim, actor=actor, status=Claim.Status.CHECKED)
+        claim_services.claim_update(claim=locked.claim, actor=actor, status=Claim.Status.CHECKED)
     # A checked claim's pictures and videos are what the next lookups should find.
     archive_add(media_items=MediaItem.objects.filter(claim_media__claim=locked.claim_id))
     events.record("verdict.published", verdict_id=locked.pk)
@@ -246,3 +246,36 @@ def verdict_remove_external(*, verdict: Verdict, actor: AbstractBaseUser | None)
     locked._history_user = actor
     locked.delete()
     events.record("verdict.removed", verdict_id=verdict.pk)
+
+
+def published_change(
+    *, claim_id: int, actor: AbstractBaseUser | None, what: str, correction_note: str = ""
+) -> None:
+    """Let a change to what this newsroom's fact-check shows (its evidence, appearances, media)
+    be made in the open, or refuse it: a published verdict never changes silently. With a
+    `correction_note`, a dated public update with that note is added to the verdict (editors
+    only, as every correction); without one, ClaimPublished. A retracted fact-check no longer
+    changes. Call it inside the change's transaction, before the change."""
+    verdict = (
+        Verdict.objects.filter(
+            claim_id=claim_id,
+            publisher__is_self=True,
+            status__in=[Status.PUBLISHED, Status.RETRACTED],
+        )
+        .order_by("-published_at")
+        .first()
+    )
+    if verdict is None:
+        return
+    if verdict.status == Status.RETRACTED:
+        raise claim_services.ClaimPublished(
+            f"This claim's fact-check is retracted; {what} no longer change."
+        )
+    if not correction_note.strip():
+        raise claim_services.ClaimPublished(
+            f"This claim's fact-check is published; {what} change only with a correction "
+            "note, published as a dated update of the verdict."
+        )
+    verdict_correct(
+        verdict=verdict, actor=actor, kind=Correction.Kind.UPDATE, note=correction_note.strip()
+    )

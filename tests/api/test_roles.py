@@ -97,6 +97,26 @@ MATRIX = [
         "post",
         lambda w: f"/api/v1/claims/{w.public_claim.pk}/evidence/",
         lambda w: {"kind": "document", "relation": "refutes", "title": "Record"},
+        # A published fact-check never changes silently.
+        expect(403, 409),
+    ),
+    (
+        "claim add evidence with a correction",
+        "post",
+        lambda w: f"/api/v1/claims/{w.public_claim.pk}/evidence/",
+        lambda w: {
+            "kind": "document",
+            "relation": "refutes",
+            "title": "Record",
+            "correction_note": "Added the ministry's record.",
+        },
+        expect(403, 403, 201),
+    ),
+    (
+        "claim add private evidence",
+        "post",
+        lambda w: f"/api/v1/claims/{w.public_claim.pk}/evidence/",
+        lambda w: {"kind": "expert", "relation": "context", "title": "Call", "is_public": False},
         expect(403, 201),
     ),
     ("appearances list", "get", lambda w: "/api/v1/appearances/", None, expect(200, 200)),
@@ -126,7 +146,14 @@ MATRIX = [
         "patch",
         lambda w: f"/api/v1/appearances/{w.public_appearance.pk}/",
         lambda w: {"author_handle": "@a"},
-        expect(403, 200),
+        expect(403, 409),
+    ),
+    (
+        "appearance edit public with a correction",
+        "patch",
+        lambda w: f"/api/v1/appearances/{w.public_appearance.pk}/",
+        lambda w: {"author_handle": "@a", "correction_note": "The handle was misspelt."},
+        expect(403, 403, 200),
     ),
     (
         "appearance edit draft",
@@ -140,7 +167,7 @@ MATRIX = [
         "delete",
         lambda w: f"/api/v1/appearances/{w.public_appearance.pk}/",
         None,
-        expect(403, 204),
+        expect(403, 409),
     ),
     (
         "appearance delete draft",
@@ -188,7 +215,14 @@ MATRIX = [
         "patch",
         lambda w: f"/api/v1/evidence/{w.public_evidence.pk}/",
         lambda w: {"note": "n"},
-        expect(403, 200),
+        expect(403, 409),
+    ),
+    (
+        "evidence edit private on public",
+        "patch",
+        lambda w: f"/api/v1/evidence/{w.private_evidence_on_public_claim.pk}/",
+        lambda w: {"note": "n"},
+        expect(404, 200),
     ),
     (
         "evidence edit draft",
@@ -202,7 +236,14 @@ MATRIX = [
         "delete",
         lambda w: f"/api/v1/evidence/{w.public_evidence.pk}/",
         None,
-        expect(403, 204),
+        expect(403, 409),
+    ),
+    (
+        "evidence delete public with a correction",
+        "delete",
+        lambda w: f"/api/v1/evidence/{w.public_evidence.pk}/",
+        lambda w: {"correction_note": "The record was withdrawn by the ministry."},
+        expect(403, 403, 204),
     ),
     (
         "evidence delete draft",

@@ -5,8 +5,9 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
-from claims.admin import RatingSynonymForm
+from claims.admin import RatingForm, RatingSynonymForm
 from claims.models import Appearance, Claim, Evidence, Rating, RatingScale, RatingSynonym, Verdict
 from claims.services.demo import X_POST_URL, demo_load
 from media import demo_media
@@ -14,7 +15,14 @@ from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaItem
 from media.services.lookups import earliest_match
 from media.tasks import run_lookup
-from tests.factories import RatingFactory, RatingScaleFactory, editor, fact_checker, jpeg_bytes
+from tests.factories import (
+    RatingFactory,
+    RatingScaleFactory,
+    VerdictFactory,
+    editor,
+    fact_checker,
+    jpeg_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -280,3 +288,35 @@ def test_the_scale_page_lists_synonyms_and_stores_new_ones_normalized(admin_clie
     assert "pants on fire" in page.content.decode()
     assert form.is_valid(), form.errors
     assert form.save().text == "pants on fire, rating"
+
+
+def test_a_published_verdict_cannot_be_deleted_in_the_admin(admin_client):
+    verdict = VerdictFactory(status=Verdict.Status.PUBLISHED, published_at=timezone.now())
+    draft = VerdictFactory()
+
+    page = admin_client.get(reverse("admin:claims_verdict_delete", args=[verdict.pk]))
+    changelist = reverse("admin:claims_verdict_changelist")
+    for chosen in (verdict, draft):
+        admin_client.post(
+            changelist,
+            {"action": "delete_selected", "_selected_action": [chosen.pk], "post": "yes"},
+        )
+
+    assert page.status_code == 403
+    assert Verdict.objects.filter(pk=verdict.pk).exists()
+    assert not Verdict.objects.filter(pk=draft.pk).exists()
+
+
+def test_the_label_of_a_rating_that_published_verdicts_show_does_not_change():
+    verdict = VerdictFactory(status=Verdict.Status.PUBLISHED, published_at=timezone.now())
+    rating = verdict.rating
+    unused = RatingFactory(scale=rating.scale, label="Unused", value=3)
+
+    renamed = RatingForm(
+        data={"label": "Totally false", "value": rating.value, "description": ""}, instance=rating
+    )
+    free = RatingForm(data={"label": "Renamed", "value": 3, "description": ""}, instance=unused)
+
+    assert not renamed.is_valid()
+    assert "rating of published verdicts" in str(renamed.errors)
+    assert free.is_valid(), free.errors

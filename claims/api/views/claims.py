@@ -107,9 +107,11 @@ class AppearanceViewSet(ResourceViewSet):
             ),
         )
 
+    @extend_schema(request=s.CorrectionNoteInput)
     def destroy(self, request: Request, pk: str) -> Response:
+        data = self.validated(s.CorrectionNoteInput)
         return self.destroy_with(
-            lambda appearance: appearance_remove(appearance=appearance, actor=request.user)
+            lambda appearance: appearance_remove(appearance=appearance, actor=request.user, **data)
         )
 
 
@@ -138,7 +140,9 @@ class EvidenceViewSet(ResourceViewSet):
             lambda evidence, data: evidence_update(evidence=evidence, actor=request.user, **data),
         )
 
+    @extend_schema(request=s.CorrectionNoteInput)
     def destroy(self, request: Request, pk: str) -> Response:
+        data = self.validated(s.CorrectionNoteInput)
         return self.destroy_with(
-            lambda evidence: evidence_remove(evidence=evidence, actor=request.user)
+            lambda evidence: evidence_remove(evidence=evidence, actor=request.user, **data)
         )
