@@ -1,11 +1,12 @@
 #!/usr/bin/env python
-import os
 import sys
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+    # Prepares the embedded default and sets DJANGO_SETTINGS_MODULE.
     from django.core.management import execute_from_command_line
+
+    import factcheck.celery  # noqa: F401
 
     execute_from_command_line(sys.argv)
 

@@ -1,7 +1,5 @@
-import os
-
+# Prepares the embedded default and sets DJANGO_SETTINGS_MODULE.
+import factcheck.celery  # noqa: F401, I001
 from django.core.asgi import get_asgi_application
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 
 application = get_asgi_application()

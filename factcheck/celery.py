@@ -2,6 +2,12 @@ import os
 
 from celery import Celery
 
+from factcheck import embedded
+
+# Every entry point loads this module first (a worker through `-A factcheck`, manage.py, the
+# WSGI and ASGI applications, the test run): the embedded default is prepared before Django's
+# settings are read, and the app every process sends tasks with is configured.
+embedded.prepare_environment()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
 
 app = Celery("factcheck")

