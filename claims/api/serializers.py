@@ -513,3 +513,17 @@ class VerdictCorrectInput(StrictSerializer):
 
 class VerdictRetractInput(StrictSerializer):
     reason = serializers.CharField(help_text="Why the verdict is withdrawn; shown on its page.")
+
+
+class ClaimMediaInput(StrictSerializer):
+    media_item = serializers.PrimaryKeyRelatedField(
+        queryset=MediaItem.objects.all(), help_text="The id of an uploaded or fetched media item."
+    )
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ClaimMediaOutput(serializers.Serializer):
+    claim = serializers.IntegerField(source="claim_id")
+    media_item = MediaItemOutput()
+    note = serializers.CharField()
+    added_at = serializers.DateTimeField()

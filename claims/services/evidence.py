@@ -1,5 +1,6 @@
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -147,26 +148,50 @@ def evidence_from_match(
         return existing
     matched = match.matched_item
     published = match.first_published_at or (matched.first_published_at if matched else None)
-    source = (matched.publisher_name or "the archive") if matched else match.external_url
-    when = f", published {published:%Y-%m-%d}" if published else ""
-    offset = (
-        f" at {match.matched_offset_seconds:.0f} s"
-        if matched and matched.kind == MediaItem.Kind.VIDEO
-        else ""
-    )
     return evidence_add(
         claim=claim,
         actor=actor,
         kind=Evidence.Kind.REVERSE_IMAGE_MATCH,
         relation=relation,
-        title=f"Earlier copy from {source}{when}{offset}"[:300],
+        title=_match_title(match, published)[:300],
         url=(matched.original_url if matched else match.external_url),
         source_date=published.date() if published else None,
-        note=(
-            f"Reverse-image lookup #{match.job_id}: distance {match.distance} of 256 bits"
-            if match.distance is not None
-            else f"Reverse-image lookup #{match.job_id} ({match.job.get_provider_display()})"
-        ),
+        note=_match_detail(match),
         media_item=matched,
         lookup_match=match,
     )
+
+
+def _match_title(match: LookupMatch, published) -> str:
+    """What was found, where and when, for readers: no distances or offsets."""
+    matched = match.matched_item
+    if matched is None:
+        where = f"found at {urlsplit(match.external_url).hostname or match.external_url}"
+    elif matched.publisher_name:
+        where = f"published by {matched.publisher_name}"
+    else:
+        where = "found in our archive of earlier media"
+    looked_up = match.job.media_item.kind
+    what = f"An earlier copy of this {looked_up}" if looked_up else "An earlier copy"
+    when = f" on {published.day} {published:%B %Y}" if published else ""
+    return f"{what} {where}{when}"
+
+
+def _match_detail(match: LookupMatch) -> str:
+    """How it was found, for those who want to check: the lookup, the distance, the offsets."""
+    job = match.job
+    detail = f"Reverse-image lookup #{job.pk} ({job.get_provider_display()})"
+    if match.distance is not None:
+        strength = "a strong match" if match.is_strong else "a possible match"
+        detail += f": perceptual-hash (PDQ) distance {match.distance} of 256 bits, {strength}"
+    matched = match.matched_item
+    if matched is not None and matched.kind == MediaItem.Kind.VIDEO:
+        detail += f"; {_clock(match.matched_offset_seconds)} into the earlier video"
+        if job.media_item.kind == MediaItem.Kind.VIDEO:
+            detail += f", {_clock(match.query_offset_seconds)} into the claim's"
+    return detail + "."
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}:{secs:02d}"

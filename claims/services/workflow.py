@@ -77,9 +77,11 @@ def publication_problems(verdict: Verdict) -> list[str]:
         problems.append("a headline")
     if not verdict.summary.strip():
         problems.append("a summary (the rating explanation)")
-    if not verdict.claim.evidence.exists():
+    # Through .all(): a list of verdicts with these prefetched (the desk's review queue) asks
+    # nothing more per verdict.
+    if not verdict.claim.evidence.all():
         problems.append("at least one piece of evidence")
-    if not verdict.claim.appearances.filter(is_first=True).exists():
+    if not any(appearance.is_first for appearance in verdict.claim.appearances.all()):
         problems.append("the claim's first appearance")
     return problems
 

@@ -184,3 +184,37 @@ def test_other_publishers_imported_verdicts_have_no_page_here(client):
 
     theirs = VerdictFactory(status=Verdict.Status.PUBLISHED, published_at=timezone.now())
     assert client.get(f"/fact-checks/{theirs.slug}/").status_code == 404
+
+
+def test_evidence_reads_for_people_with_the_technical_detail_folded(client, settings):
+    from claims.services.evidence import evidence_from_match
+    from media.models import LookupJob
+    from media.services.lookups import earliest_match
+    from media.tasks import run_lookup
+
+    settings.FACTCHECK_PUBLIC_BASE_URL = "https://factcheck.example.org"
+    demo = demo_load(actor=None)
+    job = LookupJob.objects.get(media_item__claim_media__claim=demo.funeral_claim)
+    run_lookup(job.pk)
+    evidence_from_match(match=earliest_match(job), actor=None, relation="refutes")
+    chief = editor()
+    verdict = verdict_publish(
+        verdict=verdict_submit(verdict=demo.funeral_verdict, actor=chief), actor=chief
+    )
+    page = client.get(f"/fact-checks/{verdict.slug}/").content.decode()
+    assert "An earlier copy of this video published by CCTV on 9 November 2015" in page
+    folded = page.split("<details>")
+    assert all("of 256 bits" not in part.split("</details>")[-1] for part in folded)
+    assert "of 256 bits" in page
+    assert " s)" not in page
+    assert "at 8 s" not in page
+
+
+def test_the_earliest_source_video_has_a_poster_frame_anyone_may_load(client, published_demo):
+    verdict, _ = published_demo
+    page = client.get(f"/fact-checks/{verdict.slug}/").content.decode()
+    poster = page.split('poster="', 1)[1].split('"', 1)[0]
+    assert poster.startswith("/frames/")
+    response = client.get(poster)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/jpeg"

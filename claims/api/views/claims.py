@@ -1,11 +1,14 @@
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims.api import serializers as s
 from claims.api.filters import AppearanceFilter, ClaimFilter, EvidenceFilter
-from claims.models import Claim
+from claims.models import Claim, ClaimMedia
 from claims.selectors.claims import claim_list
 from claims.selectors.reference import appearance_list, evidence_list
 from claims.services.claims import (
@@ -14,6 +17,8 @@ from claims.services.claims import (
     appearance_update,
     claim_create,
     claim_delete,
+    claim_media_attach,
+    claim_media_detach,
     claim_update,
 )
 from claims.services.evidence import evidence_add, evidence_remove, evidence_update
@@ -27,6 +32,10 @@ from core.roles import is_newsroom
     partial_update=extend_schema(request=s.ClaimUpdateInput, responses={200: s.ClaimOutput}),
     add_appearance=extend_schema(request=s.AppearanceInput, responses={201: s.AppearanceOutput}),
     add_evidence=extend_schema(request=s.EvidenceInput, responses={201: s.EvidenceOutput}),
+    attach_media=extend_schema(
+        request=s.ClaimMediaInput, responses={200: s.ClaimMediaOutput, 201: s.ClaimMediaOutput}
+    ),
+    detach_media=extend_schema(responses={204: None}),
 )
 class ClaimViewSet(ResourceViewSet):
     """Claims under review, with where they appeared, their media, evidence and verdict.
@@ -76,6 +85,30 @@ class ClaimViewSet(ResourceViewSet):
         data = self.validated(s.EvidenceInput)
         evidence = evidence_add(claim=claim, actor=request.user, **data)
         return Response(s.EvidenceOutput(evidence).data, status=201)
+
+    @action(detail=True, methods=["post"], url_path="media")
+    def attach_media(self, request: Request, pk: str) -> Response:
+        """Attach a media item to the claim (201; 200 when it already carries it, with the
+        note updated). Its lookup is queued. A published claim's media change only with a
+        correction (409)."""
+        claim = self.get_object()
+        data = self.validated(s.ClaimMediaInput)
+        with transaction.atomic():
+            carried = ClaimMedia.objects.filter(claim=claim, media_item=data["media_item"])
+            status_code = status.HTTP_200_OK if carried.exists() else status.HTTP_201_CREATED
+            link = claim_media_attach(claim=claim, actor=request.user, **data)
+        output = s.ClaimMediaOutput(link, context=self.get_serializer_context())
+        return Response(output.data, status=status_code)
+
+    @action(detail=True, methods=["delete"], url_path=r"media/(?P<media_id>[0-9]{1,18})")
+    def detach_media(self, request: Request, pk: str, media_id: str) -> Response:
+        """Take a media item off the claim (204); 404 when the claim does not carry it."""
+        claim = self.get_object()
+        link = ClaimMedia.objects.filter(claim=claim, media_item_id=int(media_id)).first()
+        if link is None:
+            raise NotFound("This claim does not carry that media item.")
+        claim_media_detach(claim=claim, media_item=link.media_item)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 @extend_schema_view(
