@@ -127,6 +127,11 @@ class MediaItem(models.Model):
         label = self.caption or self.original_url or self.source_url or self.file.name
         return f"{self.get_kind_display()} #{self.pk}: {label[:60]}" if label else f"#{self.pk}"
 
+    @property
+    def searchable(self) -> bool:
+        """Found by archive lookups: in the archive, stored and hashed (its hashes indexed)."""
+        return self.in_archive and self.status == self.Status.READY and self.hashed_at is not None
+
 
 class MediaFrame(models.Model):
     """The perceptual hashes of one frame: an image has one frame at offset 0, a video one per
@@ -282,6 +287,12 @@ class LookupMatch(models.Model):
     # matched item's provenance.
     first_published_at = models.DateTimeField(null=True, blank=True)
     is_strong = models.BooleanField(default=False)
+    is_exact_copy = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The looked-up file is this archive item, byte for byte (identical bytes are one item)."
+        ),
+    )
 
     class Meta:
         ordering = ["distance", F("first_published_at").asc(nulls_last=True), "id"]

@@ -74,6 +74,15 @@ class AppearanceOutput(serializers.ModelSerializer):
 
 class MediaItemOutput(serializers.ModelSerializer):
     file = serializers.FileField(read_only=True, allow_null=True, use_url=True)
+    hashed_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When its frames were hashed: from then on it can be looked up.",
+    )
+    searchable = serializers.BooleanField(
+        read_only=True,
+        help_text="Found by archive lookups: in the archive and hashed.",
+    )
 
     class Meta:
         model = MediaItem
@@ -96,6 +105,8 @@ class MediaItemOutput(serializers.ModelSerializer):
             "original_url",
             "caption",
             "in_archive",
+            "hashed_at",
+            "searchable",
             "created_at",
             "updated_at",
         ]
@@ -248,6 +259,7 @@ class LookupMatchOutput(serializers.ModelSerializer):
             "first_published_at",
             "source",
             "is_strong",
+            "is_exact_copy",
         ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
@@ -268,6 +280,12 @@ class LookupJobOutput(serializers.ModelSerializer):
     earliest_match = serializers.SerializerMethodField(
         help_text="The id of the match published first (strong matches before suggestions)."
     )
+    exact_copy_of = serializers.SerializerMethodField(
+        help_text=(
+            "The archive item the looked-up file is, byte for byte (its match has "
+            "is_exact_copy), or null."
+        )
+    )
 
     class Meta:
         model = LookupJob
@@ -285,7 +303,11 @@ class LookupJobOutput(serializers.ModelSerializer):
             "finished_at",
             "matches",
             "earliest_match",
+            "exact_copy_of",
         ]
+
+    def get_exact_copy_of(self, job: LookupJob) -> int | None:
+        return next((m.matched_item_id for m in job.matches.all() if m.is_exact_copy), None)
 
     def get_earliest_match(self, job: LookupJob) -> int | None:
         match = earliest_match(job)
