@@ -74,6 +74,14 @@ class MediaItem(models.Model):
     hashed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text=_("When its frames were hashed.")
     )
+    hash_version = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text=_(
+            "The version of the hashing (media.hashing.HASH_VERSION) its frames were hashed "
+            "with; older ones are hashed again in the background (rehash_media)."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -55,9 +55,9 @@ def media_item_hash_request(item: MediaItem) -> MediaJob:
 
 def media_item_hash_job(job: MediaJob) -> None:
     """The work of a hashing job: hash the item, unless it has been hashed meanwhile (by a
-    command that hashes in place), then send the lookups that waited for it."""
+    command that hashes in place) by the current hashing, then send the lookups that waited."""
     item = job.media_item
-    if item.hashed_at is None:
+    if item.hashed_at is None or item.hash_version < hashing.HASH_VERSION:
         try:
             item = media_item_hash(media_item_id=item.pk, heartbeat=lambda: jobs.job_heartbeat(job))
         except (MediaUnreadable, MediaNotReady) as error:
@@ -120,7 +120,8 @@ def media_item_hash(
             for frame in frames
         )
         locked.hashed_at = timezone.now()
-        locked.save(update_fields=["hashed_at", "updated_at"])
+        locked.hash_version = hashing.HASH_VERSION
+        locked.save(update_fields=["hashed_at", "hash_version", "updated_at"])
         archive_sync(media_item=locked)
     return locked
 

@@ -1,13 +1,18 @@
 """Lookups and the one hashing of their item: a lookup waits for it or reuses it, is never lost
 between the two, and an exact copy of an archive file is said to be that archive item."""
 
+import io
+
 import pytest
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 
+from media import hashing
 from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaItem, MediaJob
 from media.services import lookups
 from media.services.media import media_item_create
+from media.services.rehashing import media_items_outdated
 from media.tasks import hash_media_item, run_lookup
 from tests.api.conftest import client_for
 from tests.claims.services.test_lookups import jpeg, photo, stored
@@ -139,3 +144,35 @@ def test_the_media_api_says_when_an_item_is_hashed_and_searchable():
     body = checker.get(f"/api/v1/media/{outside.pk}/").json()
     assert body["hashed_at"] is not None
     assert body["searchable"] is False
+
+
+def test_media_hashed_by_an_older_version_is_hashed_again_in_the_background():
+    original = stored(jpeg(photo(11)), "o.jpg", in_archive=True)
+    hashing_job = original.jobs.get(kind=MediaJob.Kind.HASH)
+    hash_media_item(hashing_job.pk)  # hashed in place already: the job only succeeds
+    [frame] = original.frames.all()
+    reference = bytes(frame.pdq_hash)
+    # As a version-1 hashing left it: a hash of a shrunk copy.
+    MediaItem.objects.filter(pk=original.pk).update(hash_version=1)
+    original.frames.update(pdq_hash=bytes(32))
+    out = io.StringIO()
+    call_command("rehash_media", "--dry-run", stdout=out)
+    assert out.getvalue().startswith("1 items")
+    call_command("rehash_media", stdout=out)
+    call_command("rehash_media", stdout=out)  # queued already: nothing more
+    hashing_job.refresh_from_db()
+    assert (hashing_job.status, hashing_job.attempts, hashing_job.sends) == (
+        MediaJob.Status.QUEUED,
+        0,
+        2,
+    )
+    # Meanwhile the old hashes are still searched.
+    query = stored(jpeg(photo(11), quality=40), "q.jpg")
+    job = lookups.lookup_request(media_item=query, actor=None)
+    run_lookup(job.pk)
+    assert [m.matched_item_id for m in job.matches.all()] == [original.pk]
+    hash_media_item(hashing_job.pk)
+    original.refresh_from_db()
+    assert original.hash_version == hashing.HASH_VERSION
+    assert bytes(original.frames.get().pdq_hash) == reference
+    assert media_items_outdated().count() == 0
