@@ -325,3 +325,52 @@ class LookupMatch(models.Model):
     def __str__(self) -> str:
         target = f"media #{self.matched_item_id}" if self.matched_item_id else self.external_url
         return f"{target} (distance {self.distance})"
+
+
+class HashList(models.Model):
+    """PDQ and vPDQ hashes another newsroom or a hash exchange shared, without their media
+    (media.hash_lists reads the ThreatExchange, HMA and Meta tool formats)."""
+
+    name = models.CharField(max_length=200)
+    list_format = models.CharField(max_length=20, help_text=_("The text format it came in."))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SharedHash(models.Model):
+    """One hash of a shared list: a picture's PDQ, or one frame of a video's vPDQ (the frames
+    of one video share their `signal` number)."""
+
+    class SignalType(models.TextChoices):
+        PDQ = "pdq", "PDQ"
+        VPDQ = "vpdq", "vPDQ"
+
+    hash_list = models.ForeignKey(HashList, on_delete=models.CASCADE, related_name="hashes")
+    signal = models.PositiveIntegerField(help_text=_("The signal's place in its list, from 0."))
+    signal_type = models.CharField(max_length=10, choices=SignalType.choices)
+    line = models.PositiveIntegerField(help_text=_("Where the signal starts in the file read."))
+    pdq_hash = models.BinaryField(max_length=32)
+    quality = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    offset_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["hash_list", "signal", "offset_seconds", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quality__isnull=True) | Q(quality__lte=100),
+                name="shared_hash_quality_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signal_type} {bytes(self.pdq_hash).hex()[:16]}…"

@@ -19,7 +19,8 @@ from claims.models import (
 )
 from core.api.serializers import StrictSerializer
 from core.roles import NEWSROOM_ROLES, is_newsroom
-from media.models import LookupJob, LookupMatch, MediaItem
+from media import hash_lists
+from media.models import HashList, LookupJob, LookupMatch, MediaItem
 from media.services.lookups import earliest_match
 
 User = get_user_model()
@@ -549,3 +550,30 @@ class ClaimMediaOutput(serializers.Serializer):
     media_item = MediaItemOutput()
     note = serializers.CharField()
     added_at = serializers.DateTimeField()
+
+
+class HashListOutput(serializers.ModelSerializer):
+    hash_count = serializers.IntegerField(read_only=True, help_text="Hashes (video frames each).")
+    signal_count = serializers.IntegerField(read_only=True, help_text="Pictures and videos.")
+
+    class Meta:
+        model = HashList
+        fields = ["id", "name", "list_format", "hash_count", "signal_count", "created_at"]
+
+
+class HashListImportInput(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    list_format = serializers.ChoiceField(choices=hash_lists.FORMATS)
+    content = serializers.CharField(
+        trim_whitespace=False,
+        help_text="The list's text: 64 hex digits a line (pdq), `pdq <hex>` or `vpdq <json>` "
+        "lines (threatexchange), a signal_type,signal table (hma-csv, hma-tsv), or one video's "
+        "frame,quality,hex,seconds lines (vpdq).",
+    )
+
+
+class HashExportInput(StrictSerializer):
+    list_format = serializers.ChoiceField(choices=hash_lists.FORMATS)
+    media_item = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, help_text="Only these items."
+    )
