@@ -374,3 +374,27 @@ class SharedHash(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_type} {bytes(self.pdq_hash).hex()[:16]}…"
+
+
+class ArchiveSearchJob(Job):
+    """An archive search a web request asked a worker for (media.services.archive_search): the
+    workers hold the archive index, web processes do not. Short-lived: the request reads the
+    result and deletes the row; rows a request left behind are purged by beat."""
+
+    query = models.JSONField(
+        help_text=_("The query frames: offset_seconds and query_hashes (hexadecimal) each.")
+    )
+    result = models.JSONField(null=True, blank=True, help_text=_("The matches found."))
+
+    task_name = "media.tasks.search_archive"
+
+    class Meta(Job.Meta):
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Archive search #{self.pk} ({self.status})"
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        # The request waiting for it gives up within seconds: a second run would answer nobody.
+        return 1
