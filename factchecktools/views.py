@@ -226,9 +226,7 @@ class ClaimImageSearchView(FactCheckToolsView):
         try:
             ids = claim_image_search(frames, reviews=reviews)
         except ArchiveSearchUnavailable as error:
-            raise unavailable(
-                error.message, retry_after=error.extra["retry_after_seconds"]
-            ) from None
+            raise unavailable(error.message, retry_after=error.retry_after_seconds) from None
         window = ids[page.start : page.start + page.size]
         claims = claims_with_reviews(window, reviews=reviews)
         data: dict[str, Any] = {}

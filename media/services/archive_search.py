@@ -32,6 +32,7 @@ class ArchiveSearchUnavailable(ApplicationError):
 
     code = "archive_search_unavailable"
     status_code = 503
+    retry_after_seconds = 5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,8 +76,7 @@ def archive_search_for_request(frames) -> list[ArchiveMatch]:
     if status != JobStatus.SUCCEEDED:
         raise ArchiveSearchUnavailable(
             f"The image search is unavailable: no worker answered within {timeout:g} seconds. "
-            "Retry in a moment.",
-            extra={"retry_after_seconds": 5},
+            "Retry in a moment."
         )
     return [ArchiveMatch(**match) for match in result]
 

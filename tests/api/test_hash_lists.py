@@ -131,8 +131,13 @@ def test_a_list_with_bad_lines_is_refused_whole_naming_each_line(list_format, co
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid_hash_list"
-    assert [line["line"] for line in body["details"]["lines"]] == bad_lines
-    assert all(line["error"] for line in body["details"]["lines"])
+    assert list(body["details"]) == [f"content.{line}" for line in bad_lines]
+    assert all(
+        error["code"] == "invalid_line" and error["message"]
+        for errors in body["details"].values()
+        for error in errors
+    )
+    assert f"Line {bad_lines[0]}:" in body["message"]
     assert not HashList.objects.exists()
     assert not SharedHash.objects.exists()
 

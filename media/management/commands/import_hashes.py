@@ -31,8 +31,8 @@ class Command(BaseCommand):
                 name=name or file.name, text=text, list_format=list_format, actor=None
             )
         except InvalidHashList as error:
-            for line in error.extra["lines"]:
-                self.stderr.write(f"{file}:{line['line']}: {line['error']}")
+            for line, reason in error.lines:
+                self.stderr.write(f"{file}:{line}: {reason}")
             raise CommandError(error.message) from None
         count = hash_list.hashes.count()
         signals = hash_list.hashes.values("signal").distinct().count()
