@@ -6,6 +6,7 @@ import io
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.test import Client
 
 from media import hashing
 from media.archive_index import reset_archive_index
@@ -16,6 +17,7 @@ from media.services.rehashing import media_items_outdated
 from media.tasks import hash_media_item, run_lookup
 from tests.api.conftest import client_for
 from tests.claims.services.test_lookups import jpeg, photo, stored
+from tests.factories import fact_checker
 
 pytestmark = pytest.mark.django_db
 
@@ -102,6 +104,10 @@ def test_an_exact_copy_of_an_archive_file_is_that_archive_item():
     assert body["exact_copy_of"] == original.pk
     assert body["matches"][0]["is_exact_copy"] is True
     assert body["matches"][0]["source"] == "AFP"
+    desk = Client()
+    desk.force_login(fact_checker())
+    page = desk.get(f"/desk/lookups/{job.pk}/").content.decode()
+    assert f"this file is archive item #{original.pk}" in page
 
 
 def test_a_near_copy_is_not_an_exact_one():
