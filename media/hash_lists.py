@@ -92,6 +92,8 @@ def _vpdq_signal(text: str) -> tuple[Frame, ...]:
         features = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"the vPDQ signal is not a JSON list: {error.msg}") from None
+    except RecursionError:
+        raise ValueError("the vPDQ signal is JSON nested too deep") from None
     if not isinstance(features, list) or not features:
         raise ValueError("the vPDQ signal is not a non-empty JSON list of features")
     return tuple(_compact_frame(feature) for feature in features)
@@ -133,14 +135,26 @@ def _read_hma(text: str, delimiter: str):
     # A vPDQ signal of an hour of video is a cell of a few hundred kilobytes, over the csv
     # module's default limit (the request or file size bounds the whole).
     csv.field_size_limit(max(csv.field_size_limit(), VPDQ_CELL_LIMIT))
-    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(rows, None)
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    try:
+        header = next(rows, None)
+    except csv.Error as error:
+        yield rows.line_num, _fail(f"not {delimiter!r}-separated values: {error}")
+        return
     columns = [name.strip().lower() for name in header or []]
     if "signal_type" not in columns or "signal" not in columns:
         yield 1, _fail("the header must name the columns signal_type and signal")
         return
     type_column, signal_column = columns.index("signal_type"), columns.index("signal")
-    for row in rows:
+    while True:
+        try:
+            row = next(rows, None)
+        except csv.Error as error:
+            # The reader cannot go on past a quoting error: the rest is not read.
+            yield rows.line_num, _fail(f"not {delimiter!r}-separated values: {error}")
+            return
+        if row is None:
+            return
         number = rows.line_num
         if not any(cell.strip() for cell in row):
             continue
@@ -190,20 +204,16 @@ def read(text: str, list_format: str) -> list[Signal]:
     signals: list[Signal] = []
     errors: list[tuple[int, str]] = []
     total = 0
-    try:
-        for number, read_line in _READERS[list_format](text):
-            try:
-                signal = read_line()
-            except (ValueError, csv.Error) as error:
-                total += 1
-                if len(errors) < MAX_REPORTED_ERRORS:
-                    errors.append((number, str(error)))
-                continue
-            if isinstance(signal, Signal) and not errors:
-                signals.append(signal)
-    except csv.Error as error:
-        total += 1
-        errors.append((0, f"not CSV: {error}"))
+    for number, read_line in _READERS[list_format](text):
+        try:
+            signal = read_line()
+        except ValueError as error:
+            total += 1
+            if len(errors) < MAX_REPORTED_ERRORS:
+                errors.append((number, str(error)))
+            continue
+        if isinstance(signal, Signal) and not errors:
+            signals.append(signal)
     if errors:
         raise HashListInvalid(errors, total)
     if not signals:

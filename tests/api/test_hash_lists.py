@@ -120,6 +120,7 @@ def test_meta_tool_vpdq_output_imports():
         ("hma-tsv", f"hash\n{HEX}\n", [1]),
         ("vpdq", f"0,100,{HEX},0.0\n1,101,{HEX},1.0\nx,1,{HEX},2.0\n3,50,{HEX},-1\n", [2, 3, 4]),
         ("pdq", "# nothing but a comment\n", [0]),
+        ("threatexchange", f"pdq {HEX}\nvpdq {'[' * 100_000}\n", [2]),
     ],
 )
 def test_a_list_with_bad_lines_is_refused_whole_naming_each_line(list_format, content, bad_lines):
@@ -140,6 +141,14 @@ def test_a_list_with_bad_lines_is_refused_whole_naming_each_line(list_format, co
     assert f"Line {bad_lines[0]}:" in body["message"]
     assert not HashList.objects.exists()
     assert not SharedHash.objects.exists()
+
+
+def test_a_csv_the_csv_module_cannot_read_is_refused():
+    with pytest.raises(hash_lists.HashListInvalid) as raised:
+        hash_lists.read(f'signal_type,signal\npdq,"{HEX}\n', "hma-csv")
+    [(line, reason)] = raised.value.errors
+    assert line == 2
+    assert "separated values" in reason
 
 
 def test_only_editors_import_and_export():
