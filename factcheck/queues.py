@@ -2,7 +2,8 @@
 hashing does not delay a lookup, a slow image host does not delay a webhook.
 
     light   webhooks, events, matching, beat's resume tasks (quick)
-    lookup  reverse-image lookups (a search in the worker's archive index)
+    lookup  reverse-image lookups and web requests' image searches (the workers hold the
+            archive index; web processes do not)
     fetch   media and import sources fetched from the web (slow hosts, time-outs)
     hash    hashing images and videos (CPU, minutes for a long video)
 
@@ -16,6 +17,7 @@ QUEUES = (LIGHT, LOOKUP, FETCH, HASH)
 
 ROUTES = {
     "media.tasks.run_lookup": LOOKUP,
+    "media.tasks.search_archive": LOOKUP,
     "media.tasks.fetch_media_item": FETCH,
     "imports.tasks.run_import_job": FETCH,
     "media.tasks.hash_media_item": HASH,

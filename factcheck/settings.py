@@ -330,6 +330,12 @@ LOOKUP_SUGGEST_DISTANCE = env.int("FACTCHECK_LOOKUP_SUGGEST_DISTANCE", default=6
 LOOKUP_STRONG_DISTANCE = env.int("FACTCHECK_LOOKUP_STRONG_DISTANCE", default=32)
 # A running lookup without a heartbeat for this long lost its worker and is run again.
 LOOKUP_STALE_SECONDS = env.int("FACTCHECK_LOOKUP_STALE_SECONDS", default=120)
+# Image searches from web requests (claims:imageSearch, the check API) are run by a worker on the
+# lookup queue, which holds the archive index: a request waits this long for the answer, then
+# answers 503. Off (FACTCHECK_ARCHIVE_SEARCH_BY_WORKER=false), the web process loads the index
+# itself: a setup without workers (some tests, a laptop), at the index's memory per web process.
+ARCHIVE_SEARCH_BY_WORKER = env.bool("FACTCHECK_ARCHIVE_SEARCH_BY_WORKER", default=True)
+ARCHIVE_SEARCH_TIMEOUT_SECONDS = env.float("FACTCHECK_ARCHIVE_SEARCH_TIMEOUT_SECONDS", default=5.0)
 
 # Imports of other publishers' ClaimReviews (imports/): the largest source read (an upload, or a
 # page or feed fetched; a worker needs about nine times its size in memory: 830 MB for a feed

@@ -57,6 +57,7 @@ from factchecktools.services import (
     claim_review_page_delete,
     claim_review_page_update,
 )
+from media.services.archive_search import ArchiveSearchUnavailable
 from media.services.media import MediaFetchBusy, MediaFetchTimedOut, image_frames_from_url
 
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -222,7 +223,10 @@ class ClaimImageSearchView(FactCheckToolsView):
                 f"image_uri: {error.message}", [("image_uri", error.message)]
             ) from None
         reviews = live_reviews(language=language)
-        ids = claim_image_search(frames, reviews=reviews)
+        try:
+            ids = claim_image_search(frames, reviews=reviews)
+        except ArchiveSearchUnavailable as error:
+            raise unavailable(error.message, retry_after=error.retry_after_seconds) from None
         window = ids[page.start : page.start + page.size]
         claims = claims_with_reviews(window, reviews=reviews)
         data: dict[str, Any] = {}

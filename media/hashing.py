@@ -15,6 +15,11 @@ Mirroring and 90-degree rotation are undone by putting every view in a canonical
 flipped so that its right and bottom halves are the brighter ones, and transposed so that the
 left-right difference is the larger. Near a tie the choice is unstable, so the archive stores every
 orientation within a margin of one and the query only its own.
+
+The PDQ stored with each frame (`FrameHashes.pdq`, what is exported to ThreatExchange and HMA) is
+not one of these: it is Meta's reference hash, of the pixels as the file stores them (the C++
+reference reads no EXIF orientation) at a size that keeps it within a few bits of a hash of the
+full picture. The views are cut from the picture as it is displayed, at a small size.
 """
 
 import io
@@ -31,6 +36,9 @@ from PIL import Image, ImageOps
 from media.ffmpeg_input import open_input
 
 PDQ_BYTES = 32
+# Raised whenever stored hashes change meaning; items hashed by an older version are hashed again
+# in the background (the rehash_media command). 2: the stored PDQ is Meta's reference hash.
+HASH_VERSION = 2
 # PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
 # 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
 # shot of a clock in scikit-image's set scores 34) are worth indexing, so the floor is lower.
@@ -40,6 +48,12 @@ MIN_QUALITY = 25
 VIEW_SIZE = 128
 # Pictures are hashed from a copy this size: views are cut from it, then shrunk to VIEW_SIZE.
 WORK_SIZE = 256
+# The reference PDQ is computed on a picture whose short side is at least this (or the picture as
+# it is, when smaller): JPEG decodes at the DCT scale that keeps it, other formats are reduced by
+# whole factors (a box filter). Meta's test images then hash within 8 bits of its C++ reference,
+# where Meta's rule allows 10 (bench/media/pdq_reference.py); a 12 MP photo hashes in a twentieth
+# of the time at full size.
+REFERENCE_SIZE = 512
 # Grey levels (0-255) of brightness difference within which the canonical orientation is a tie.
 ORIENTATION_MARGIN = 3.0
 # Crops of the archive views, as fractions cut from (left, top, right, bottom): on each axis
@@ -79,6 +93,7 @@ _DECODE_ERRORS = (OSError, ValueError, Image.DecompressionBombError, av.error.FF
 @dataclass(frozen=True)
 class FrameHashes:
     offset_seconds: float
+    # Meta's reference PDQ of the frame and its quality (0-100).
     pdq: bytes
     quality: int
     phash: bytes
@@ -205,13 +220,24 @@ def _unique(hashes: list[bytes]) -> bytes:
     return b"".join(dict.fromkeys(hashes))
 
 
-def hash_picture(image: Image.Image, offset_seconds: float = 0, *, crops: bool = True):
-    """All hashes of one picture, or None when it is too flat to hash usefully."""
+def hash_picture(
+    image: Image.Image,
+    offset_seconds: float = 0,
+    *,
+    crops: bool = True,
+    stored: Image.Image | None = None,
+):
+    """All hashes of one picture as displayed, or None when it is too flat to hash usefully.
+
+    The reference PDQ is of `stored` (the pixels as the file stores them, when an EXIF
+    orientation turns them for display) or else of `image`, at the size given: pass it at
+    REFERENCE_SIZE or more."""
     image = image.convert("RGB")
-    image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
-    pdq, quality = pdq_hash(np.asarray(image))
+    pdq, quality = pdq_hash(np.asarray((image if stored is None else stored).convert("RGB")))
     if quality < MIN_QUALITY:
         return None
+    image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
+    displayed = pdq_hash(np.asarray(image))[0]
     views = [image]
     for passes in (1, 3):
         trimmed = trim_borders(image, passes=passes)
@@ -223,9 +249,14 @@ def hash_picture(image: Image.Image, offset_seconds: float = 0, *, crops: bool =
         small = image.copy()
         small.thumbnail((VIEW_SIZE, VIEW_SIZE), Image.Resampling.BILINEAR)
         views += [_crop(small, *box) for box in ARCHIVE_CROPS]
-    # The picture's own hash is in the archive too: an edit that keeps its framing and
-    # orientation matches it even when the canonical orientation was a close call.
-    archive = [pdq, *(h for view in views for h in _view_hashes(view, ORIENTATION_MARGIN))]
+    # The picture's own hashes are in the archive too: an edit that keeps its framing and
+    # orientation matches them even when the canonical orientation was a close call, and a
+    # reference hash from another newsroom's list matches the first.
+    archive = [
+        pdq,
+        displayed,
+        *(h for view in views for h in _view_hashes(view, ORIENTATION_MARGIN)),
+    ]
     return FrameHashes(
         offset_seconds=offset_seconds,
         pdq=pdq,
@@ -250,20 +281,34 @@ def image_size(stream: IO[bytes]) -> tuple[int, int]:
         stream.seek(0)
 
 
-def open_image(stream: IO[bytes]) -> Image.Image:
-    """Decode no larger than needed: JPEG decodes at 1/2, 1/4 or 1/8 scale in draft mode, which
+def decode_image(stream: IO[bytes]) -> tuple[Image.Image, Image.Image]:
+    """(stored, displayed): the picture as the file stores its pixels, at REFERENCE_SIZE or
+    more, and as it is displayed (its EXIF orientation applied), at WORK_SIZE.
+
+    Decoded no larger than needed: JPEG decodes at 1/2, 1/4 or 1/8 scale in draft mode, which
     saves most of the decoding time of a big photo."""
     image = Image.open(stream, formats=IMAGE_FORMATS)
-    image.draft("RGB", (WORK_SIZE, WORK_SIZE))
-    image = ImageOps.exif_transpose(image)
-    image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
-    return image.convert("RGB")
+    image.draft("RGB", (REFERENCE_SIZE, REFERENCE_SIZE))
+    stored = image.convert("RGB")
+    factor = min(stored.size) // REFERENCE_SIZE
+    if factor >= 2:
+        stored = stored.reduce(factor)
+    # The EXIF block travels with the converted copy: turned as the file says, for display.
+    displayed = ImageOps.exif_transpose(stored)
+    displayed.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
+    return stored, displayed
+
+
+def open_image(stream: IO[bytes]) -> Image.Image:
+    """The picture as displayed, at WORK_SIZE."""
+    return decode_image(stream)[1]
 
 
 def hash_image(stream: IO[bytes]) -> list[FrameHashes]:
     """The image's hashes (none when it is too flat); Undecodable when it is not an image."""
     try:
-        frame = hash_picture(open_image(stream))
+        stored, displayed = decode_image(stream)
+        frame = hash_picture(displayed, stored=stored)
     except _DECODE_ERRORS as error:
         raise Undecodable(str(error)) from error
     return [frame] if frame is not None else []
@@ -294,7 +339,8 @@ def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
             if cut or due:
                 last_kept = frame.time
                 width, height = frame.width, frame.height
-                scale = min(1.0, WORK_SIZE / max(width, height))
+                # Big enough for the reference PDQ (hash_picture shrinks it for the views).
+                scale = min(1.0, REFERENCE_SIZE / min(width, height))
                 yield (
                     float(frame.time),
                     frame.to_image(width=round(width * scale), height=round(height * scale)),

@@ -74,6 +74,14 @@ class MediaItem(models.Model):
     hashed_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text=_("When its frames were hashed.")
     )
+    hash_version = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text=_(
+            "The version of the hashing (media.hashing.HASH_VERSION) its frames were hashed "
+            "with; older ones are hashed again in the background (rehash_media)."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -126,6 +134,11 @@ class MediaItem(models.Model):
     def __str__(self) -> str:
         label = self.caption or self.original_url or self.source_url or self.file.name
         return f"{self.get_kind_display()} #{self.pk}: {label[:60]}" if label else f"#{self.pk}"
+
+    @property
+    def searchable(self) -> bool:
+        """Found by archive lookups: in the archive, stored and hashed (its hashes indexed)."""
+        return self.in_archive and self.status == self.Status.READY and self.hashed_at is not None
 
 
 class MediaFrame(models.Model):
@@ -282,6 +295,12 @@ class LookupMatch(models.Model):
     # matched item's provenance.
     first_published_at = models.DateTimeField(null=True, blank=True)
     is_strong = models.BooleanField(default=False)
+    is_exact_copy = models.BooleanField(
+        default=False,
+        help_text=_(
+            "The looked-up file is this archive item, byte for byte (identical bytes are one item)."
+        ),
+    )
 
     class Meta:
         ordering = ["distance", F("first_published_at").asc(nulls_last=True), "id"]
@@ -306,3 +325,76 @@ class LookupMatch(models.Model):
     def __str__(self) -> str:
         target = f"media #{self.matched_item_id}" if self.matched_item_id else self.external_url
         return f"{target} (distance {self.distance})"
+
+
+class HashList(models.Model):
+    """PDQ and vPDQ hashes another newsroom or a hash exchange shared, without their media
+    (media.hash_lists reads the ThreatExchange, HMA and Meta tool formats)."""
+
+    name = models.CharField(max_length=200)
+    list_format = models.CharField(max_length=20, help_text=_("The text format it came in."))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SharedHash(models.Model):
+    """One hash of a shared list: a picture's PDQ, or one frame of a video's vPDQ (the frames
+    of one video share their `signal` number)."""
+
+    class SignalType(models.TextChoices):
+        PDQ = "pdq", "PDQ"
+        VPDQ = "vpdq", "vPDQ"
+
+    hash_list = models.ForeignKey(HashList, on_delete=models.CASCADE, related_name="hashes")
+    signal = models.PositiveIntegerField(help_text=_("The signal's place in its list, from 0."))
+    signal_type = models.CharField(max_length=10, choices=SignalType.choices)
+    line = models.PositiveIntegerField(help_text=_("Where the signal starts in the file read."))
+    pdq_hash = models.BinaryField(max_length=32)
+    quality = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    offset_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["hash_list", "signal", "offset_seconds", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quality__isnull=True) | Q(quality__lte=100),
+                name="shared_hash_quality_percent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signal_type} {bytes(self.pdq_hash).hex()[:16]}…"
+
+
+class ArchiveSearchJob(Job):
+    """An archive search a web request asked a worker for (media.services.archive_search): the
+    workers hold the archive index, web processes do not. Short-lived: the request reads the
+    result and deletes the row; rows a request left behind are purged by beat."""
+
+    query = models.JSONField(
+        help_text=_("The query frames: offset_seconds and query_hashes (hexadecimal) each.")
+    )
+    result = models.JSONField(null=True, blank=True, help_text=_("The matches found."))
+
+    task_name = "media.tasks.search_archive"
+
+    class Meta(Job.Meta):
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Archive search #{self.pk} ({self.status})"
+
+    @classmethod
+    def max_attempts(cls) -> int:
+        # The request waiting for it gives up within seconds: a second run would answer nobody.
+        return 1

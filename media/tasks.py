@@ -55,7 +55,21 @@ def fetch_media_item(self: Task, job_id: int) -> None:
 
 @shared_task(acks_late=True, time_limit=120)
 def resume_stale_jobs() -> None:
-    """Run by Celery beat: send again the media jobs that lost their message."""
+    """Run by Celery beat: send again the media jobs that lost their message, and purge the
+    archive searches whose request is gone."""
+    from media.services.archive_search import archive_searches_purge
     from media.services.lookups import jobs_resume_stale
 
     jobs_resume_stale()
+    archive_searches_purge()
+
+
+# A search of the in-memory index takes milliseconds; the request waiting for it gives up within
+# ARCHIVE_SEARCH_TIMEOUT_SECONDS anyway.
+@shared_task(bind=True, max_retries=None, soft_time_limit=30, time_limit=40)
+def search_archive(self: Task, job_id: int) -> None:
+    from core.jobs import run_job
+    from media.models import ArchiveSearchJob
+    from media.services.archive_search import archive_search_perform
+
+    run_job(ArchiveSearchJob, job_id, archive_search_perform, task=self, transient=TRANSIENT)

@@ -16,3 +16,10 @@ def _isolated_files(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _archive_searched_in_process(settings):
+    """Web requests' image searches run in the test process: tests with a worker
+    (tests/workers.py) turn ARCHIVE_SEARCH_BY_WORKER back on."""
+    settings.ARCHIVE_SEARCH_BY_WORKER = False

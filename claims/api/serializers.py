@@ -19,7 +19,8 @@ from claims.models import (
 )
 from core.api.serializers import StrictSerializer
 from core.roles import NEWSROOM_ROLES, is_newsroom
-from media.models import LookupJob, LookupMatch, MediaItem
+from media import hash_lists
+from media.models import HashList, LookupJob, LookupMatch, MediaItem
 from media.services.lookups import earliest_match
 
 User = get_user_model()
@@ -74,6 +75,15 @@ class AppearanceOutput(serializers.ModelSerializer):
 
 class MediaItemOutput(serializers.ModelSerializer):
     file = serializers.FileField(read_only=True, allow_null=True, use_url=True)
+    hashed_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When its frames were hashed: from then on it can be looked up.",
+    )
+    searchable = serializers.BooleanField(
+        read_only=True,
+        help_text="Found by archive lookups: in the archive and hashed.",
+    )
 
     class Meta:
         model = MediaItem
@@ -96,6 +106,8 @@ class MediaItemOutput(serializers.ModelSerializer):
             "original_url",
             "caption",
             "in_archive",
+            "hashed_at",
+            "searchable",
             "created_at",
             "updated_at",
         ]
@@ -248,6 +260,7 @@ class LookupMatchOutput(serializers.ModelSerializer):
             "first_published_at",
             "source",
             "is_strong",
+            "is_exact_copy",
         ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
@@ -268,6 +281,12 @@ class LookupJobOutput(serializers.ModelSerializer):
     earliest_match = serializers.SerializerMethodField(
         help_text="The id of the match published first (strong matches before suggestions)."
     )
+    exact_copy_of = serializers.SerializerMethodField(
+        help_text=(
+            "The archive item the looked-up file is, byte for byte (its match has "
+            "is_exact_copy), or null."
+        )
+    )
 
     class Meta:
         model = LookupJob
@@ -285,7 +304,11 @@ class LookupJobOutput(serializers.ModelSerializer):
             "finished_at",
             "matches",
             "earliest_match",
+            "exact_copy_of",
         ]
+
+    def get_exact_copy_of(self, job: LookupJob) -> int | None:
+        return next((m.matched_item_id for m in job.matches.all() if m.is_exact_copy), None)
 
     def get_earliest_match(self, job: LookupJob) -> int | None:
         match = earliest_match(job)
@@ -527,3 +550,30 @@ class ClaimMediaOutput(serializers.Serializer):
     media_item = MediaItemOutput()
     note = serializers.CharField()
     added_at = serializers.DateTimeField()
+
+
+class HashListOutput(serializers.ModelSerializer):
+    hash_count = serializers.IntegerField(read_only=True, help_text="Hashes (video frames each).")
+    signal_count = serializers.IntegerField(read_only=True, help_text="Pictures and videos.")
+
+    class Meta:
+        model = HashList
+        fields = ["id", "name", "list_format", "hash_count", "signal_count", "created_at"]
+
+
+class HashListImportInput(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    list_format = serializers.ChoiceField(choices=hash_lists.FORMATS)
+    content = serializers.CharField(
+        trim_whitespace=False,
+        help_text="The list's text: 64 hex digits a line (pdq), `pdq <hex>` or `vpdq <json>` "
+        "lines (threatexchange), a signal_type,signal table (hma-csv, hma-tsv), or one video's "
+        "frame,quality,hex,seconds lines (vpdq).",
+    )
+
+
+class HashExportInput(StrictSerializer):
+    list_format = serializers.ChoiceField(choices=hash_lists.FORMATS)
+    media_item = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, help_text="Only these items."
+    )

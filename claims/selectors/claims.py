@@ -3,7 +3,8 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from claims.models import Appearance, Claim, ClaimMedia, Evidence, Verdict
 from core.roles import is_newsroom
-from media.services.lookups import ArchiveMatch, archive_search
+from media.services.archive_search import archive_search_for_request
+from media.services.lookups import ArchiveMatch
 
 PUBLIC_VERDICT_STATUSES = (Verdict.Status.PUBLISHED, Verdict.Status.RETRACTED)
 
@@ -49,8 +50,9 @@ def claim_search_admin(queryset: QuerySet[Claim], term: str) -> QuerySet[Claim]:
 
 def claims_with_similar_media(frames) -> list[tuple[int, ArchiveMatch]]:
     """Claims carrying an archive item that looks like the query frames, with the closest
-    match for each, closest first: how "has this picture been checked?" is answered."""
-    matches = {m.media_item_id: m for m in archive_search(frames)}
+    match for each, closest first: how "has this picture been checked?" is answered. The
+    archive is searched by a worker (ArchiveSearchUnavailable when none answers in time)."""
+    matches = {m.media_item_id: m for m in archive_search_for_request(frames)}
     found: dict[int, ArchiveMatch] = {}
     for claim_id, item_id in ClaimMedia.objects.filter(media_item_id__in=matches).values_list(
         "claim_id", "media_item_id"

@@ -107,7 +107,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     fixed = next((error for error in FIXED_ERRORS if isinstance(exc, error[0])), None)
     if isinstance(exc, ApplicationError):
         status_code = exc.status_code
-        body = _body(exc.code, exc.message)
+        body = _body(exc.code, exc.message, exc.extra.get("details"))
+        if getattr(exc, "retry_after_seconds", None):
+            headers["Retry-After"] = str(exc.retry_after_seconds)
     elif isinstance(exc, DjangoValidationError):
         status_code = 400
         body = _validation_body(as_serializer_error(exc))

@@ -55,9 +55,9 @@ def media_item_hash_request(item: MediaItem) -> MediaJob:
 
 def media_item_hash_job(job: MediaJob) -> None:
     """The work of a hashing job: hash the item, unless it has been hashed meanwhile (by a
-    command that hashes in place), then send the lookups that waited for it."""
+    command that hashes in place) by the current hashing, then send the lookups that waited."""
     item = job.media_item
-    if item.hashed_at is None:
+    if item.hashed_at is None or item.hash_version < hashing.HASH_VERSION:
         try:
             item = media_item_hash(media_item_id=item.pk, heartbeat=lambda: jobs.job_heartbeat(job))
         except (MediaUnreadable, MediaNotReady) as error:
@@ -120,7 +120,8 @@ def media_item_hash(
             for frame in frames
         )
         locked.hashed_at = timezone.now()
-        locked.save(update_fields=["hashed_at", "updated_at"])
+        locked.hash_version = hashing.HASH_VERSION
+        locked.save(update_fields=["hashed_at", "hash_version", "updated_at"])
         archive_sync(media_item=locked)
     return locked
 
@@ -258,7 +259,10 @@ def lookup_request(
     *, media_item: MediaItem, actor: AbstractBaseUser | None, provider: str = "archive"
 ) -> LookupJob:
     """Queue a lookup of an item; it runs in a worker (`lookup_perform`), after the item's
-    hashing when that is still to do."""
+    hashing when that is still to do. A fetched URL merged into the item holding the same
+    bytes is looked up as that item."""
+    if media_item.status == MediaItem.Status.MERGED:
+        media_item = MediaItem.objects.get(pk=media_item.merged_into_id)
     if media_item.status != MediaItem.Status.READY:
         raise MediaNotReady(
             f"Media item #{media_item.pk} is {media_item.status}; only ready media can be "
@@ -285,11 +289,8 @@ def lookup_perform(job: LookupJob) -> None:
     item = job.media_item
     try:
         if job.provider == LookupJob.Provider.ARCHIVE:
-            if item.hashed_at is None:
-                if item.status != MediaItem.Status.READY:
-                    raise MediaNotReady(f"Media item #{item.pk} is {item.status}, not ready.")
-                media_item_hash_request(item)
-                raise jobs.JobDeferred
+            if not _hashed_or_deferred(job, item):
+                return
             jobs.job_heartbeat(job, progress=50)
             matches = _archive_matches(job, item)
         else:
@@ -311,7 +312,55 @@ def lookup_perform(job: LookupJob) -> None:
         events.record("lookup.succeeded", job_id=locked.pk, media_item_id=locked.media_item_id)
 
 
+def _hashed_or_deferred(job: LookupJob, item: MediaItem) -> bool:
+    """True when the item is hashed; otherwise the lookup is put back in the queue for its
+    item's one hashing to send (False), or fails when that hashing failed.
+
+    Decided under the hashing job's lock, which its end holds too (`media_item_hash_job` sends
+    the lookups queued then, `media_item_hash_failed` fails them): a lookup that read `hashed_at`
+    just before the hashing committed would otherwise go back to the queue after the hashing
+    had sent the waiting lookups, and wait for beat's resume."""
+    if item.hashed_at is not None:
+        return True
+    if item.status != MediaItem.Status.READY:
+        raise MediaNotReady(f"Media item #{item.pk} is {item.status}, not ready.")
+    with transaction.atomic():
+        hashing = MediaJob.objects.select_for_update().get(pk=media_item_hash_request(item).pk)
+        item.refresh_from_db(fields=["hashed_at", "status"])
+        if item.hashed_at is not None:
+            return True
+        if hashing.status == MediaJob.Status.FAILED:
+            raise jobs.PermanentJobError(
+                f"The media item could not be hashed: {hashing.error}", code="hashing_failed"
+            )
+        # Deferred here rather than by raising JobDeferred: run_job would defer after this
+        # lock is gone, when the hashing may already have sent this lookup to another worker.
+        jobs.job_defer(job)
+        return False
+
+
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
+    return _exact_copy(job, item) + _near_copies(job, item)
+
+
+def _exact_copy(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
+    """Identical bytes are one item: an exact copy of an archive file *is* that archive item,
+    which the search leaves out as the query itself. It is said first, not "no matches"."""
+    if not (item.in_archive and item.status == MediaItem.Status.READY):
+        return []
+    return [
+        LookupMatch(
+            job=job,
+            matched_item_id=item.pk,
+            is_exact_copy=True,
+            distance=0,
+            score=1.0,
+            is_strong=True,
+        )
+    ]
+
+
+def _near_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
     found = archive_search(list(item.frames.all()), exclude_item_id=item.pk)
     return [
         LookupMatch(

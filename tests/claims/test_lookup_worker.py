@@ -7,12 +7,13 @@ from itertools import chain
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
 from media import demo_media
 from media.archive_index import reset_archive_index
-from media.models import LookupJob, MediaJob
+from media.models import LookupJob, MediaFrame, MediaJob
 from media.services import lookups
 from media.services.media import media_item_create
 from tests.api.conftest import client_for
@@ -112,3 +113,44 @@ def test_a_hashing_whose_worker_is_killed_is_finished_by_another_and_its_lookup_
     assert job.status == LookupJob.Status.SUCCEEDED, job.error
     assert [m.matched_item_id for m in job.matches.all()] == [reference.pk]
     assert job.finished_at <= timezone.now()
+
+
+def _frames_ever_inserted() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [MediaFrame._meta.db_table])
+        [sequence] = cursor.fetchone()
+        cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+        last_value, is_called = cursor.fetchone()
+    return last_value if is_called else 0
+
+
+def test_an_upload_looked_up_at_once_and_twice_is_hashed_once():
+    reference = _archive_reference()
+    inserted_before = _frames_ever_inserted()
+    checker = client_for("fact-checker")
+    with celery_worker(env=_worker_env()) as worker:
+        upload = checker.post(
+            "/api/v1/media/",
+            {"file": ContentFile(demo_media.x_clip(), name="clip.mp4")},
+            format="multipart",
+        )
+        assert upload.status_code == 201, upload.json()
+        clip_id = upload.json()["id"]
+        assert upload.json()["hashed_at"] is None
+        lookup_jobs = []
+        for _ in range(2):
+            response = checker.post(f"/api/v1/media/{clip_id}/lookups/", {}, format="json")
+            assert response.status_code == 202, response.json()
+            lookup_jobs.append(LookupJob.objects.get(pk=response.json()["id"]))
+        for job in lookup_jobs:
+            _wait(job, worker, lambda j: j.status in FINISHED)
+    for job in lookup_jobs:
+        assert job.status == LookupJob.Status.SUCCEEDED, job.error
+        assert [m.matched_item_id for m in job.matches.all()] == [reference.pk]
+    hashing = MediaJob.objects.get(media_item_id=clip_id, kind=MediaJob.Kind.HASH)
+    assert (hashing.status, hashing.attempts) == (MediaJob.Status.SUCCEEDED, 1)
+    # Every frame row ever written for the clip is still there: none hashed twice and dropped.
+    kept = MediaJob.objects.get(pk=hashing.pk).media_item.frames.count()
+    assert kept > 0
+    assert _frames_ever_inserted() - inserted_before == kept
+    assert checker.get(f"/api/v1/media/{clip_id}/").json()["hashed_at"] is not None
