@@ -29,6 +29,21 @@ _TOKEN = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+", re.UNICODE)
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
 _PHRASE = re.compile(r'"([^"]*)"')
 MAX_QUERY_TERMS = 32
+# English function words, and words that frame a claim rather than say it. They would make any
+# two sentences look alike; the newsroom writes `text` in English (settings.LANGUAGE_CODE).
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of in on at to for from by with about as into onto over after before
+    under between through during against among is are was were be been being am has have had do
+    does did will would shall should can could may might must it its this that these those there
+    here he she they we you i his her their our your my him them us me who whom which what when
+    where why how so than then too very just also only all any some such own same other more most
+    up down out off again once both each few nor s t
+    says say said claims claim claimed claiming viral post posted posts shared share sharing
+    circulating online allegedly reportedly rumor rumour rumors rumours purportedly
+    网传 網傳 声称 聲稱 流传 流傳 传言 傳言 网友 網友 谣言 謠言
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
 # Of search document (UTF-8), at a term's end: its tsvector stays under PostgreSQL's 1 MB.
 MAX_DOCUMENT_BYTES = 250_000
 

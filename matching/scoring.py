@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from itertools import product
 from typing import Any
 
-from core.search import search_document
+from core.search import STOPWORDS, search_document
 
 SUGGEST_THRESHOLD = 0.35
 STRONG_THRESHOLD = 0.7
@@ -49,22 +49,6 @@ HAN_CHARACTERS_PER_WORD = 1.5
 HANGUL_SYLLABLES_PER_WORD = 2.0
 _HAN_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-
-# English function words, and words that frame a claim rather than say it. They would make any
-# two sentences look alike; the newsroom writes `text` in English (settings.LANGUAGE_CODE).
-STOPWORDS = frozenset(
-    """
-    a an the and or but if of in on at to for from by with about as into onto over after before
-    under between through during against among is are was were be been being am has have had do
-    does did will would shall should can could may might must it its this that these those there
-    here he she they we you i his her their our your my him them us me who whom which what when
-    where why how so than then too very just also only all any some such own same other more most
-    up down out off again once both each few nor s t
-    says say said claims claim claimed claiming viral post posted posts shared share sharing
-    circulating online allegedly reportedly rumor rumour rumors rumours purportedly
-    网传 網傳 声称 聲稱 流传 流傳 传言 傳言 网友 網友 谣言 謠言
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
 
 
 def content_terms(text: str) -> frozenset[str]:
