@@ -44,6 +44,14 @@ MIN_STRONG_WORDS = 8
 # Media scores come from the reverse-image index, 1 for identical pictures. At or above this,
 # the media alone make a suggestion strong.
 MEDIA_STRONG_THRESHOLD = 0.9
+# Cosine similarities of multilingual-e5-small embeddings (retrieval): even unrelated texts
+# score about 0.75, so similarity is put on the 0-1 scale of text scores piecewise, through
+# (SEMANTIC_FLOOR, 0), (SEMANTIC_SUGGEST_SIMILARITY, SUGGEST_THRESHOLD) and
+# (SEMANTIC_STRONG_SIMILARITY, STRONG_THRESHOLD) to (1, 1). Calibrated on the CheckThat! 2020
+# dev pairs (bench/matching/README.md).
+SEMANTIC_FLOOR = 0.8
+SEMANTIC_SUGGEST_SIMILARITY = 0.85
+SEMANTIC_STRONG_SIMILARITY = 0.92
 
 HAN_CHARACTERS_PER_WORD = 1.5
 HANGUL_SYLLABLES_PER_WORD = 2.0
@@ -155,6 +163,24 @@ def best_text_match(
     return replace(best, words=min(word_count(texts[0]), word_count(texts[1])))
 
 
+def semantic_score(similarity: float | None) -> float:
+    """A cosine similarity on the 0-1 scale of text scores (see SEMANTIC_FLOOR); 0 for None."""
+    if similarity is None:
+        return 0.0
+    points = [
+        (SEMANTIC_FLOOR, 0.0),
+        (SEMANTIC_SUGGEST_SIMILARITY, SUGGEST_THRESHOLD),
+        (SEMANTIC_STRONG_SIMILARITY, STRONG_THRESHOLD),
+        (1.0, 1.0),
+    ]
+    if similarity <= SEMANTIC_FLOOR:
+        return 0.0
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if similarity <= x1:
+            return round(y0 + (similarity - x0) * (y1 - y0) / (x1 - x0), 4)
+    return 1.0
+
+
 def combined_score(text_score: float, media_score: float | None) -> float:
     """Either kind of evidence alone can carry a suggestion, and both together count for more
     than either: 1 - (1 - text)(1 - media)."""
@@ -162,11 +188,13 @@ def combined_score(text_score: float, media_score: float | None) -> float:
     return round(1 - (1 - text_score) * (1 - media), 4)
 
 
-def is_strong(*, text_score: float, words: float, media_score: float | None) -> bool:
-    """A likely duplicate: strong media, or strong text that is long enough to be telling (a
-    shorter text counts when the media match as well)."""
+def is_strong(
+    *, text_score: float, words: float, media_score: float | None, similarity: float | None = None
+) -> bool:
+    """A likely duplicate: strong media, or strong text or meaning that is long enough to be
+    telling (a shorter text counts when the media match as well)."""
     if media_score is not None and media_score >= MEDIA_STRONG_THRESHOLD:
         return True
-    if text_score < STRONG_THRESHOLD:
+    if text_score < STRONG_THRESHOLD and (similarity or 0.0) < SEMANTIC_STRONG_SIMILARITY:
         return False
     return words >= MIN_STRONG_WORDS or media_score is not None

@@ -37,6 +37,9 @@ LEXICAL_CANDIDATES = 100
 SEMANTIC_CANDIDATES = 100
 # Terms of a long query kept for the lexical ranking (its first ones, function words left out).
 MAX_LEXICAL_TERMS = 64
+# Words of 6 letters or more also match their other endings (flooded: flood*, a typo near the
+# end), as matching.scoring compares words.
+PREFIX_MIN_LENGTH = 6
 RRF_K = 60
 LEXICAL_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 1.5
@@ -70,6 +73,15 @@ class Ranking:
     mode: str = LEXICAL
 
 
+def _lexeme(term: str) -> str:
+    if len(term) >= PREFIX_MIN_LENGTH and term.isascii():
+        term, prefix = term[: max(5, len(term) - 3)], ":*"
+    else:
+        prefix = ""
+    # Terms are word characters only; quoting keeps tsquery syntax out of them all the same.
+    return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'" + prefix
+
+
 def lexical_tsquery(text: str) -> str | None:
     """Any of the text's content terms (OR), as a raw tsquery; None when it has none."""
     terms = [
@@ -79,7 +91,7 @@ def lexical_tsquery(text: str) -> str | None:
     ][:MAX_LEXICAL_TERMS]
     if not terms:
         return None
-    return " | ".join("'" + term.replace("'", "''").replace("\\", "\\\\") + "'" for term in terms)
+    return " | ".join(dict.fromkeys(_lexeme(term) for term in terms))
 
 
 def _lexical(text: str, source: QuerySet) -> list[int]:

@@ -8,7 +8,9 @@ import unicodedata
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\bpic\.twitter\.com/\S+", re.IGNORECASE)
 _HANDLE = re.compile(r"(?<!\w)@\w+")
-_EMBED_SIGNATURE = re.compile(r"[—–-]\s*[^—–\n]{0,80}\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}\s*$")
+_EMBED_SIGNATURE = re.compile(
+    r"[\u2014\u2013-]\s*[^\u2014\u2013\n]{0,80}\(@\w+\)\s+\w+\s+\d{1,2},\s+\d{4}\s*$"
+)
 _SPACE = re.compile(r"\s+")
 # Of a cleaned text: the model reads about 4 characters a token, and the time it takes grows
 # faster than the length; a post says what it claims in its first few sentences.
@@ -36,3 +38,12 @@ def embeddable(text: str) -> str:
         return cleaned
     cut = cleaned[:MAX_EMBEDDED_CHARS]
     return cut.rsplit(" ", 1)[0] if " " in cut[-40:] else cut
+
+
+def has_unpaired_surrogates(text: str) -> bool:
+    """JSON can carry a lone surrogate (\\ud800), which no database text can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -251,7 +251,7 @@ def test_check_with_nothing_alike_finds_nothing():
         CHECK, {"text": "The moon landing was filmed in a studio in Nevada"}, format="json"
     )
     assert response.status_code == 200
-    assert response.json() == {"results": []}
+    assert response.json()["results"] == []
 
 
 def test_check_takes_a_multipart_form_too():
