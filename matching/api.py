@@ -36,9 +36,9 @@ from core.validators import validate_language_tag
 from matching.models import ClaimSuggestion
 from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
-from retrieval.text import has_unpaired_surrogates
 from matching.services import suggestion_confirm, suggestion_reject
 from media.services.lookups import UnreadableImage, image_frames
+from retrieval.text import has_unpaired_surrogates
 
 # A whole post, links and all: only its first few hundred words are read (retrieval.text).
 MAX_CHECK_TEXT_LENGTH = 10_000

@@ -33,7 +33,7 @@ misses and unrelated claims in English, Chinese and Korean; that module lists th
 
 import re
 from dataclasses import dataclass, replace
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
 from core.search import STOPWORDS, search_document
@@ -175,7 +175,7 @@ def semantic_score(similarity: float | None) -> float:
     ]
     if similarity <= SEMANTIC_FLOOR:
         return 0.0
-    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+    for (x0, y0), (x1, y1) in pairwise(points):
         if similarity <= x1:
             return round(y0 + (similarity - x0) * (y1 - y0) / (x1 - x0), 4)
     return 1.0
