@@ -1,0 +1,269 @@
+"""CheckThat! 2020 Task 2 (English): real tweets, each to be matched with the Snopes fact-check
+that covers it, through our own API. MAP@5 and recall@5 of `POST /api/v1/check/` and
+`GET /v1alpha1/claims:search`, with a plain BM25 over the same claims in the same run as the
+floor, and the latencies.
+
+    .venv/bin/python -m bench.matching.checkthat ../shared/data/checkthat2020 --split dev
+
+1. A database of its own, `factcheck_bench_checkthat`, on the embedded PostgreSQL 18 (it has
+   pgvector; DATABASE_URL to use another server with pgvector). Migrated; when it has no claims,
+   the 10,375 verified claims are imported through our import path (imports.services, as a
+   worker runs it) as a DataFeed of Snopes ClaimReviews: the claim as `claimReviewed`, the
+   article title as `headline`. The data has no dates: each review gets a placeholder,
+   2020-01-01. Then every claim is embedded (`embed_backfill`'s code), and the throughput
+   printed.
+2. Every tweet of the split goes through the check endpoint and claims:search, in this process
+   through Django's test client (the whole view stack, no HTTP server), with an API consumer's
+   key. The found review URLs name the verified claims.
+3. BM25 (rank_bm25's Okapi, lower-cased words, claim text and title) over the same claims.
+4. `--components`: the lexical and the semantic rankings alone (retrieval.selectors), to tune
+   the fusion's weights on train and dev. Never tune on test.
+
+MAP@5 as the task scores it: the mean over tweets of the average precision of the first five
+results. The data is for research use only: it is read from DATA_DIR, never copied here.
+"""
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+DATABASE = "factcheck_bench_checkthat"
+PLACEHOLDER_DATE = "2020-01-01"
+REVIEW_URL = "https://www.snopes.com/fact-check/checkthat2020-{}/"
+CUTOFF = 5
+
+
+def setup() -> None:
+    from factcheck import embedded
+
+    os.environ.setdefault("CACHE_URL", "locmemcache://")
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = embedded.database_url(
+            embedded.data_folder() / "pgdata", DATABASE
+        )
+    # Imports record events whose tasks nobody here runs: the filesystem transport keeps them
+    # off any shared broker. Embedding is run by this process.
+    os.environ["CELERY_BROKER_URL"] = embedded.FILESYSTEM_BROKER
+    embedded.prepare_environment()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import django
+
+    django.setup()
+
+
+def read_tsv(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [row for row in rows[1:] if row]
+
+
+def read_split(data: Path, split: str) -> tuple[dict[str, str], dict[str, set[str]]]:
+    folder = data / split if split == "test" else data / "v3.0" / split
+    tweets = {row[0]: row[1] for row in read_tsv(folder / "tweets.queries.tsv")}
+    relevant: dict[str, set[str]] = {}
+    with (folder / "tweet-vclaim-pairs.qrels").open(encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) == 4 and parts[3] == "1":
+                relevant.setdefault(parts[0], set()).add(parts[2])
+    return tweets, relevant
+
+
+def import_claims(claims: dict[str, tuple[str, str]]) -> None:
+    import json
+    import tempfile
+
+    from django.conf import settings
+    from django.core.files import File
+
+    from claims.models import Rating, RatingScale
+    from claims.services.demo import DEMO_RATINGS
+    from imports.services import import_job_create, import_job_run
+
+    scale, created = RatingScale.objects.get_or_create(
+        name=settings.FACTCHECK_DEFAULT_RATING_SCALE,
+        defaults={"best_value": 5, "worst_value": 1},
+    )
+    if created:
+        for label, value, description in DEMO_RATINGS:
+            Rating.objects.create(scale=scale, label=label, value=value, description=description)
+    elements = [
+        {
+            "@type": "DataFeedItem",
+            "item": {
+                "@type": "ClaimReview",
+                "url": REVIEW_URL.format(claim_id),
+                "claimReviewed": text,
+                "headline": title or text[:300],
+                "datePublished": PLACEHOLDER_DATE,
+                "inLanguage": "en",
+                "author": {
+                    "@type": "Organization",
+                    "name": "Snopes",
+                    "url": "https://www.snopes.com/",
+                },
+                "reviewRating": {"@type": "Rating", "alternateName": "Unrated"},
+            },
+        }
+        for claim_id, (text, title) in claims.items()
+    ]
+    feed = {"@context": "https://schema.org", "@type": "DataFeed", "dataFeedElement": elements}
+    with tempfile.NamedTemporaryFile(suffix=".json") as handle:
+        handle.write(json.dumps(feed).encode())
+        handle.flush()
+        handle.seek(0)
+        started = time.perf_counter()
+        job = import_job_create(requested_by=None, file=File(handle), enqueue=False)
+        import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    print(
+        f"imported: {job.status}, {job.created_count} created, {job.rejected_count} rejected, "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+
+
+def embed_all() -> None:
+    from retrieval.services import passages_embed_pending
+
+    started, total = time.perf_counter(), 0
+    while done := passages_embed_pending(limit=500):
+        total += done
+        rate = total / (time.perf_counter() - started)
+        print(f"\rembedded {total} passages, {rate:.1f}/s", end="", file=sys.stderr)
+    if total:
+        seconds = time.perf_counter() - started
+        print(f"\nembedding: {total} passages in {seconds:.0f} s, {total / seconds:.1f}/s")
+
+
+def average_precision(ranked: list[str], relevant: set[str]) -> float:
+    hits, total = 0, 0.0
+    for position, found in enumerate(ranked[:CUTOFF], start=1):
+        if found in relevant:
+            hits += 1
+            total += hits / position
+    return total / min(len(relevant), CUTOFF) if relevant else 0.0
+
+
+def report(name: str, runs: list[tuple[list[str], set[str], float]]) -> dict:
+    aps = [average_precision(ranked, relevant) for ranked, relevant, _ in runs]
+    recall = [bool(set(ranked[:CUTOFF]) & relevant) for ranked, relevant, _ in runs]
+    latencies = sorted(seconds * 1000 for _, _, seconds in runs)
+    row = {
+        "name": name,
+        "map@5": round(statistics.mean(aps), 4),
+        "recall@5": round(statistics.mean(recall), 4),
+        "p50_ms": round(latencies[len(latencies) // 2], 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+    }
+    print(
+        f"{name:28} MAP@5 {row['map@5']:.3f}  recall@5 {row['recall@5']:.3f}  "
+        f"p50 {row['p50_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms"
+    )
+    return row
+
+
+def claim_of(url: str) -> str:
+    return url.rstrip("/").rsplit("-", 1)[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", type=Path, help="the checkthat2020 folder")
+    parser.add_argument("--split", choices=["train", "dev", "test"], default="dev")
+    parser.add_argument("--components", action="store_true", help="lexical and semantic alone")
+    parser.add_argument("--skip-api", action="store_true", help="only BM25 and --components")
+    args = parser.parse_args()
+    setup()
+
+    from django.core.management import call_command
+    from rank_bm25 import BM25Okapi
+    from rest_framework.test import APIClient
+
+    from bench.run import api_key
+    from claims.models import Claim
+
+    claims = {
+        row[0]: (row[1], row[2] if len(row) > 2 else "")
+        for row in read_tsv(args.data / "v3.0" / "verified_claims.docs.tsv")
+    }
+    call_command("migrate", verbosity=0)
+    if not Claim.objects.exists():
+        import_claims(claims)
+    embed_all()
+    tweets, relevant = read_split(args.data, args.split)
+    tweets = {tweet_id: text for tweet_id, text in tweets.items() if tweet_id in relevant}
+    print(f"{args.split}: {len(tweets)} tweets, {len(claims)} verified claims")
+
+    import re
+
+    def words(text: str) -> list[str]:
+        return re.findall(r"\w+", text.lower())
+
+    ids = list(claims)
+    bm25 = BM25Okapi([words(f"{text} {title}") for text, title in claims.values()])
+    runs = []
+    for tweet_id, text in tweets.items():
+        started = time.perf_counter()
+        scores = bm25.get_scores(words(text))
+        top = sorted(range(len(ids)), key=lambda index: -scores[index])[:CUTOFF]
+        runs.append(
+            ([ids[index] for index in top], relevant[tweet_id], time.perf_counter() - started)
+        )
+    rows = [report("BM25 (rank_bm25, in memory)", runs)]
+
+    if args.components:
+        from retrieval import selectors
+
+        by_url = dict(Claim.objects.values_list("pk", "verdicts__review_url"))
+        for name, weights in (("lexical only", (1.0, 0.0)), ("semantic only", (0.0, 1.0))):
+            selectors.LEXICAL_WEIGHT, selectors.SEMANTIC_WEIGHT = weights
+            runs = []
+            for tweet_id, text in tweets.items():
+                started = time.perf_counter()
+                hits = selectors.ranked_claims(text, limit=CUTOFF).hits
+                hits = [hit for hit in hits if hit.score > 0]
+                ranked = [claim_of(by_url[hit.claim_id]) for hit in hits]
+                runs.append((ranked, relevant[tweet_id], time.perf_counter() - started))
+            rows.append(report(name, runs))
+        from importlib import reload
+
+        reload(selectors)
+
+    if not args.skip_api:
+        client = APIClient()
+        client.credentials(
+            HTTP_X_API_KEY=api_key("bench-checkthat", key_name="checkthat", group="")
+        )
+        runs, statuses, modes = [], {}, set()
+        for tweet_id, text in tweets.items():
+            started = time.perf_counter()
+            response = client.post("/api/v1/check/", {"text": text}, format="json")
+            seconds = time.perf_counter() - started
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            body = response.json() if response.status_code == 200 else {"results": []}
+            modes.add(body.get("retrieval"))
+            ranked = list(
+                dict.fromkeys(claim_of(r["verdict"]["review_url"]) for r in body["results"])
+            )
+            runs.append((ranked, relevant[tweet_id], seconds))
+        rows.append(report("POST /api/v1/check/", runs))
+        print(f"  statuses {statuses}, retrieval {sorted(map(str, modes))}")
+        runs, statuses = [], {}
+        for tweet_id, text in tweets.items():
+            started = time.perf_counter()
+            response = client.get("/v1alpha1/claims:search", {"query": text, "pageSize": CUTOFF})
+            seconds = time.perf_counter() - started
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            body = response.json() if response.status_code == 200 else {}
+            ranked = [claim_of(claim["claimReview"][0]["url"]) for claim in body.get("claims", [])]
+            runs.append((ranked, relevant[tweet_id], seconds))
+        rows.append(report("GET /v1alpha1/claims:search", runs))
+        print(f"  statuses {statuses}")
+
+
+if __name__ == "__main__":
+    main()
