@@ -70,7 +70,7 @@ def test_a_chinese_post_finds_the_english_claim_and_the_reverse(embedded):
     embedded()
 
     assert (
-        ids(ranked_claims("网传视频：朝鲜为金永福将军举行国葬", claims=_in(funeral, bridge)))[0]
+        ids(ranked_claims("网传视频 朝鲜为金永福将军举行国葬", claims=_in(funeral, bridge)))[0]
         == funeral.pk
     )
     assert (
