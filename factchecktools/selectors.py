@@ -49,9 +49,12 @@ def claim_search(*, query: str, reviews: QuerySet[Verdict], start: int, count: i
     """The ids of claims with a review among `reviews` that answers `query`, `count` of them
     from `start`; with an empty query, all of them, the claim with the most recent review
     first. A query is ranked by retrieval (words, any of them, fused with meaning: the same
-    ranking as /api/v1/check/), at most MAX_RANKED_RESULTS deep."""
+    ranking as /api/v1/check/; claims found by meaning alone only when close enough), at most
+    MAX_RANKED_RESULTS deep."""
     if query:
-        ranking = ranked_claims(query, verdicts=reviews, limit=MAX_RANKED_RESULTS)
+        ranking = ranked_claims(
+            query, verdicts=reviews, limit=MAX_RANKED_RESULTS, relevant_only=True
+        )
         return [hit.claim_id for hit in ranking.hits][start : start + count]
     rows = (
         reviews.order_by()

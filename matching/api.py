@@ -38,7 +38,7 @@ from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
 from matching.services import suggestion_confirm, suggestion_reject
 from media.services.lookups import UnreadableImage, image_frames
-from retrieval.text import has_unpaired_surrogates
+from retrieval.text import clean_post, has_unpaired_surrogates
 
 # A whole post, links and all: only its first few hundred words are read (retrieval.text).
 MAX_CHECK_TEXT_LENGTH = 10_000
@@ -185,7 +185,7 @@ class CheckInput(StrictSerializer):
     def validate_text(self, value: str) -> str:
         if has_unpaired_surrogates(value):
             raise serializers.ValidationError("The text is not valid Unicode.", code="invalid")
-        if not content_terms(value):
+        if not content_terms(clean_post(value)):
             raise serializers.ValidationError("The text has no words to match.", code="no_words")
         return value
 

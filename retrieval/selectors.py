@@ -48,6 +48,10 @@ SEMANTIC_WEIGHT = 1.5
 EF_SEARCH = 200
 
 LEXICAL, HYBRID = "lexical", "hybrid"
+# Cosine similarity from which a claim found by meaning alone is worth showing: nearly every
+# right answer on the CheckThat! 2020 dev tweets is above, unrelated claims are around 0.75
+# (bench/matching/README.md).
+RELEVANT_SIMILARITY = 0.82
 
 
 @dataclass(frozen=True)
@@ -99,12 +103,16 @@ def _lexical(text: str, source: QuerySet) -> list[int]:
     if raw is None:
         return []
     query = SearchQuery(raw, search_type="raw", config="simple")
-    claim_column = "pk" if source.model is Claim else "claim_id"
+    if source.model is Claim:
+        claim_column, ties = "pk", ["-pk"]
+    else:
+        # Equally relevant reviews: the most recent first, as a reader expects.
+        claim_column, ties = "claim_id", [F("published_at").desc(nulls_last=True), "-claim_id"]
     rows = (
         source.order_by()
         .filter(search_vector=query)
         .annotate(rank=SearchRank(F("search_vector"), query))
-        .order_by("-rank", f"-{claim_column}")
+        .order_by("-rank", *ties)
         .values_list(claim_column, flat=True)[: LEXICAL_CANDIDATES * 2]
     )
     # A claim with several matching verdicts counts once, at its best.
@@ -143,11 +151,14 @@ def ranked_claims(
     claims: QuerySet[Claim] | None = None,
     verdicts: QuerySet[Verdict] | None = None,
     limit: int = 50,
+    relevant_only: bool = False,
 ) -> Ranking:
     """Claims that may say what `text` says, best first, at most `limit`.
 
     Give `verdicts` to search the claims that have one of them (their words include the
     verdicts' headlines and summaries), or `claims` to search those claims (default: all).
+    With `relevant_only`, claims found by meaning alone must reach RELEVANT_SIMILARITY (the
+    nearest passages are always some distance away, however unrelated).
     """
     if verdicts is not None:
         lexical_source, claims = verdicts, Claim.objects.filter(pk__in=verdicts.values("claim_id"))
@@ -166,6 +177,12 @@ def ranked_claims(
         entry["semantic_rank"], entry["similarity"] = rank, round(similarity, 4)
     hits = []
     for claim_id, entry in scores.items():
+        if (
+            relevant_only
+            and "lexical_rank" not in entry
+            and entry["similarity"] < RELEVANT_SIMILARITY
+        ):
+            continue
         fused = LEXICAL_WEIGHT / (RRF_K + entry["lexical_rank"]) if "lexical_rank" in entry else 0
         if "semantic_rank" in entry:
             fused += SEMANTIC_WEIGHT / (RRF_K + entry["semantic_rank"])

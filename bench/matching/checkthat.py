@@ -166,6 +166,37 @@ def report(name: str, runs: list[tuple[list[str], set[str], float]]) -> dict:
     return row
 
 
+def calibrate(tweets: dict[str, str], relevant: dict[str, set[str]]) -> None:
+    """The cosine similarities of the top five of each tweet, right or wrong: where a
+    suggestion starts (nearly every right answer above, most wrong ones below) and where it is
+    strong (at least 95% of the results above it are right)."""
+    from claims.models import Claim
+    from retrieval.selectors import ranked_claims
+
+    by_url = dict(Claim.objects.values_list("pk", "verdicts__review_url"))
+    right, wrong = [], []
+    for tweet_id, text in tweets.items():
+        for hit in ranked_claims(text, limit=CUTOFF).hits:
+            if hit.similarity is None:
+                continue
+            is_right = claim_of(by_url[hit.claim_id]) in relevant[tweet_id]
+            (right if is_right else wrong).append(hit.similarity)
+    right.sort()
+    print(f"right results: {len(right)}, similarity percentiles 2/5/10/50:", end=" ")
+    print([round(right[int(len(right) * q)], 3) for q in (0.02, 0.05, 0.1, 0.5)])
+    wrong.sort()
+    print(f"wrong results in the top 5: {len(wrong)}, percentiles 50/90/98:", end=" ")
+    print([round(wrong[int(len(wrong) * q)], 3) for q in (0.5, 0.9, 0.98)])
+    for threshold in [round(0.80 + 0.01 * step, 2) for step in range(16)]:
+        above_right = sum(1 for value in right if value >= threshold)
+        above_wrong = sum(1 for value in wrong if value >= threshold)
+        precision = above_right / (above_right + above_wrong) if above_right else 0.0
+        print(
+            f"  >= {threshold:.2f}: right {above_right:4d} wrong {above_wrong:4d} "
+            f"precision {precision:.3f} recall {above_right / len(right):.3f}"
+        )
+
+
 def claim_of(url: str) -> str:
     return url.rstrip("/").rsplit("-", 1)[-1]
 
@@ -176,6 +207,9 @@ def main() -> None:
     parser.add_argument("--split", choices=["train", "dev", "test"], default="dev")
     parser.add_argument("--components", action="store_true", help="lexical and semantic alone")
     parser.add_argument("--skip-api", action="store_true", help="only BM25 and --components")
+    parser.add_argument(
+        "--calibrate", action="store_true", help="similarities of right and wrong results"
+    )
     args = parser.parse_args()
     setup()
 
@@ -232,6 +266,9 @@ def main() -> None:
         from importlib import reload
 
         reload(selectors)
+
+    if args.calibrate:
+        calibrate(tweets, relevant)
 
     if not args.skip_api:
         client = APIClient()
