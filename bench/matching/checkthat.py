@@ -208,7 +208,7 @@ def exact_semantic(tweets, relevant, by_url, query_vector) -> dict:
 
     rows = list(Passage.objects.exclude(vector=None).values_list("claim_id", "vector"))
     claim_ids = [claim_id for claim_id, _ in rows]
-    matrix = np.array([vector.to_list() for _, vector in rows], dtype=np.float32)
+    matrix = np.array([np.asarray(vector, dtype=np.float32) for _, vector in rows])
     runs = []
     for tweet_id, text in tweets.items():
         started = time.perf_counter()
@@ -239,7 +239,9 @@ def main() -> None:
         help="in-process rankings: lexical alone, semantic alone, and each of --weights",
     )
     parser.add_argument(
-        "--weights", default="1:1,1:1.5,1:2,1:3", help="lexical:semantic weights to compare"
+        "--weights",
+        default="1:1,1:2,1:2:10",
+        help="lexical:semantic[:rrf_k] fusions to compare",
     )
     parser.add_argument("--skip-api", action="store_true", help="only BM25 and --components")
     parser.add_argument(
@@ -292,20 +294,34 @@ def main() -> None:
         by_url = dict(Claim.objects.values_list("pk", "verdicts__review_url"))
         # Each tweet is embedded once for all the weightings.
         selectors.query_vector = lru_cache(maxsize=None)(selectors.query_vector)
-        weights = [(1.0, 0.0), (0.0, 1.0)] + [
-            tuple(float(w) for w in pair.split(":")) for pair in args.weights.split(",")
+        lexical, lexical_by_text = selectors._lexical, {}
+
+        def cached_lexical(text, source):
+            # Every weighting searches the same claims: the words' ranking is asked once.
+            if text not in lexical_by_text:
+                lexical_by_text[text] = lexical(text, source)
+            return lexical_by_text[text]
+
+        selectors._lexical = cached_lexical
+        saved = selectors.LEXICAL_WEIGHT, selectors.SEMANTIC_WEIGHT, selectors.RRF_K
+        weights = [(1.0, 0.0, saved[2]), (0.0, 1.0, saved[2])] + [
+            tuple(float(w) for w in (pair + f":{saved[2]}").split(":")[:3])
+            for pair in args.weights.split(",")
+            if pair
         ]
-        saved = selectors.LEXICAL_WEIGHT, selectors.SEMANTIC_WEIGHT
-        for lexical_weight, semantic_weight in weights:
+        for lexical_weight, semantic_weight, rrf_k in weights:
             selectors.LEXICAL_WEIGHT, selectors.SEMANTIC_WEIGHT = lexical_weight, semantic_weight
+            selectors.RRF_K = rrf_k
             runs = []
             for tweet_id, text in tweets.items():
                 started = time.perf_counter()
                 hits = selectors.ranked_claims(text, limit=CUTOFF).hits
                 ranked = [claim_of(by_url[hit.claim_id]) for hit in hits if hit.score > 0]
                 runs.append((ranked, relevant[tweet_id], time.perf_counter() - started))
-            rows.append(report(f"in-process {lexical_weight:g}:{semantic_weight:g}", runs))
-        selectors.LEXICAL_WEIGHT, selectors.SEMANTIC_WEIGHT = saved
+            name = f"in-process {lexical_weight:g}:{semantic_weight:g} k={rrf_k:g}"
+            rows.append(report(name, runs))
+        selectors.LEXICAL_WEIGHT, selectors.SEMANTIC_WEIGHT, selectors.RRF_K = saved
+        selectors._lexical = lexical
         rows.append(exact_semantic(tweets, relevant, by_url, selectors.query_vector))
 
     if args.calibrate:
