@@ -11,8 +11,8 @@ Two rankings, fused by reciprocal rank fusion (RRF):
 
 A claim's fused score is the sum over the rankings that found it of weight / (RRF_K + rank).
 Semantic ranking weighs more: on the CheckThat! 2020 dev tweets (bench/matching/checkthat.py)
-it is much the better of the two; words break its near ties and find what is not embedded yet. When no
-model is loaded the ranking is lexical alone, and says so (`Ranking.mode`).
+it is much the better of the two; words break its near ties and find what is not embedded
+yet. When no model is loaded the ranking is lexical alone, and says so (`Ranking.mode`).
 """
 
 import logging
