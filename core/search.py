@@ -87,16 +87,37 @@ def _phrase(words: list[list[str]]) -> str:
     return " <-> ".join(_quote(term) for word in words for term in word)
 
 
+# A CJK run of this many bigrams or more also matches with one bigram missing; up to the
+# second bound (the query grows with its square).
+RELAXED_RUN_BIGRAMS = (3, 8)
+
+
+def _cjk_run(bigrams: list[str]) -> str:
+    """A CJK run typed without spaces: its bigrams in order, or all of them but one, since the
+    text may have a space (or other words) where the run has none: 金永福国葬 finds
+    "金永福 国葬", which has no 福国."""
+    phrase = _phrase([bigrams])
+    low, high = RELAXED_RUN_BIGRAMS
+    if not low <= len(bigrams) <= high:
+        return f"({phrase})"
+    all_but_one = [
+        "(" + " & ".join(_quote(gram) for gram in bigrams[:skip] + bigrams[skip + 1 :]) + ")"
+        for skip in range(len(bigrams))
+    ]
+    return f"(({phrase}) | {' | '.join(all_but_one)})"
+
+
 def tsquery(text: str) -> str | None:
     """A `to_tsquery` string for a search box: quoted text is a phrase, other words are all
-    required, a CJK run is a phrase of its bigrams. None when there is nothing to search for."""
+    required, a CJK run is a phrase of its bigrams (or, from three bigrams, all but one of
+    them: `_cjk_run`). None when there is nothing to search for."""
     parts = []
     for phrase in _PHRASE.findall(text):
         words = _tokens(phrase)
         if words:
             parts.append(f"({_phrase(words)})")
     for word in _tokens(_PHRASE.sub(" ", text)):
-        parts.append(f"({_phrase([word])})" if len(word) > 1 else _quote(word[0]))
+        parts.append(_cjk_run(word) if len(word) > 1 else _quote(word[0]))
     if not parts:
         return None
     return " & ".join(parts[:MAX_QUERY_TERMS])
