@@ -29,6 +29,21 @@ _TOKEN = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+", re.UNICODE)
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
 _PHRASE = re.compile(r'"([^"]*)"')
 MAX_QUERY_TERMS = 32
+# English function words, and words that frame a claim rather than say it. They would make any
+# two sentences look alike; the newsroom writes `text` in English (settings.LANGUAGE_CODE).
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of in on at to for from by with about as into onto over after before
+    under between through during against among is are was were be been being am has have had do
+    does did will would shall should can could may might must it its this that these those there
+    here he she they we you i his her their our your my him them us me who whom which what when
+    where why how so than then too very just also only all any some such own same other more most
+    up down out off again once both each few nor s t
+    says say said claims claim claimed claiming viral post posted posts shared share sharing
+    circulating online allegedly reportedly rumor rumour rumors rumours purportedly
+    网传 網傳 声称 聲稱 流传 流傳 传言 傳言 网友 網友 谣言 謠言
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
 # Of search document (UTF-8), at a term's end: its tsvector stays under PostgreSQL's 1 MB.
 MAX_DOCUMENT_BYTES = 250_000
 
@@ -72,16 +87,37 @@ def _phrase(words: list[list[str]]) -> str:
     return " <-> ".join(_quote(term) for word in words for term in word)
 
 
+# A CJK run of this many bigrams or more also matches with one bigram missing; up to the
+# second bound (the query grows with its square).
+RELAXED_RUN_BIGRAMS = (3, 8)
+
+
+def _cjk_run(bigrams: list[str]) -> str:
+    """A CJK run typed without spaces: its bigrams in order, or all of them but one, since the
+    text may have a space (or other words) where the run has none: 金永福国葬 finds
+    "金永福 国葬", which has no 福国."""
+    phrase = _phrase([bigrams])
+    low, high = RELAXED_RUN_BIGRAMS
+    if not low <= len(bigrams) <= high:
+        return f"({phrase})"
+    all_but_one = [
+        "(" + " & ".join(_quote(gram) for gram in bigrams[:skip] + bigrams[skip + 1 :]) + ")"
+        for skip in range(len(bigrams))
+    ]
+    return f"(({phrase}) | {' | '.join(all_but_one)})"
+
+
 def tsquery(text: str) -> str | None:
     """A `to_tsquery` string for a search box: quoted text is a phrase, other words are all
-    required, a CJK run is a phrase of its bigrams. None when there is nothing to search for."""
+    required, a CJK run is a phrase of its bigrams (or, from three bigrams, all but one of
+    them: `_cjk_run`). None when there is nothing to search for."""
     parts = []
     for phrase in _PHRASE.findall(text):
         words = _tokens(phrase)
         if words:
             parts.append(f"({_phrase(words)})")
     for word in _tokens(_PHRASE.sub(" ", text)):
-        parts.append(f"({_phrase([word])})" if len(word) > 1 else _quote(word[0]))
+        parts.append(_cjk_run(word) if len(word) > 1 else _quote(word[0]))
     if not parts:
         return None
     return " & ".join(parts[:MAX_QUERY_TERMS])

@@ -5,7 +5,7 @@ hashing does not delay a lookup, a slow image host does not delay a webhook.
     lookup  reverse-image lookups and web requests' image searches (the workers hold the
             archive index; web processes do not)
     fetch   media and import sources fetched from the web (slow hosts, time-outs)
-    hash    hashing images and videos (CPU, minutes for a long video)
+    hash    hashing images and videos (CPU, minutes for a long video), embedding claims
 
 Workers consume them in groups (./dev run, docker-compose.yml): light and lookup together, fetch
 (with imports) and hash each on their own. A prefix keeps queues of several installations, or of
@@ -21,6 +21,9 @@ ROUTES = {
     "media.tasks.fetch_media_item": FETCH,
     "imports.tasks.run_import_job": FETCH,
     "media.tasks.hash_media_item": HASH,
+    # Embedding is CPU work of seconds a batch, like hashing.
+    "retrieval.tasks.embed_claims": HASH,
+    "retrieval.tasks.embed_pending": HASH,
 }
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "core",
     "media",
     "claims",
+    "retrieval",
     "webhooks",
     "imports",
     "matching",
@@ -240,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "imports.tasks.resume_stale_imports",
         "schedule": 300.0,
     },
+    "embed-pending": {
+        "task": "retrieval.tasks.embed_pending",
+        "schedule": 300.0,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 
@@ -328,6 +333,14 @@ FACTCHECK_TOOLS_BASE_URL = env.str("FACTCHECK_TOOLS_BASE_URL", default="")
 # suggested, and within which it is a strong match (see bench/media/README.md for why).
 LOOKUP_SUGGEST_DISTANCE = env.int("FACTCHECK_LOOKUP_SUGGEST_DISTANCE", default=64)
 LOOKUP_STRONG_DISTANCE = env.int("FACTCHECK_LOOKUP_STRONG_DISTANCE", default=32)
+
+# The sentence-embedding model of dense retrieval (retrieval.embedder), a dotted path to its
+# class; empty turns it off (search by words alone). Threads per process: web and workers share
+# the cores.
+RETRIEVAL_EMBEDDER = env.str(
+    "FACTCHECK_RETRIEVAL_EMBEDDER", default="retrieval.embedder.MultilingualE5Small"
+)
+RETRIEVAL_EMBED_THREADS = env.int("FACTCHECK_RETRIEVAL_EMBED_THREADS", default=1)
 # A running lookup without a heartbeat for this long lost its worker and is run again.
 LOOKUP_STALE_SECONDS = env.int("FACTCHECK_LOOKUP_STALE_SECONDS", default=120)
 # Image searches from web requests (claims:imageSearch, the check API) are run by a worker on the

@@ -8,14 +8,13 @@ and other publishers' (imported, or written as markup pages) are searched alike.
 import hashlib
 from datetime import timedelta
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, FloatField, Max, Prefetch, Q, QuerySet, Value
+from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from claims.models import SEARCH_COLUMNS, Appearance, Claim, Verdict
 from claims.selectors.claims import claims_with_similar_media
-from core import search
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
+from retrieval.selectors import ranked_claims
 
 MAX_AGE_DAYS_FILTERED = 36_525
 
@@ -42,27 +41,26 @@ def live_reviews(
     return reviews
 
 
+# Ranked results a query pages through: past these, nothing is relevant enough to read.
+MAX_RANKED_RESULTS = 100
+
+
 def claim_search(*, query: str, reviews: QuerySet[Verdict], start: int, count: int) -> list[int]:
-    """The ids of claims with a review among `reviews` that matches `query` (all of them for
-    an empty query), `count` of them from `start`: most relevant first, then the claim with the
-    most recent review. The text matching is /api/v1/'s (claims.search): every verdict indexes
-    its claim's text, original text and claimant with its own headline and summary. Relevance is
-    PostgreSQL's ts_rank of the best matching review; matches found only by their spelling (a
-    typo) rank equal, hence by recency."""
-    matched = reviews
-    rank = Value(0.0, output_field=FloatField())
+    """The ids of claims with a review among `reviews` that answers `query`, `count` of them
+    from `start`; with an empty query, all of them, the claim with the most recent review
+    first. A query is ranked by retrieval (words, any of them, fused with meaning: the same
+    ranking as /api/v1/check/; claims found by meaning alone only when close enough), at most
+    MAX_RANKED_RESULTS deep."""
     if query:
-        matched = search.filter_matching(reviews, query)
-        raw = search.tsquery(query)
-        if raw is not None:
-            rank = SearchRank(
-                F("search_vector"), SearchQuery(raw, search_type="raw", config="simple")
-            )
+        ranking = ranked_claims(
+            query, verdicts=reviews, limit=MAX_RANKED_RESULTS, relevant_only=True
+        )
+        return [hit.claim_id for hit in ranking.hits][start : start + count]
     rows = (
-        matched.order_by()
+        reviews.order_by()
         .values("claim_id")
-        .annotate(relevance=Max(rank), latest=Max("published_at"))
-        .order_by("-relevance", "-latest", "-claim_id")
+        .annotate(latest=Max("published_at"))
+        .order_by("-latest", "-claim_id")
         .values_list("claim_id", flat=True)[start : start + count]
     )
     return list(rows)

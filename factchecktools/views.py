@@ -23,7 +23,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from claims.api.filters import MAX_QUERY_LENGTH
 from core.api.authentication import ApiKeyAuthentication
 from core.api.parsers import LimitedJSONParser
 from core.api.throttling import RoleRateThrottle
@@ -140,6 +139,10 @@ class FactCheckToolsView(APIView):
         return Response(fields.select(data, getattr(self, "selection", None)))
 
 
+# A whole post may be the query; only its first few hundred words are read (retrieval.text).
+MAX_SEARCH_QUERY_LENGTH = 10_000
+
+
 class ClaimSearchView(FactCheckToolsView):
     """claims.search: claims with a published verdict matching `query`, each with its
     reviews (`claimReview`) that pass the filters; most relevant first, then most recently
@@ -154,8 +157,8 @@ class ClaimSearchView(FactCheckToolsView):
         violations = []
         if not query and not site:
             violations.append(("query", "Required unless review_publisher_site_filter is set."))
-        if len(query) > MAX_QUERY_LENGTH:
-            violations.append(("query", f"At most {MAX_QUERY_LENGTH} characters."))
+        if len(query) > MAX_SEARCH_QUERY_LENGTH:
+            violations.append(("query", f"At most {MAX_SEARCH_QUERY_LENGTH} characters."))
         if language and not _LANGUAGE.match(language):
             violations.append(("language_code", "Must be a BCP-47 language code, e.g. en-US."))
         if site and not _SITE.match(site):

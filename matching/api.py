@@ -38,8 +38,10 @@ from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
 from matching.services import suggestion_confirm, suggestion_reject
 from media.services.lookups import UnreadableImage, image_frames
+from retrieval.text import clean_post, has_unpaired_surrogates
 
-MAX_CHECK_TEXT_LENGTH = 2000
+# A whole post, links and all: only its first few hundred words are read (retrieval.text).
+MAX_CHECK_TEXT_LENGTH = 10_000
 
 # Output
 
@@ -121,19 +123,29 @@ class ClaimSuggestionOutput(serializers.ModelSerializer):
 
 
 class CheckResultOutput(serializers.Serializer):
-    score = serializers.FloatField(help_text="0 to 1; how alike the texts are.")
+    score = serializers.FloatField(
+        help_text="0 to 1; how alike the texts are, by words or by meaning, or the pictures."
+    )
     is_strong = serializers.BooleanField(help_text="Very likely the same claim.")
+    matched_by = serializers.ListField(
+        child=serializers.ChoiceField(choices=["lexical", "semantic", "image"]),
+        help_text="How it was found: shared words, meaning (embeddings), the picture.",
+    )
+    language = serializers.CharField(source="verdict.language", help_text="The review's, BCP-47.")
     matched = serializers.SerializerMethodField()
     claim = ClaimBriefOutput(source="verdict.claim")
     verdict = MatchedVerdictOutput()
 
     @extend_schema_field(serializers.DictField())
     def get_matched(self, result: VerdictMatch) -> dict:
-        """What matched: `text` (the fields compared, the shared terms and the two scores)
-        and `media` (the reverse-image distance, of 256 bits)."""
+        """What matched: `text` (the fields compared, the shared terms and the two scores),
+        `semantic` (the cosine similarity of the embeddings, -1 to 1) and `media` (the
+        reverse-image distance, of 256 bits)."""
         matched = {}
         if result.match is not None:
             matched["text"] = result.match.reasons()
+        if result.similarity is not None:
+            matched["semantic"] = {"similarity": result.similarity}
         if result.media_distance is not None:
             matched["media"] = {"distance": result.media_distance}
         return matched
@@ -141,6 +153,13 @@ class CheckResultOutput(serializers.Serializer):
 
 class CheckOutput(serializers.Serializer):
     results = CheckResultOutput(many=True)
+    retrieval = serializers.ChoiceField(
+        choices=["hybrid", "lexical"],
+        help_text=(
+            "hybrid: ranked by words and meaning; lexical: by words only (the embedding model "
+            "is not available). Claims not embedded yet are found by their words only."
+        ),
+    )
 
 
 # Input
@@ -164,7 +183,9 @@ class CheckInput(StrictSerializer):
     )
 
     def validate_text(self, value: str) -> str:
-        if not content_terms(value):
+        if has_unpaired_surrogates(value):
+            raise serializers.ValidationError("The text is not valid Unicode.", code="invalid")
+        if not content_terms(clean_post(value)):
             raise serializers.ValidationError("The text has no words to match.", code="no_words")
         return value
 
@@ -261,9 +282,12 @@ class CheckView(APIView):
     field); get the published verdicts, ours and other fact-checkers' (imported), on claims that
     say the same thing, best first (at most 10). Open to everyone, at each role's rate limit.
 
-    Matching is by text: full-text terms (Chinese, Japanese and Korean by character bigrams)
-    and trigram similarity, against each claim's text and its original-language text. A result
-    is strong when the texts are very alike and long enough (8 words or more) to be telling.
+    Matching is by words and meaning: full-text terms (Chinese, Japanese and Korean by
+    character bigrams; any of them, ranked) fused with multilingual sentence embeddings, so a
+    Chinese post finds an English fact-check. A whole post may be sent (links, handles and
+    emoji are left out). Each result says how it was found (`matched_by`), and the response
+    whether meaning was used (`retrieval`). A result is strong when the texts are very alike
+    and long enough (8 words or more) to be telling.
     An `image` (multipart) is matched in the reverse-image index against the media of checked
     claims; a result found both ways keeps the better score.
     """
@@ -284,7 +308,8 @@ class CheckView(APIView):
         data = CheckInput(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        results = verdict_matches_for(
+        answer = verdict_matches_for(
             text=values.get("text"), frames=values.get("image"), language=values.get("language", "")
         )
-        return Response(CheckOutput({"results": results}, context={"request": request}).data)
+        output = {"results": answer.results, "retrieval": answer.retrieval}
+        return Response(CheckOutput(output, context={"request": request}).data)

@@ -33,10 +33,11 @@ misses and unrelated claims in English, Chinese and Korean; that module lists th
 
 import re
 from dataclasses import dataclass, replace
-from itertools import product
+from itertools import pairwise, product
 from typing import Any
 
-from core.search import search_document
+from core.search import STOPWORDS, search_document
+from retrieval.selectors import RELEVANT_SIMILARITY
 
 SUGGEST_THRESHOLD = 0.35
 STRONG_THRESHOLD = 0.7
@@ -44,27 +45,22 @@ MIN_STRONG_WORDS = 8
 # Media scores come from the reverse-image index, 1 for identical pictures. At or above this,
 # the media alone make a suggestion strong.
 MEDIA_STRONG_THRESHOLD = 0.9
+# Cosine similarities of multilingual-e5-small embeddings (retrieval): even unrelated texts
+# score about 0.75, so similarity is put on the 0-1 scale of text scores piecewise, through
+# (SEMANTIC_FLOOR, 0), (SEMANTIC_SUGGEST_SIMILARITY, SUGGEST_THRESHOLD) and
+# (SEMANTIC_STRONG_SIMILARITY, STRONG_THRESHOLD) to (1, 1). Calibrated on the CheckThat! 2020
+# dev tweets' top five (bench/matching/checkthat.py --calibrate; README there): 98.8% of the
+# right answers reach 0.82 (suggested). Meaning alone is a weak sign of the very same claim:
+# of the results at 0.85 or more only half are right, at 0.90 73%, and 95% only from 0.95, so
+# that is where similarity alone makes a suggestion strong.
+SEMANTIC_FLOOR = 0.78
+SEMANTIC_SUGGEST_SIMILARITY = RELEVANT_SIMILARITY
+SEMANTIC_STRONG_SIMILARITY = 0.95
 
 HAN_CHARACTERS_PER_WORD = 1.5
 HANGUL_SYLLABLES_PER_WORD = 2.0
 _HAN_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-
-# English function words, and words that frame a claim rather than say it. They would make any
-# two sentences look alike; the newsroom writes `text` in English (settings.LANGUAGE_CODE).
-STOPWORDS = frozenset(
-    """
-    a an the and or but if of in on at to for from by with about as into onto over after before
-    under between through during against among is are was were be been being am has have had do
-    does did will would shall should can could may might must it its this that these those there
-    here he she they we you i his her their our your my him them us me who whom which what when
-    where why how so than then too very just also only all any some such own same other more most
-    up down out off again once both each few nor s t
-    says say said claims claim claimed claiming viral post posted posts shared share sharing
-    circulating online allegedly reportedly rumor rumour rumors rumours purportedly
-    网传 網傳 声称 聲稱 流传 流傳 传言 傳言 网友 網友 谣言 謠言
-    """.split()  # noqa: SIM905 (a word list reads better as text)
-)
 
 
 def content_terms(text: str) -> frozenset[str]:
@@ -171,6 +167,24 @@ def best_text_match(
     return replace(best, words=min(word_count(texts[0]), word_count(texts[1])))
 
 
+def semantic_score(similarity: float | None) -> float:
+    """A cosine similarity on the 0-1 scale of text scores (see SEMANTIC_FLOOR); 0 for None."""
+    if similarity is None:
+        return 0.0
+    points = [
+        (SEMANTIC_FLOOR, 0.0),
+        (SEMANTIC_SUGGEST_SIMILARITY, SUGGEST_THRESHOLD),
+        (SEMANTIC_STRONG_SIMILARITY, STRONG_THRESHOLD),
+        (1.0, 1.0),
+    ]
+    if similarity <= SEMANTIC_FLOOR:
+        return 0.0
+    for (x0, y0), (x1, y1) in pairwise(points):
+        if similarity <= x1:
+            return round(y0 + (similarity - x0) * (y1 - y0) / (x1 - x0), 4)
+    return 1.0
+
+
 def combined_score(text_score: float, media_score: float | None) -> float:
     """Either kind of evidence alone can carry a suggestion, and both together count for more
     than either: 1 - (1 - text)(1 - media)."""
@@ -178,11 +192,13 @@ def combined_score(text_score: float, media_score: float | None) -> float:
     return round(1 - (1 - text_score) * (1 - media), 4)
 
 
-def is_strong(*, text_score: float, words: float, media_score: float | None) -> bool:
-    """A likely duplicate: strong media, or strong text that is long enough to be telling (a
-    shorter text counts when the media match as well)."""
+def is_strong(
+    *, text_score: float, words: float, media_score: float | None, similarity: float | None = None
+) -> bool:
+    """A likely duplicate: strong media, or strong text or meaning that is long enough to be
+    telling (a shorter text counts when the media match as well)."""
     if media_score is not None and media_score >= MEDIA_STRONG_THRESHOLD:
         return True
-    if text_score < STRONG_THRESHOLD:
+    if text_score < STRONG_THRESHOLD and (similarity or 0.0) < SEMANTIC_STRONG_SIMILARITY:
         return False
     return words >= MIN_STRONG_WORDS or media_score is not None

@@ -15,8 +15,8 @@ from claims.models import Claim, ClaimMedia, Verdict
 from claims.services.claims import claim_update
 from core.exceptions import InvalidTransition
 from matching.models import ClaimSuggestion, SuggestionStatus
-from matching.scoring import TextMatch, combined_score, is_strong
-from matching.selectors import media_score, text_candidates
+from matching.scoring import combined_score, is_strong
+from matching.selectors import Candidate, candidate_score, media_score, text_candidates
 from media.models import LookupMatch
 
 # Text suggestions kept per claim, the best first: a fact-checker reads a short list.
@@ -76,21 +76,26 @@ def _state(suggestion: ClaimSuggestion) -> tuple:
     )
 
 
-def _set_text(suggestion: ClaimSuggestion, match: TextMatch | None, via: int | None) -> bool:
-    """Put a text match (or its absence) into an open suggestion; True when anything changed."""
+def _set_text(suggestion: ClaimSuggestion, found: Candidate | None, via: int | None) -> bool:
+    """Put a text match (or its absence) into an open suggestion; True when anything changed.
+    The text score is the better of the words' and the meaning's (`candidate_score`)."""
     before = _state(suggestion) if suggestion.pk else None
     reasons = dict(suggestion.reasons)
-    if match is None:
+    if found is None:
         reasons.pop("text", None)
     else:
-        reasons["text"] = match.reasons() | ({"via_duplicate": via} if via else {})
+        reasons["text"] = (
+            found.match.reasons()
+            | ({"similarity": found.similarity} if found.similarity is not None else {})
+            | ({"via_duplicate": via} if via else {})
+        )
     suggestion.reasons = reasons
-    suggestion.text_score = match.score if match else 0.0
+    suggestion.text_score = candidate_score(found) if found else 0.0
     _restate(suggestion)
     return _state(suggestion) != before
 
 
-def _text_matches(claim: Claim) -> dict[int, tuple[TextMatch, int | None]]:
+def _text_matches(claim: Claim) -> dict[int, tuple[Candidate, int | None]]:
     """The best text match per suggestible claim: a claim that duplicates another stands for
     the one it repeats, which carries the work (noted as `via`)."""
     candidates = text_candidates(
@@ -98,15 +103,15 @@ def _text_matches(claim: Claim) -> dict[int, tuple[TextMatch, int | None]]:
         claims=Claim.objects.exclude(pk=claim.pk),
         typo_search=True,
     )
-    best: dict[int, tuple[TextMatch, int | None]] = {}
+    best: dict[int, tuple[Candidate, int | None]] = {}
     for candidate in candidates:
         target = candidate.duplicate_of_id or candidate.claim_id
         via = candidate.claim_id if candidate.duplicate_of_id else None
         if target == claim.pk:
             continue
-        if target not in best or candidate.match.score > best[target][0].score:
-            best[target] = (candidate.match, via)
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0].score, item[0]))
+        if target not in best or candidate_score(candidate) > candidate_score(best[target][0]):
+            best[target] = (candidate, via)
+    ranked = sorted(best.items(), key=lambda item: (-candidate_score(item[1][0]), item[0]))
     return dict(ranked[:MAX_TEXT_SUGGESTIONS])
 
 
@@ -135,11 +140,11 @@ def suggestions_refresh(*, claim_id: int) -> None:
             suggestion.suggested_id: suggestion
             for suggestion in ClaimSuggestion.objects.select_for_update().filter(claim=locked)
         }
-        for target, (match, via) in matches.items():
+        for target, (found, via) in matches.items():
             suggestion = existing.get(target) or ClaimSuggestion(claim=locked, suggested_id=target)
             if suggestion.status != SuggestionStatus.SUGGESTED:
                 continue
-            if _set_text(suggestion, match, via):
+            if _set_text(suggestion, found, via):
                 _save(suggestion)
         for target, suggestion in existing.items():
             if target in matches or suggestion.status != SuggestionStatus.SUGGESTED:

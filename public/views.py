@@ -10,12 +10,14 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_GET
 
 from claims.claimreview import claim_review, media_review, public_url
-from claims.models import Evidence
+from claims.models import Evidence, Verdict
 from claims.selectors.public import (
     public_claim_review_feed,
     public_fact_check,
     public_verdict_list,
 )
+from retrieval.selectors import ranked_claims
+from retrieval.text import clean_post, has_unpaired_surrogates
 
 PAGE_SIZE = 20
 FEED_PAGE_SIZE = 100
@@ -32,10 +34,28 @@ HOW_WE_CHECKED = {
 }
 
 
+# Ranked results the search pages through: past these, nothing is relevant enough to read.
+MAX_SEARCH_RESULTS = 100
+MAX_QUERY_CHARS = 2000
+
+
+def _searched(q: str) -> list[Verdict]:
+    """Our public fact-checks answering `q`, most relevant first: retrieval's ranking (words,
+    any of them, fused with meaning), as /api/v1/check/ and claims:search rank."""
+    verdicts = public_verdict_list()
+    ranking = ranked_claims(
+        clean_post(q), verdicts=verdicts, limit=MAX_SEARCH_RESULTS, relevant_only=True
+    )
+    order = {hit.claim_id: position for position, hit in enumerate(ranking.hits)}
+    found = list(verdicts.filter(claim_id__in=order))
+    return sorted(found, key=lambda verdict: order[verdict.claim_id])
+
+
 @require_GET
 def fact_check_list(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")[:300]
-    paginator = Paginator(public_verdict_list(q=q), PAGE_SIZE)
+    q = request.GET.get("q", "")[:MAX_QUERY_CHARS]
+    results = _searched(q) if q.strip() and not has_unpaired_surrogates(q) else None
+    paginator = Paginator(public_verdict_list() if results is None else results, PAGE_SIZE)
     try:
         page = paginator.page(request.GET.get("page", 1))
     except (PageNotAnInteger, EmptyPage):

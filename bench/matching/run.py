@@ -130,18 +130,18 @@ def matcher_in_process(queries: dict) -> dict:
     timings, found, strong, hits = [], 0, 0, 0
     for text, claim_id in queries["paraphrases"]:
         began = time.perf_counter()
-        results = verdict_matches(text=text)
+        results = verdict_matches(text=text).results
         timings.append(time.perf_counter() - began)
         found += any(result.verdict.claim_id == claim_id for result in results)
         strong += any(r.verdict.claim_id == claim_id and r.is_strong for r in results)
     for text in queries["fresh"]:
         began = time.perf_counter()
-        hits += bool(verdict_matches(text=text))
+        hits += bool(verdict_matches(text=text).results)
         timings.append(time.perf_counter() - began)
     unseen_hits = 0
     for text in queries["unseen"]:
         began = time.perf_counter()
-        unseen_hits += bool(verdict_matches(text=text))
+        unseen_hits += bool(verdict_matches(text=text).results)
         timings.append(time.perf_counter() - began)
     connection.close()
     paraphrased = len(queries["paraphrases"]) or 1

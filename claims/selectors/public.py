@@ -6,19 +6,16 @@ from django.db.models import F, Prefetch, Q, QuerySet
 
 from claims.models import Appearance, Evidence, Verdict
 from claims.selectors.claims import PUBLIC_VERDICT_STATUSES
-from core import search
 from media.models import LookupMatch, MediaItem
 
 
-def public_verdict_list(*, q: str = "") -> QuerySet[Verdict]:
-    verdicts = (
+def public_verdict_list() -> QuerySet[Verdict]:
+    """Newest first; the public search ranks them through retrieval (public.views)."""
+    return (
         Verdict.objects.filter(status__in=PUBLIC_VERDICT_STATUSES, publisher__is_self=True)
         .select_related("claim", "rating", "rating_scale", "publisher")
         .order_by("-published_at", "-id")
     )
-    if q.strip():
-        verdicts = search.filter_matching(verdicts, q)
-    return verdicts
 
 
 def _appearances_first_first() -> Prefetch:

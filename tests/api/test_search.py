@@ -66,6 +66,10 @@ def _verdicts(q: str) -> set[int]:
         ('"funeral state"', set()),
         ("国葬", {"funeral"}),  # two characters inside a Chinese sentence
         ("金永福", {"funeral"}),
+        # Unspaced runs of two words: the text has other characters between them.
+        ("金永福国葬", {"funeral"}),
+        ("朝鲜国葬", {"funeral"}),
+        ("朝鲜国庆", set()),
         ("葬国", set()),  # the same characters in another order are another word
         ("지폐", {"banknotes"}),  # Korean word with a particle attached in the text
         ("북한", {"banknotes"}),

@@ -22,7 +22,22 @@ def test_healthz_answers_without_touching_dependencies(client):
 def test_readyz_checks_database_and_broker(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok", "embedder": "ok"},
+    }
+
+
+@pytest.mark.django_db
+def test_readyz_says_when_the_embedding_model_failed_to_load(client, settings):
+    settings.RETRIEVAL_EMBEDDER = "tests.retrieval.fakes.BrokenEmbedder"
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["checks"]["embedder"] == "error"
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -42,7 +57,7 @@ def test_readyz_is_503_when_the_database_is_down(client):
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
-    assert body["checks"] == {"database": "error", "broker": "ok"}
+    assert body["checks"] == {"database": "error", "broker": "ok", "embedder": "ok"}
     assert "database" in body["errors"]
 
 
@@ -56,4 +71,4 @@ def test_readyz_is_503_when_the_broker_is_down(client, monkeypatch):
     response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "broker": "error"}
+    assert response.json()["checks"] == {"database": "ok", "broker": "error", "embedder": "ok"}

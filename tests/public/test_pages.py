@@ -218,3 +218,19 @@ def test_the_earliest_source_video_has_a_poster_frame_anyone_may_load(client, pu
     response = client.get(poster)
     assert response.status_code == 200
     assert response["Content-Type"] == "image/jpeg"
+
+
+def test_search_takes_a_whole_post_and_finds_by_meaning(client, published_demo):
+    from retrieval.services import passages_embed_pending
+
+    verdict, _ = published_demo
+    passages_embed_pending()
+    headline = escape(verdict.headline)
+    post = "😱 North Korea held a state funeral for a general!! https://t.co/x1 @someone #DPRK"
+
+    assert headline in client.get("/fact-checks/", {"q": post}).content.decode()
+    assert headline in client.get("/fact-checks/", {"q": "북한 장군 국장 영상"}).content.decode()
+    assert (
+        headline not in client.get("/fact-checks/", {"q": "moon landing studio"}).content.decode()
+    )
+    assert client.get("/fact-checks/", {"q": "😀\x00"}).status_code == 200

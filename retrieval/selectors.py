@@ -1,0 +1,194 @@
+"""Reads of retrieval: claims ranked by how well they answer a text, for every "find the
+checked claim" path (check-this, claims:search, the public search, duplicate suggestions).
+
+Two rankings, fused by reciprocal rank fusion (RRF):
+
+- lexical: PostgreSQL full text over the search columns (claims.search: words, and CJK bigrams
+  so that 金永福国葬 finds 金永福 国葬), any term matching (OR), ordered by ts_rank. Nothing is
+  required of a candidate, and nothing depends on ANALYZE statistics.
+- semantic: the nearest passages (retrieval.models) to the text's embedding, by cosine, through
+  the HNSW index. Multilingual: a Chinese post finds an English fact-check.
+
+A claim's fused score is the sum over the rankings that found it of weight / (RRF_K + rank).
+Semantic ranking weighs more: on the CheckThat! 2020 dev tweets (bench/matching/checkthat.py)
+it is much the better of the two; words break its near ties and find what is not embedded
+yet. When no model is loaded the ranking is lexical alone, and says so (`Ranking.mode`).
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from pgvector import HalfVector
+from pgvector.django import CosineDistance
+
+from claims.models import Claim, Verdict
+from core.search import STOPWORDS, search_document
+from retrieval import embedder as embedders
+from retrieval.models import Passage
+from retrieval.text import clean_post, embeddable
+
+logger = logging.getLogger(__name__)
+
+# Candidates read from each ranking.
+LEXICAL_CANDIDATES = 100
+SEMANTIC_CANDIDATES = 100
+# Terms of a long query kept for the lexical ranking (its first ones, function words left out).
+MAX_LEXICAL_TERMS = 64
+# Words of 6 letters or more also match their other endings (flooded: flood*, a typo near the
+# end), as matching.scoring compares words.
+PREFIX_MIN_LENGTH = 6
+# Tuned on the CheckThat! 2020 dev tweets (bench/matching/README.md): meaning ranks far better
+# than ts_rank over any term (MAP@5 0.81 against 0.53), so it weighs 8 times as much, and a small
+# k lets the order within each ranking count, not only being found by both.
+RRF_K = 10
+LEXICAL_WEIGHT = 1.0
+SEMANTIC_WEIGHT = 8.0
+# Of the HNSW search: candidates kept while walking the graph. With iterative scan, a filter
+# (published only, one language) that leaves few rows keeps reading until it has enough.
+EF_SEARCH = 200
+
+LEXICAL, HYBRID = "lexical", "hybrid"
+# Cosine similarity from which a claim found by meaning alone is worth showing: nearly every
+# right answer on the CheckThat! 2020 dev tweets is above, unrelated claims are around 0.75
+# (bench/matching/README.md).
+RELEVANT_SIMILARITY = 0.82
+
+
+@dataclass(frozen=True)
+class Hit:
+    claim_id: int
+    score: float  # fused (RRF): only its order means something
+    lexical_rank: int | None = None  # 1 = first
+    semantic_rank: int | None = None
+    similarity: float | None = None  # cosine of the closest passage, -1 to 1
+
+    @property
+    def via(self) -> list[str]:
+        return [
+            name
+            for name, rank in (("lexical", self.lexical_rank), ("semantic", self.semantic_rank))
+            if rank is not None
+        ]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    hits: list[Hit] = field(default_factory=list)
+    mode: str = LEXICAL
+
+
+def _lexeme(term: str) -> str:
+    if len(term) >= PREFIX_MIN_LENGTH and term.isascii():
+        term, prefix = term[: max(5, len(term) - 3)], ":*"
+    else:
+        prefix = ""
+    # Terms are word characters only; quoting keeps tsquery syntax out of them all the same.
+    return "'" + term.replace("'", "''").replace("\\", "\\\\") + "'" + prefix
+
+
+def lexical_tsquery(text: str) -> str | None:
+    """Any of the text's content terms (OR), as a raw tsquery; None when it has none."""
+    terms = [
+        term
+        for term in dict.fromkeys(search_document(clean_post(text)).split())
+        if term not in STOPWORDS
+    ][:MAX_LEXICAL_TERMS]
+    if not terms:
+        return None
+    return " | ".join(dict.fromkeys(_lexeme(term) for term in terms))
+
+
+def _lexical(text: str, source: QuerySet) -> list[int]:
+    raw = lexical_tsquery(text)
+    if raw is None:
+        return []
+    query = SearchQuery(raw, search_type="raw", config="simple")
+    if source.model is Claim:
+        claim_column, ties = "pk", ["-pk"]
+    else:
+        # Equally relevant reviews: the most recent first, as a reader expects.
+        claim_column, ties = "claim_id", [F("published_at").desc(nulls_last=True), "-claim_id"]
+    rows = (
+        source.order_by()
+        .filter(search_vector=query)
+        .annotate(rank=SearchRank(F("search_vector"), query))
+        .order_by("-rank", *ties)
+        .values_list(claim_column, flat=True)[: LEXICAL_CANDIDATES * 2]
+    )
+    # A claim with several matching verdicts counts once, at its best.
+    return list(dict.fromkeys(rows))[:LEXICAL_CANDIDATES]
+
+
+def query_vector(text: str) -> list[float] | None:
+    """The text's embedding as a query, or None (no model, or nothing to embed)."""
+    embedder = embedders.current()
+    cleaned = embeddable(text)
+    if embedder is None or not cleaned:
+        return None
+    return embedder.queries([cleaned])[0].tolist()
+
+
+def _semantic(vector: list[float], claims: QuerySet[Claim], model: str) -> list[tuple[int, float]]:
+    rows = (
+        Passage.objects.filter(model=model, vector__isnull=False, claim__in=claims)
+        .annotate(distance=CosineDistance("vector", HalfVector(vector)))
+        .order_by("distance")
+        .values_list("claim_id", "distance")[: SEMANTIC_CANDIDATES * 2]
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        found = list(rows)
+    best: dict[int, float] = {}
+    for claim_id, distance in sorted(found, key=lambda row: row[1]):
+        best.setdefault(claim_id, 1.0 - distance)
+    return list(best.items())[:SEMANTIC_CANDIDATES]
+
+
+def ranked_claims(
+    text: str,
+    *,
+    claims: QuerySet[Claim] | None = None,
+    verdicts: QuerySet[Verdict] | None = None,
+    limit: int = 50,
+    relevant_only: bool = False,
+) -> Ranking:
+    """Claims that may say what `text` says, best first, at most `limit`.
+
+    Give `verdicts` to search the claims that have one of them (their words include the
+    verdicts' headlines and summaries), or `claims` to search those claims (default: all).
+    With `relevant_only`, claims found by meaning alone must reach RELEVANT_SIMILARITY (the
+    nearest passages are always some distance away, however unrelated).
+    """
+    if verdicts is not None:
+        lexical_source, claims = verdicts, Claim.objects.filter(pk__in=verdicts.values("claim_id"))
+    else:
+        claims = Claim.objects.all() if claims is None else claims
+        lexical_source = claims
+    lexical = _lexical(text, lexical_source)
+    embedder = embedders.current()
+    vector = query_vector(text) if embedder is not None else None
+    semantic = _semantic(vector, claims, embedder.name) if vector is not None else []
+    scores: dict[int, dict] = {}
+    for rank, claim_id in enumerate(lexical, start=1):
+        scores.setdefault(claim_id, {})["lexical_rank"] = rank
+    for rank, (claim_id, similarity) in enumerate(semantic, start=1):
+        entry = scores.setdefault(claim_id, {})
+        entry["semantic_rank"], entry["similarity"] = rank, round(similarity, 4)
+    hits = []
+    for claim_id, entry in scores.items():
+        if (
+            relevant_only
+            and "lexical_rank" not in entry
+            and entry["similarity"] < RELEVANT_SIMILARITY
+        ):
+            continue
+        fused = LEXICAL_WEIGHT / (RRF_K + entry["lexical_rank"]) if "lexical_rank" in entry else 0
+        if "semantic_rank" in entry:
+            fused += SEMANTIC_WEIGHT / (RRF_K + entry["semantic_rank"])
+        hits.append(Hit(claim_id=claim_id, score=fused, **entry))
+    hits.sort(key=lambda hit: (-hit.score, -hit.claim_id))
+    return Ranking(hits=hits[:limit], mode=HYBRID if embedder is not None else LEXICAL)

@@ -1,0 +1,112 @@
+"""retrieval.selectors.ranked_claims: words (any of them, ranked) fused with meaning."""
+
+import pytest
+
+from claims.models import Verdict
+from retrieval.selectors import HYBRID, LEXICAL, lexical_tsquery, ranked_claims
+from tests.matching.factories import claim, published
+
+pytestmark = pytest.mark.django_db
+
+FUNERAL = "Video shows the state funeral of North Korean general Kim Yong Bok"
+VACCINE = "The COVID-19 vaccine changes your DNA"
+BRIDGE = "The new bridge in Busan collapsed during its opening ceremony"
+
+
+def ids(ranking) -> list[int]:
+    return [hit.claim_id for hit in ranking.hits]
+
+
+def test_a_post_with_more_words_than_the_claim_still_finds_it(settings):
+    """Every word was required once (claims:search), or 3 of the 6 rarest (check): a post's
+    rarest terms are its handles and link ids, so a real post found nothing."""
+    settings.RETRIEVAL_EMBEDDER = ""
+    target = claim(FUNERAL)
+    claim(VACCINE)
+    post = (
+        "WOW 😱 they buried general Kim Yong Bok with a huge state funeral, watch the video "
+        "https://t.co/AbC123xyz @DPRK_News_Watch #NorthKorea — Some One (@someone) May 3, 2024"
+    )
+
+    ranking = ranked_claims(post)
+
+    assert ranking.mode == LEXICAL
+    assert ids(ranking)[0] == target.pk
+
+
+def test_unspaced_chinese_finds_the_claim_by_its_bigrams(settings):
+    settings.RETRIEVAL_EMBEDDER = ""
+    target = claim("朝鲜为将军金永福 举行国葬")
+    claim("韩国釜山新建大桥在通车仪式上倒塌")
+
+    for query in ("金永福国葬", "朝鲜国葬"):
+        assert ids(ranked_claims(query))[:1] == [target.pk], query
+
+
+def test_the_lexical_query_is_any_term_without_function_words():
+    assert lexical_tsquery("The state funeral of Kim") == "'state' | 'funer':* | 'kim'"
+    assert lexical_tsquery("😀 the of https://t.co/x") is None
+
+
+def test_meaning_finds_a_claim_that_shares_no_word(embedded):
+    target = claim("Drinking hot water every fifteen minutes kills the coronavirus")
+    claim(BRIDGE)
+    claim(VACCINE)
+    embedded()
+
+    ranking = ranked_claims("Sipping warm liquids regularly destroys the virus")
+
+    assert ranking.mode == HYBRID
+    assert ranking.hits[0].claim_id == target.pk
+    assert ranking.hits[0].via == ["semantic"]
+    assert ranking.hits[0].similarity > 0.8
+
+
+def test_a_chinese_post_finds_the_english_claim_and_the_reverse(embedded):
+    funeral = claim(FUNERAL)
+    bridge = claim(BRIDGE)
+    funeral_zh = claim("朝鲜为将军金永福举行国葬", language="zh")
+    bridge_zh = claim("釜山新大桥在通车仪式上倒塌", language="zh")
+    embedded()
+
+    assert (
+        ids(ranked_claims("网传视频 朝鲜为金永福将军举行国葬", claims=_in(funeral, bridge)))[0]
+        == funeral.pk
+    )
+    assert (
+        ids(
+            ranked_claims(
+                "Busan bridge fell apart at its opening", claims=_in(funeral_zh, bridge_zh)
+            )
+        )[0]
+        == bridge_zh.pk
+    )
+
+
+def _in(*claims):
+    from claims.models import Claim
+
+    return Claim.objects.filter(pk__in=[c.pk for c in claims])
+
+
+def test_only_the_given_verdicts_are_searched(embedded):
+    public = published(FUNERAL)
+    draft = published(FUNERAL + " in Pyongyang", status=Verdict.Status.DRAFT)
+    embedded()
+
+    found = ids(
+        ranked_claims(FUNERAL, verdicts=Verdict.objects.filter(status=Verdict.Status.PUBLISHED))
+    )
+
+    assert public.claim_id in found
+    assert draft.claim_id not in found
+
+
+def test_a_model_that_fails_to_load_leaves_the_words(settings):
+    settings.RETRIEVAL_EMBEDDER = "tests.retrieval.fakes.BrokenEmbedder"
+    target = claim(FUNERAL)
+
+    ranking = ranked_claims("state funeral Kim Yong Bok")
+
+    assert ranking.mode == LEXICAL
+    assert ids(ranking) == [target.pk]
