@@ -4,8 +4,9 @@ unchanged), then with a tenth of the reviews changed (updated).
 
     .venv/bin/python -m bench.import_feed --records 10000 100000
 
-Each size gets a fresh database, `factcheck_import_bench` (DATABASE_URL to change it; local
-hosts only), created and migrated for it, so that every run starts from no imported claims.
+Each size gets a fresh database, `factcheck_import_bench` on the embedded PostgreSQL
+(DATABASE_URL to use another local server with pgvector), created and migrated for it, so that
+every run starts from no imported claims.
 The feed is seeded: ~30 publishers, claims built from bench/words.py (a tenth Chinese, a twentieth
 Korean), 1-3 appearances, common and free-text ratings, a fifth with numeric ratings, a tenth
 without inLanguage (their language is detected from the text, `--without-language` to change the
@@ -26,11 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
+from bench.database import admin_url, database_name, database_url
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/factcheck_import_bench"
+DATABASE = "factcheck_import_bench"
 SITES = [f"checks{n:02d}.example.org" for n in range(30)]
 TEXTUAL = [
     "False",
@@ -183,12 +185,8 @@ def measure(path: Path) -> dict:
 def fresh_database(url: str) -> None:
     import psycopg
 
-    parsed = urllib.parse.urlparse(url)
-    name = parsed.path.lstrip("/")
-    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing to benchmark a non-local database: {parsed.hostname}")
-    admin_url = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    name = database_name(url)
+    with psycopg.connect(admin_url(url), autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
         connection.execute(f'CREATE DATABASE "{name}"')
 
@@ -206,7 +204,7 @@ def main() -> None:
     args = parser.parse_args()
     env = {
         **os.environ,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        "DATABASE_URL": database_url(DATABASE),
         "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "bench-only-not-secret"),
         "DJANGO_SETTINGS_MODULE": "factcheck.settings",
         "DJANGO_LOG_LEVEL": "WARNING",

@@ -2,8 +2,8 @@
 
     bench/run.sh                 # = .venv/bin/python -m bench.run, from the repository root
 
-1. Uses the dedicated database `factcheck_bench` on the local PostgreSQL (DATABASE_URL, default
-   postgres://postgres@127.0.0.1:5432/factcheck_bench): creates it if missing, migrates, seeds
+1. Uses the dedicated database `factcheck_bench` on the embedded PostgreSQL (or DATABASE_URL, a
+   local server with pgvector): creates it if missing, migrates, seeds
    100,000 claims (`bench/seed.py`) if it has none.
 2. Creates a fact-checker `bench-api` with a fresh API key (previous bench keys are revoked).
 3. Starts gunicorn with `bench.settings` on 127.0.0.1 and a free port (see --workers).
@@ -35,6 +35,8 @@ import urllib.request
 from datetime import date, datetime
 from pathlib import Path
 
+from bench.database import admin_url, database_name, database_url
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"
@@ -42,10 +44,9 @@ RAW = RESULTS / "raw"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 WRK = "/usr/bin/wrk"
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/factcheck_bench"
+DATABASE = "factcheck_bench"
 
 ENV_DEFAULTS = {
-    "DATABASE_URL": DEFAULT_DATABASE_URL,
     "CACHE_URL": "redis://127.0.0.1:6379/14",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/15",
     "DJANGO_SECRET_KEY": "bench-only-not-secret",
@@ -63,11 +64,15 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def environment(settings_module: str = "bench.settings", **defaults: str) -> dict:
+def environment(
+    settings_module: str = "bench.settings", database: str = DATABASE, **defaults: str
+) -> dict:
     """The benchmark's environment: ENV_DEFAULTS (overridden by `defaults`) where the caller's
-    environment leaves a variable unset, and `settings_module` for Django."""
+    environment leaves a variable unset, the database (see bench/database.py) and
+    `settings_module` for Django."""
     for name, value in {**ENV_DEFAULTS, **defaults}.items():
         os.environ.setdefault(name, value)
+    os.environ["DATABASE_URL"] = database_url(database)
     os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     os.environ["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])
@@ -81,12 +86,8 @@ def environment(settings_module: str = "bench.settings", **defaults: str) -> dic
 def ensure_database(url: str) -> None:
     import psycopg
 
-    parsed = urllib.parse.urlparse(url)
-    name = parsed.path.lstrip("/")
-    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise SystemExit(f"refusing to benchmark a non-local database: {parsed.hostname}")
-    admin_url = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as connection:
+    name = database_name(url)
+    with psycopg.connect(admin_url(url), autocommit=True) as connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()

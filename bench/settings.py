@@ -2,14 +2,16 @@
 hand-built baseline view) and rate limits high enough that throttling never caps the load.
 
 Everything else (database, cache, broker) comes from the environment as in production;
-`bench/run.sh` sets DATABASE_URL to the dedicated `factcheck_bench` database and CACHE_URL to
-Redis. The defaults below only apply when this module is used without run.sh (for example
-`python -m bench.seed`).
+`bench/run.sh` sets DATABASE_URL to the dedicated `factcheck_bench` database (bench/database.py)
+and CACHE_URL to Redis. The defaults below only apply when this module is used without run.sh
+(for example `python -m bench.seed`).
 """
 
 import os
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck_bench")
+from bench.database import database_url
+
+os.environ["DATABASE_URL"] = database_url(os.environ.get("BENCH_DATABASE", "factcheck_bench"))
 os.environ.setdefault("CACHE_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")

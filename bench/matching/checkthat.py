@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.database import database_url
+
 DATABASE = "factcheck_bench_checkthat"
 PLACEHOLDER_DATE = "2020-01-01"
 REVIEW_URL = "https://www.snopes.com/fact-check/checkthat2020-{}/"
@@ -43,10 +45,7 @@ def setup() -> None:
     from factcheck import embedded
 
     os.environ.setdefault("CACHE_URL", "locmemcache://")
-    if "DATABASE_URL" not in os.environ:
-        os.environ["DATABASE_URL"] = embedded.database_url(
-            embedded.data_folder() / "pgdata", DATABASE
-        )
+    os.environ["DATABASE_URL"] = database_url(DATABASE)
     # Imports record events whose tasks nobody here runs: the filesystem transport keeps them
     # off any shared broker. Embedding is run by this process.
     os.environ["CELERY_BROKER_URL"] = embedded.FILESYSTEM_BROKER

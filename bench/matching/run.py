@@ -2,8 +2,9 @@
 
     bench/matching/run.sh            # = .venv/bin/python -m bench.matching.run
 
-1. Uses the dedicated database `factcheck_bench_matching` on the local PostgreSQL (DATABASE_URL,
-   whose database name must start with `factcheck_bench`): creates it if missing, migrates,
+1. Uses the dedicated database `factcheck_bench_matching` on the embedded PostgreSQL (or
+   DATABASE_URL, a local server with pgvector, whose database name must start with
+   `factcheck_bench`): creates it if missing, migrates,
    seeds 200,000 claims, half imported (bench/matching/seed.py), if it has none.
 2. Builds the query sets: paraphrases of published claims (ours and imported, English, Chinese,
    Korean), fresh claims from the same generator, and short search phrases. Runs every check
@@ -54,7 +55,7 @@ from bench.run import (
 from bench.run import environment as bench_environment
 from bench.run import http as fetch
 
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/factcheck_bench_matching"
+DATABASE = "factcheck_bench_matching"
 SETTINGS = "bench.matching.settings"
 TARGET_P99_MS = 100.0
 CHECK_PATH = "/api/v1/check/"
@@ -78,7 +79,7 @@ UNSEEN_SHARE = 0.1
 
 
 def environment() -> dict:
-    env = bench_environment(SETTINGS, DATABASE_URL=DEFAULT_DATABASE_URL)
+    env = bench_environment(SETTINGS, DATABASE)
     name = urllib.parse.urlparse(env["DATABASE_URL"]).path.lstrip("/")
     if not name.startswith("factcheck_bench"):
         # The seeder may truncate the claim tables: never point it at a real database.

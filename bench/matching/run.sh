@@ -4,7 +4,7 @@
 #   bench/matching/run.sh                       # seed 200,000 claims if needed, measure, report
 #   bench/matching/run.sh --only check_text     # one scenario; --help for the options
 #
-# Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on 127.0.0.1:6379.
+# Needs the embedded PostgreSQL (started if needed; DATABASE_URL for a local server with pgvector) and Redis on 127.0.0.1:6379.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DJANGO_SETTINGS_MODULE=bench.matching.settings

@@ -3,7 +3,7 @@ logs) on its own database, `factcheck_bench_matching`, with the ILIKE baseline's
 
 import os
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/factcheck_bench_matching")
+os.environ.setdefault("BENCH_DATABASE", "factcheck_bench_matching")
 
 from bench.settings import *  # noqa: F403
 
