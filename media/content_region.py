@@ -57,7 +57,8 @@ def _longest_run(mask: np.ndarray) -> tuple[int, int]:
 
 def _sharp_span(energy: np.ndarray) -> tuple[int, int] | None:
     """The span of lines at least BLUR_RATIO as sharp as the middle third, when it leaves a
-    band at either end."""
+    band at both ends: reframing pads both sides, while a photograph with a soft background
+    on one side (a portrait) is not padded."""
     length = len(energy)
     middle = float(np.median(energy[length // 3 : 2 * length // 3]))
     if middle <= 1.0:
@@ -65,7 +66,7 @@ def _sharp_span(energy: np.ndarray) -> tuple[int, int] | None:
     start, end = _longest_run(energy >= BLUR_RATIO * middle)
     if end - start < MIN_REGION_SHARE * length:
         return None
-    if start < MIN_BAND_SHARE * length and length - end < MIN_BAND_SHARE * length:
+    if start < MIN_BAND_SHARE * length or length - end < MIN_BAND_SHARE * length:
         return None
     return start, end
 
@@ -95,24 +96,46 @@ def _mirror_boundary(grey: np.ndarray) -> int | None:
         score = float(np.abs(above - below).mean())
         if best is None or score < best:
             best, best_row = score, row
-    if best is None or best > MIRROR_TOLERANCE or best > 0.5 * spread:
+    # A picture whose rows barely change (a page, a sky) mirrors itself anywhere.
+    if best is None or best > MIRROR_TOLERANCE or best > 0.45 * spread or spread < 4:
         return None
     return best_row
 
 
 def mirror_region(grey: np.ndarray) -> Box | None:
-    """The picture between mirrored copies of itself above and below (or left and right)."""
+    """The picture between mirrored copies of itself above and below (or left and right):
+    reframing mirrors on both sides, so one mirror-like edge alone is not taken."""
     height, width = grey.shape
-    top = _mirror_boundary(grey)
-    bottom = _mirror_boundary(grey[::-1])
-    left = _mirror_boundary(grey.T)
-    right = _mirror_boundary(grey.T[::-1])
-    if not any(v is not None for v in (top, bottom, left, right)):
+    top, bottom = _mirror_boundary(grey), _mirror_boundary(grey[::-1])
+    left, right = _mirror_boundary(grey.T), _mirror_boundary(grey.T[::-1])
+    if top is None or bottom is None:
+        top = bottom = None
+    if left is None or right is None:
+        left = right = None
+    if top is None and left is None:
         return None
     box = (left or 0, top or 0, width - (right or 0), height - (bottom or 0))
     if box[2] - box[0] < MIN_REGION_SHARE * width or box[3] - box[1] < MIN_REGION_SHARE * height:
         return None
     return box
+
+
+# Lines of text leave a few lines that are not flat (the busiest stretch of a line of type); a
+# block continues across this many of them.
+BLOCK_GAP = 3
+
+
+def _block_depth(flat: np.ndarray) -> int:
+    """How many lines from the edge the caption block reaches."""
+    depth, gap = 0, 0
+    for index, is_flat in enumerate(flat.tolist()):
+        if is_flat:
+            depth, gap = index + 1, 0
+        else:
+            gap += 1
+            if gap > BLOCK_GAP:
+                break
+    return depth
 
 
 def caption_region(rgb: np.ndarray) -> Box | None:
@@ -125,13 +148,10 @@ def caption_region(rgb: np.ndarray) -> Box | None:
     flat = np.zeros(height, dtype=bool)
     for row in range(height):
         counts = np.bincount(codes[row], minlength=512)
-        flat[row] = np.sort(counts)[-2:].sum() >= 0.92 * len(codes[row])
-    top = 0
-    while top < height and flat[top]:
-        top += 1
-    bottom = height
-    while bottom > top and flat[bottom - 1]:
-        bottom -= 1
+        # Anti-aliased text adds grey edges: a fifth of a line of large type is neither colour.
+        flat[row] = np.sort(counts)[-2:].sum() >= 0.7 * len(codes[row])
+    top = _block_depth(flat)
+    bottom = height - _block_depth(flat[::-1])
     if bottom - top < MIN_REGION_SHARE * height:
         return None
     if top < MIN_BAND_SHARE * height and height - bottom < MIN_BAND_SHARE * height:
@@ -166,8 +186,8 @@ def placed_region(grey: np.ndarray) -> tuple[Box, float] | None:
         return None
     points = np.column_stack(np.nonzero(labels == largest)[::-1])
     (_, _), (_, _), angle = cv2.minAreaRect(points.astype(np.float32))
-    # minAreaRect reports angles in [0, 90]; the picture is turned by the one nearest to zero.
-    skew = angle - 90 if angle > 45 else angle
+    # minAreaRect's angle is the box's, modulo a quarter turn: the picture's is the nearest zero.
+    skew = (angle + 45) % 90 - 45
     if width * height > 0.97 * full_width * full_height and abs(skew) < MIN_SKEW_DEGREES:
         return None
     return (int(left), int(top), int(left + width), int(top + height)), float(skew)
@@ -183,18 +203,24 @@ def _scaled(box: Box, scale: float, image: Image.Image) -> Box:
     )
 
 
-def _straightened(picture: Image.Image, skew: float) -> Image.Image:
-    """The picture turned back by `skew` degrees and cut to the largest upright rectangle
-    inside it, so the filled corners are gone."""
-    upright = picture.rotate(skew, resample=Image.Resampling.BILINEAR, expand=False)
-    radians = math.radians(abs(skew))
-    width, height = picture.size
-    # The rotated content's corners leave this much at each side of an upright box.
-    inset_x = math.ceil(height * math.sin(radians) / 2 + width * (1 - math.cos(radians)) / 2)
-    inset_y = math.ceil(width * math.sin(radians) / 2 + height * (1 - math.cos(radians)) / 2)
-    if width - 2 * inset_x < 16 or height - 2 * inset_y < 16:
+def _straightened(region: Image.Image, skew: float) -> Image.Image:
+    """The picture in `region` (the bounding box of a picture turned by `skew` degrees) turned
+    back and cut to the picture, its filled corners left out."""
+    upright = region.rotate(skew, resample=Image.Resampling.BILINEAR, expand=False)
+    cosine, sine = math.cos(math.radians(skew)), abs(math.sin(math.radians(skew)))
+    width, height = region.size
+    # A w x h picture turned by the skew has a bounding box of w cos + h sin by w sin + h cos.
+    determinant = cosine * cosine - sine * sine
+    picture_width = (width * cosine - height * sine) / determinant
+    picture_height = (height * cosine - width * sine) / determinant
+    # A little inside, for the resampled edge.
+    picture_width, picture_height = picture_width * 0.97, picture_height * 0.97
+    if picture_width < 16 or picture_height < 16:
         return upright
-    return upright.crop((inset_x, inset_y, width - inset_x, height - inset_y))
+    left, top = (width - picture_width) / 2, (height - picture_height) / 2
+    return upright.crop(
+        (round(left), round(top), round(left + picture_width), round(top + picture_height))
+    )
 
 
 def content_views(image: Image.Image) -> list[Image.Image]:
@@ -204,6 +230,8 @@ def content_views(image: Image.Image) -> list[Image.Image]:
     if min(rgb_image.size) < 16:
         return []
     grey, scale = _grey(rgb_image)
+    if min(grey.shape) < 32:
+        return []
     small = rgb_image.copy()
     small.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BILINEAR)
     boxes = [

@@ -45,9 +45,11 @@ MIN_INLIERS = 20
 MIN_INLIER_SHARE = 0.2
 # Scales outside this range (the query's picture against the reference's) are a degenerate fit.
 MAX_SCALE_RATIO = 8.0
-# A homography's denominator varying by more than this share across the query means a photo of a
-# screen (seen at an angle), not only a scaled, rotated and cropped picture.
-PERSPECTIVE_SHARE = 0.02
+# A picture was seen at an angle (a photo of a screen) when the best affine map (scale, rotation,
+# crop, shear) misplaces the inliers this many times further than the homography does (90th
+# percentile of the errors). Keypoints from coarse pyramid levels make a homography lean by a few
+# percent on a flat edit, so the homography's own perspective terms cannot tell.
+AFFINE_ERROR_RATIO = 2.0
 
 _orb = None
 
@@ -120,9 +122,7 @@ def _good_matches(query: Features, reference: Features) -> tuple[np.ndarray, np.
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
     pairs = matcher.knnMatch(query.descriptors, reference.descriptors, k=2)
     good = [
-        pair[0]
-        for pair in pairs
-        if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance
+        pair[0] for pair in pairs if len(pair) == 2 and pair[0].distance < RATIO * pair[1].distance
     ]
     if not good:
         return np.empty((0, 2), np.float32), np.empty((0, 2), np.float32)
@@ -148,11 +148,21 @@ def _project(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
 
 
 def _is_convex(quad: np.ndarray) -> bool:
-    signs = []
+    turns = []
     for i in range(4):
         a, b, c = quad[i], quad[(i + 1) % 4], quad[(i + 2) % 4]
-        signs.append(np.cross(b - a, c - b) > 0)
-    return all(signs) or not any(signs)
+        turns.append((b - a)[0] * (c - b)[1] - (b - a)[1] * (c - b)[0] > 0)
+    return all(turns) or not any(turns)
+
+
+def _is_perspective(matrix: np.ndarray, source: np.ndarray, target: np.ndarray) -> bool:
+    affine, _ = cv2.estimateAffine2D(source, target, method=cv2.LMEDS)
+    if affine is None:
+        return False
+    by_homography = np.linalg.norm(_project(matrix, source.astype(np.float64)) - target, axis=1)
+    by_affine = np.linalg.norm(source @ affine[:, :2].T + affine[:, 2] - target, axis=1)
+    floor = max(float(np.percentile(by_homography, 90)), 1.5)
+    return float(np.percentile(by_affine, 90)) > AFFINE_ERROR_RATIO * floor
 
 
 def verify(
@@ -206,14 +216,15 @@ def verify(
     if query_mirrored:
         left, top, right, bottom = query_box
         query_box = (round(1 - right, 3), top, round(1 - left, 3), bottom)
-    perspective_terms = np.abs(matrix[2, :2] * (query_width, query_height)).max() / abs(matrix[2, 2])
+    inlying = mask.ravel().astype(bool)
+    perspective = _is_perspective(matrix, source[inlying], target[inlying])
     return Transform(
         inliers=inliers,
         matches=len(source),
         scale=round(scale, 3),
         rotation_degrees=round(rotation, 1),
         mirrored=query_mirrored,
-        perspective=bool(perspective_terms > PERSPECTIVE_SHARE),
+        perspective=perspective,
         reference_box=box,
         query_box=query_box,
     )

@@ -16,7 +16,9 @@ from bench.media.transforms import jpeg
 DEV_SEED = 7
 HELD_OUT_SEED = 1009
 
-WORDS = "BREAKING they did not want you to see this footage the truth about what happened today".split()
+WORDS = (
+    "BREAKING they did not want you to see this footage the truth about what happened today".split()
+)
 
 
 def _font(size: int) -> ImageFont.ImageFont:
@@ -56,7 +58,9 @@ def meme(image: Image.Image, rng: random.Random) -> Image.Image:
     draw = ImageDraw.Draw(framed)
     size = max(10, top // 3)
     for line in range(2):
-        draw.text((-size // 3, 4 + line * size * 1.1), _sentence(rng, 9), fill="black", font=_font(size))
+        draw.text(
+            (-size // 3, 4 + line * size * 1.1), _sentence(rng, 9), fill="black", font=_font(size)
+        )
     if bottom:
         draw.text((2, top + height + 4), _sentence(rng, 8), fill="black", font=_font(size))
     return framed

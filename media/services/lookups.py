@@ -22,6 +22,9 @@ from media.integrations.reverse_image.base import ImageQuery, ProviderError
 from media.integrations.reverse_image.registry import configured_providers
 from media.models import ArchiveHash, LookupJob, LookupMatch, MediaFrame, MediaItem, MediaJob
 
+# A module, not its names: it imports this one back for archive_search.
+from media.services import verified_lookups
+
 # Matched frames of a video agree on the clip's position when their offset differences fall in
 # the same bin of this many seconds.
 ALIGNMENT_BIN_SECONDS = 1.0
@@ -312,18 +315,19 @@ def lookup_perform(job: LookupJob) -> None:
 
 
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
-    found = archive_search(list(item.frames.all()), exclude_item_id=item.pk)
+    # Verification re-reads pictures: it runs here, in the lookup job, never while hashing.
     return [
         LookupMatch(
             job=job,
-            matched_item_id=match.media_item_id,
-            distance=match.distance,
-            score=match.frames_share,
-            query_offset_seconds=match.query_offset_seconds,
-            matched_offset_seconds=match.matched_offset_seconds,
-            is_strong=match.is_strong,
+            matched_item_id=found.match.media_item_id,
+            distance=found.match.distance,
+            score=found.match.frames_share,
+            query_offset_seconds=found.match.query_offset_seconds,
+            matched_offset_seconds=found.match.matched_offset_seconds,
+            is_strong=found.match.is_strong,
+            transform=found.transform.as_dict() if found.transform else None,
         )
-        for match in found
+        for found in verified_lookups.archive_search_verified(item)
     ]
 
 

@@ -1,0 +1,166 @@
+"""Archive lookups in two stages: perceptual-hash candidates, then geometric verification.
+
+Stage one is the hash search every lookup did (media.services.lookups.archive_search), plus the
+same search with extra query views: the content regions media.content_region finds (the picture
+between blurred or mirrored bands, under a meme's caption block, on a background, turned back
+upright). Stage two verifies candidates with local features (media.verification) and records
+what was done to the archive picture.
+
+What is kept:
+- a hash match within the suggest distance of the query's own hashes, verified or not (a flat
+  picture has no keypoints to verify with, and these matches were right before verification);
+  the transform is attached when it verifies;
+- a match found only through an extra view, only when it verifies: a view is a guess at where
+  the picture is, and a guess must not add a wrong match.
+
+Local features are not stored: the pictures are read again for the few candidates a lookup
+verifies (at most MAX_VERIFIED a lookup), from the item's file for an image (decoded at reduced
+size, a JPEG in draft mode) and from the frame's stored 320-pixel thumbnail for a video. Stored
+ORB features would cost 32 KB a frame in the database for every archived frame, to save a few
+milliseconds on the candidates of a lookup; reading again keeps the hot path (hashing) and the
+archive's size as they were.
+"""
+
+import io
+import logging
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps
+
+from media import content_region, hashing, verification
+from media.models import MediaFrame, MediaItem
+
+# Imported as a module: media.services.lookups calls this one from its lookup job.
+from media.services import lookups
+
+logger = logging.getLogger(__name__)
+
+# What Pillow raises on a stored file that went missing or was damaged since intake.
+_READ_ERRORS = (OSError, ValueError, Image.DecompressionBombError)
+# Candidates verified per lookup, closest first: bounds a lookup's time whatever the archive.
+MAX_VERIFIED = 8
+
+
+@dataclass(frozen=True)
+class QueryView:
+    """Hashes of a content region of a query frame, searched like a frame's own."""
+
+    offset_seconds: float
+    query_hashes: bytes
+
+
+@dataclass(frozen=True)
+class VerifiedMatch:
+    match: "lookups.ArchiveMatch"
+    transform: verification.Transform | None
+
+
+def _item_picture(item: MediaItem) -> Image.Image | None:
+    """An image item's picture at feature size; None when its file cannot be read now."""
+    try:
+        with item.file.open("rb") as stream:
+            image = Image.open(stream, formats=hashing.IMAGE_FORMATS)
+            image.draft("RGB", (verification.FEATURE_SIDE, verification.FEATURE_SIDE))
+            image = ImageOps.exif_transpose(image)
+            image.thumbnail(
+                (verification.FEATURE_SIDE, verification.FEATURE_SIDE), Image.Resampling.BILINEAR
+            )
+            return image.convert("RGB")
+    except _READ_ERRORS as error:
+        logger.warning("media item %s unreadable for verification: %s", item.pk, error)
+        return None
+
+
+def _frame_picture(frame: MediaFrame) -> Image.Image | None:
+    if not frame.thumbnail:
+        return None
+    try:
+        return Image.open(io.BytesIO(bytes(frame.thumbnail)), formats=("JPEG",)).convert("RGB")
+    except _READ_ERRORS:
+        return None
+
+
+class _Pictures:
+    """Pictures of frames, read once per lookup."""
+
+    def __init__(self) -> None:
+        self._items: dict[int, Image.Image | None] = {}
+
+    def get(self, item: MediaItem, frame: MediaFrame | None) -> Image.Image | None:
+        if item.kind == MediaItem.Kind.IMAGE:
+            if item.pk not in self._items:
+                self._items[item.pk] = _item_picture(item)
+            return self._items[item.pk]
+        return _frame_picture(frame) if frame is not None else None
+
+
+def _original_size(item: MediaItem) -> tuple[int, int] | None:
+    return (item.width, item.height) if item.width and item.height else None
+
+
+def query_views(pictures: dict[float, Image.Image]) -> list[QueryView]:
+    """The content-region views of each query frame, hashed as queries."""
+    views = []
+    for offset, picture in pictures.items():
+        for view in content_region.content_views(picture):
+            hashed = hashing.hash_picture(view, offset, crops=False)
+            if hashed is not None:
+                views.append(QueryView(offset_seconds=offset, query_hashes=hashed.query_hashes))
+    return views
+
+
+def _frame_at(item_id: int, offset: float) -> MediaFrame | None:
+    return MediaFrame.objects.filter(media_item_id=item_id, offset_seconds=offset).first()
+
+
+def archive_search_verified(item: MediaItem) -> list[VerifiedMatch]:
+    """The archive matches of an item, verified where its pictures allow (see the module)."""
+    frames = list(item.frames.all())
+    if not frames:
+        return []
+    pictures = _Pictures()
+    frame_pictures = {
+        frame.offset_seconds: picture
+        for frame in frames
+        if (picture := pictures.get(item, frame)) is not None
+    }
+    by_hash = lookups.archive_search(frames, exclude_item_id=item.pk)
+    found_ids = {match.media_item_id for match in by_hash}
+    by_view = [
+        match
+        for match in lookups.archive_search(query_views(frame_pictures), exclude_item_id=item.pk)
+        if match.media_item_id not in found_ids
+    ]
+    candidates = {
+        matched.pk: matched
+        for matched in MediaItem.objects.filter(
+            pk__in=[match.media_item_id for match in [*by_hash, *by_view]]
+        )
+    }
+    verified_count = 0
+
+    def verify(match: lookups.ArchiveMatch) -> verification.Transform | None:
+        nonlocal verified_count
+        if verified_count >= MAX_VERIFIED:
+            return None
+        verified_count += 1
+        query = frame_pictures.get(match.query_offset_seconds)
+        matched_item = candidates[match.media_item_id]
+        reference = pictures.get(
+            matched_item, _frame_at(matched_item.pk, match.matched_offset_seconds)
+        )
+        if query is None or reference is None:
+            return None
+        return verification.verify_pictures(
+            query,
+            reference,
+            query_size=_original_size(item),
+            reference_size=_original_size(matched_item),
+        )
+
+    results = [VerifiedMatch(match, verify(match)) for match in by_hash]
+    for match in by_view:
+        transform = verify(match)
+        if transform is not None:
+            results.append(VerifiedMatch(match, transform))
+    return results
