@@ -104,7 +104,7 @@ class Transform:
 def features(image: Image.Image, original_size: tuple[int, int] | None = None) -> Features:
     """ORB keypoints of a picture, shrunk to FEATURE_SIDE first. `original_size` is the size the
     picture had before it was shrunk elsewhere (a stored thumbnail), so scales compare originals."""
-    width, height = original_size or image.size
+    width = (original_size or image.size)[0]
     picture = image.convert("L")
     picture.thumbnail((FEATURE_SIDE, FEATURE_SIDE), Image.Resampling.BILINEAR)
     factor = picture.width / max(width, 1)
@@ -195,10 +195,9 @@ def verify(
         return None
     # Scale and rotation of the local linear map at the query's centre.
     centre = np.array([[query_width / 2, query_height / 2]])
-    step = 1.0
     origin = _project(matrix, centre)[0]
-    along_x = _project(matrix, centre + [[step, 0]])[0] - origin
-    along_y = _project(matrix, centre + [[0, step]])[0] - origin
+    along_x = _project(matrix, centre + np.array([[1.0, 0.0]]))[0] - origin
+    along_y = _project(matrix, centre + np.array([[0.0, 1.0]]))[0] - origin
     determinant = along_x[0] * along_y[1] - along_x[1] * along_y[0]
     if determinant <= 0:
         return None

@@ -16,9 +16,24 @@ from bench.media.transforms import jpeg
 DEV_SEED = 7
 HELD_OUT_SEED = 1009
 
-WORDS = (
-    "BREAKING they did not want you to see this footage the truth about what happened today".split()
-)
+WORDS = [
+    "BREAKING",
+    "they",
+    "did",
+    "not",
+    "want",
+    "you",
+    "to",
+    "see",
+    "this",
+    "footage",
+    "the",
+    "truth",
+    "about",
+    "what",
+    "happened",
+    "today",
+]
 
 
 def _font(size: int) -> ImageFont.ImageFont:

@@ -38,7 +38,8 @@ def test_a_picture_on_a_background_is_cut_out():
     original = photo()
     views = content_region.content_views(on_background(original))
     view = _closest(views, (240, 240))
-    assert abs(view.width - 240) <= 12 and abs(view.height - 240) <= 12
+    assert abs(view.width - 240) <= 12
+    assert abs(view.height - 240) <= 12
 
 
 def test_a_turned_picture_is_straightened():

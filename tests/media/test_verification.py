@@ -80,7 +80,7 @@ def test_a_meme_caption_block_is_reported_as_the_picture_below_it():
 
 
 @pytest.mark.parametrize(
-    "query,reference",
+    ("query", "reference"),
     [("astronaut", "chelsea"), ("coffee", "rocket"), ("camera", "astronaut"), ("brick", "gravel")],
 )
 def test_unrelated_photographs_do_not_verify(query, reference):
