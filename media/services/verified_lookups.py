@@ -25,7 +25,7 @@ import io
 import logging
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from media import content_region, hashing, verification
 from media.models import MediaFrame, MediaItem
@@ -59,13 +59,7 @@ def _item_picture(item: MediaItem) -> Image.Image | None:
     """An image item's picture at feature size; None when its file cannot be read now."""
     try:
         with item.file.open("rb") as stream:
-            image = Image.open(stream, formats=hashing.IMAGE_FORMATS)
-            image.draft("RGB", (verification.FEATURE_SIDE, verification.FEATURE_SIDE))
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail(
-                (verification.FEATURE_SIDE, verification.FEATURE_SIDE), Image.Resampling.BILINEAR
-            )
-            return image.convert("RGB")
+            return verification.open_picture(stream)
     except _READ_ERRORS as error:
         logger.warning("media item %s unreadable for verification: %s", item.pk, error)
         return None
