@@ -57,8 +57,7 @@ def _longest_run(mask: np.ndarray) -> tuple[int, int]:
 
 def _sharp_span(energy: np.ndarray) -> tuple[int, int] | None:
     """The span of lines at least BLUR_RATIO as sharp as the middle third, when it leaves a
-    band at both ends: reframing pads both sides, while a photograph with a soft background
-    on one side (a portrait) is not padded."""
+    band at either end (a picture put off-centre on a soft background pads one side more)."""
     length = len(energy)
     middle = float(np.median(energy[length // 3 : 2 * length // 3]))
     if middle <= 1.0:
@@ -66,22 +65,27 @@ def _sharp_span(energy: np.ndarray) -> tuple[int, int] | None:
     start, end = _longest_run(energy >= BLUR_RATIO * middle)
     if end - start < MIN_REGION_SHARE * length:
         return None
-    if start < MIN_BAND_SHARE * length or length - end < MIN_BAND_SHARE * length:
+    if start < MIN_BAND_SHARE * length and length - end < MIN_BAND_SHARE * length:
         return None
     return start, end
 
 
-def sharp_region(grey: np.ndarray) -> Box | None:
-    """The sharp middle of a picture with blurred (or flat) bands along its edges."""
+def sharp_regions(grey: np.ndarray) -> list[Box]:
+    """The sharp middle of a picture with blurred (or flat) bands along its edges: cut on both
+    axes, and on each alone, since a soft sky or a plain wall in the picture can pass for a band
+    on one axis."""
     gradient = np.abs(cv2.Laplacian(grey, cv2.CV_32F, ksize=3))
     height, width = grey.shape
     rows = _sharp_span(gradient.mean(axis=1))
     columns = _sharp_span(gradient.mean(axis=0))
-    if rows is None and columns is None:
-        return None
-    top, bottom = rows or (0, height)
-    left, right = columns or (0, width)
-    return left, top, right, bottom
+    boxes = []
+    if rows is not None:
+        boxes.append((0, rows[0], width, rows[1]))
+    if columns is not None:
+        boxes.append((columns[0], 0, columns[1], height))
+    if rows is not None and columns is not None:
+        boxes.append((columns[0], rows[0], columns[1], rows[1]))
+    return boxes
 
 
 def _mirror_boundary(grey: np.ndarray) -> int | None:
@@ -161,8 +165,10 @@ def caption_region(rgb: np.ndarray) -> Box | None:
 
 def _background_mask(grey: np.ndarray) -> np.ndarray | None:
     border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
-    colour = float(np.median(border))
-    if float((np.abs(border - colour) <= BACKGROUND_TOLERANCE).mean()) < 0.6:
+    # The border's commonest level: a turned picture's filled corners are a third of the
+    # border or less, the rest is the picture itself.
+    colour = float(np.argmax(np.bincount(border.astype(np.int64) // 8, minlength=32)) * 8 + 4)
+    if float((np.abs(border - colour) <= BACKGROUND_TOLERANCE).mean()) < 0.3:
         return None
     foreground = (np.abs(grey - colour) > BACKGROUND_TOLERANCE).astype(np.uint8)
     # Close the gaps a picture's own background-coloured patches leave in it.
@@ -235,7 +241,7 @@ def content_views(image: Image.Image) -> list[Image.Image]:
     small = rgb_image.copy()
     small.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BILINEAR)
     boxes = [
-        sharp_region(grey),
+        *sharp_regions(grey),
         mirror_region(grey),
         caption_region(np.asarray(small)),
     ]

@@ -10,12 +10,12 @@ the random edits are drawn from a seed: DEV_SEED is what the thresholds were tun
 HELD_OUT_SEED was run only to report. A query is right when its own photograph is among the
 matches; every other photograph among them is a wrong match.
 
-The lookup is media.services.verified_lookups.archive_search_verified without the database: the
-same stage one (media.hashing query hashes searched in media.archive_index.HashIndex at the
-suggest distance), the same views (media.content_region), the same verification
-(media.verification) on the same pictures (the stored JPEGs, decoded by
-verification.open_picture) and the same rule: a hash match is kept, a match found only through a
-view is kept when it verifies.
+The lookup is media.services.verified_lookups.archive_search_verified without the database:
+the same stage one (media.hashing query hashes searched in media.archive_index.HashIndex at the
+suggest distance; again, with the views, out to VERIFY_RADIUS), the same views
+(media.content_region), the same verification (media.verification) on the same pictures (the
+stored JPEGs, decoded by verification.open_picture) and the same rule: a hash match is kept, a
+match found only through a view or beyond the suggest distance is kept when it verifies.
 """
 
 import argparse
@@ -40,7 +40,7 @@ from bench.media import reupload  # noqa: E402
 from bench.media.transforms import crop, photos, transforms  # noqa: E402
 from media import content_region, hashing, verification  # noqa: E402
 from media.archive_index import HashIndex  # noqa: E402
-from media.services.verified_lookups import MAX_VERIFIED  # noqa: E402
+from media.services.verified_lookups import MAX_VERIFIED, VERIFY_RADIUS  # noqa: E402
 
 BASELINE_DISTANCE = 31
 
@@ -74,24 +74,25 @@ class Archive:
             self.index.add(np.full(len(hashes), number), hashes)
             self.pdq[number] = frame.pdq
 
-    def _search(self, joined: bytes) -> dict[int, int]:
+    def _search(self, joined: bytes, radius: int) -> dict[int, int]:
         best: dict[int, int] = {}
-        suggest = settings.LOOKUP_SUGGEST_DISTANCE
-        for _, item, distance in self.index.search(_rows(joined), suggest):
+        for _, item, distance in self.index.search(_rows(joined), radius):
             if item < 10_000:
                 best[item] = min(distance, best.get(item, 256))
         return best
 
     def lookup(self, query: bytes, frame) -> tuple[dict[int, int], dict[int, object]]:
         """(stage-one matches, kept matches with their transform or None)."""
-        by_hash = self._search(frame.query_hashes)
+        by_hash = self._search(frame.query_hashes, settings.LOOKUP_SUGGEST_DISTANCE)
         picture = verification.open_picture(io.BytesIO(query))
-        by_view: dict[int, int] = {}
+        searched = [frame.query_hashes]
         for view in content_region.content_views(picture):
             hashed = hashing.hash_picture(view, crops=False)
-            if hashed is None:
-                continue
-            for item, distance in self._search(hashed.query_hashes).items():
+            if hashed is not None:
+                searched.append(hashed.query_hashes)
+        by_view: dict[int, int] = {}
+        for joined in searched:
+            for item, distance in self._search(joined, VERIFY_RADIUS).items():
                 if item not in by_hash:
                     by_view[item] = min(distance, by_view.get(item, 256))
         kept: dict[int, object] = {}

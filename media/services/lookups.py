@@ -171,8 +171,11 @@ class ArchiveMatch:
     is_strong: bool
 
 
-def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = None):
-    """Archive items within the suggest distance of the query's frames, closest first.
+def archive_search(
+    frames: list[MediaFrame], *, exclude_item_id: int | None = None, radius: int | None = None
+):
+    """Archive items within the suggest distance (or `radius`) of the query's frames, closest
+    first.
 
     A video clip is aligned with each candidate: every matching pair of frames votes for the
     difference of their offsets, and the difference most query frames agree on is where the
@@ -185,8 +188,7 @@ def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = No
             query_offsets.append(frame.offset_seconds)
     if not queries:
         return []
-    suggest = settings.LOOKUP_SUGGEST_DISTANCE
-    hits = archive_index().search(np.stack(queries), suggest)
+    hits = archive_index().search(np.stack(queries), radius or settings.LOOKUP_SUGGEST_DISTANCE)
     if not hits:
         return []
     matched_frames = {

@@ -10,8 +10,9 @@ What is kept:
 - a hash match within the suggest distance of the query's own hashes, verified or not (a flat
   picture has no keypoints to verify with, and these matches were right before verification);
   the transform is attached when it verifies;
-- a match found only through an extra view, only when it verifies: a view is a guess at where
-  the picture is, and a guess must not add a wrong match.
+- a match found only through an extra view, or further than the suggest distance (up to
+  VERIFY_RADIUS), only when it verifies: a view is a guess at where the picture is, and a guess
+  must not add a wrong match.
 
 Local features are not stored: the pictures are read again for the few candidates a lookup
 verifies (at most MAX_VERIFIED a lookup), from the item's file for an image (decoded at reduced
@@ -39,6 +40,11 @@ logger = logging.getLogger(__name__)
 _READ_ERRORS = (OSError, ValueError, Image.DecompressionBombError)
 # Candidates verified per lookup, closest first: bounds a lookup's time whatever the archive.
 MAX_VERIFIED = 8
+# Candidates that must verify to be kept are searched this far: a rotation, a deep crop or a
+# photo of a screen leaves the hash 65-90 bits from its original, where unrelated photographs
+# also lie (88 and up in bench/media), so only verification can tell them apart. Random hashes
+# lie this close about once in a million, which keeps the candidates of a large archive few.
+VERIFY_RADIUS = 84
 
 
 @dataclass(frozen=True)
@@ -120,11 +126,17 @@ def archive_search_verified(item: MediaItem) -> list[VerifiedMatch]:
     }
     by_hash = lookups.archive_search(frames, exclude_item_id=item.pk)
     found_ids = {match.media_item_id for match in by_hash}
-    by_view = [
-        match
-        for match in lookups.archive_search(query_views(frame_pictures), exclude_item_id=item.pk)
-        if match.media_item_id not in found_ids
-    ]
+    # The query's own hashes again, further out, then its views: each item once, closest first.
+    to_verify: dict[int, lookups.ArchiveMatch] = {}
+    for searched in (frames, query_views(frame_pictures)):
+        for match in lookups.archive_search(
+            searched, exclude_item_id=item.pk, radius=VERIFY_RADIUS
+        ):
+            if match.media_item_id not in found_ids:
+                current = to_verify.get(match.media_item_id)
+                if current is None or match.distance < current.distance:
+                    to_verify[match.media_item_id] = match
+    by_view = sorted(to_verify.values(), key=lambda match: match.distance)
     candidates = {
         matched.pk: matched
         for matched in MediaItem.objects.filter(

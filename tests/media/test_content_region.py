@@ -69,5 +69,11 @@ def test_pictures_without_a_region_give_no_views_and_no_error(picture):
     assert content_region.content_views(picture) == []
 
 
-def test_a_plain_photograph_gives_no_views():
-    assert content_region.content_views(photo()) == []
+def test_a_plain_photograph_gives_few_views_and_never_itself():
+    """A soft background on one side passes for a band: a guess the verification settles, but
+    each guess costs a search, so there are few."""
+    for name in ("astronaut", "coffee", "camera", "rocket"):
+        picture = photo(name)
+        views = content_region.content_views(picture)
+        assert len(views) <= 4
+        assert all(view.size != picture.size for view in views)
