@@ -75,5 +75,5 @@ def test_a_plain_photograph_gives_few_views_and_never_itself():
     for name in ("astronaut", "coffee", "camera", "rocket"):
         picture = photo(name)
         views = content_region.content_views(picture)
-        assert len(views) <= 4
+        assert len(views) <= 6  # one a finder at most
         assert all(view.size != picture.size for view in views)
