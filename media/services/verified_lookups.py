@@ -45,6 +45,8 @@ MAX_VERIFIED = 8
 # also lie (88 and up in bench/media), so only verification can tell them apart. Random hashes
 # lie this close about once in a million, which keeps the candidates of a large archive few.
 VERIFY_RADIUS = 84
+# Pairs of frames tried per video candidate.
+PAIRS_TRIED = 3
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,12 @@ def query_views(pictures: dict[float, Image.Image]) -> list[QueryView]:
     return views
 
 
-def _frame_at(item_id: int, offset: float) -> MediaFrame | None:
-    return MediaFrame.objects.filter(media_item_id=item_id, offset_seconds=offset).first()
+def _frame_near(item_id: int, offset: float) -> MediaFrame | None:
+    """The item's keyframe nearest to `offset` (keyframes are at most two seconds apart)."""
+    window = MediaFrame.objects.filter(
+        media_item_id=item_id, offset_seconds__gte=offset - 2, offset_seconds__lte=offset + 2
+    )
+    return min(window, key=lambda frame: abs(frame.offset_seconds - offset), default=None)
 
 
 def archive_search_verified(item: MediaItem) -> list[VerifiedMatch]:
@@ -146,23 +152,30 @@ def archive_search_verified(item: MediaItem) -> list[VerifiedMatch]:
     verified_count = 0
 
     def verify(match: lookups.ArchiveMatch) -> verification.Transform | None:
+        """The transform of the match's pair of frames; for a video, of the first of a few
+        pairs at the match's alignment that verifies (one keyframe may be a blur or a cut)."""
         nonlocal verified_count
         if verified_count >= MAX_VERIFIED:
             return None
         verified_count += 1
-        query = frame_pictures.get(match.query_offset_seconds)
         matched_item = candidates[match.media_item_id]
-        reference = pictures.get(
-            matched_item, _frame_at(matched_item.pk, match.matched_offset_seconds)
-        )
-        if query is None or reference is None:
-            return None
-        return verification.verify_pictures(
-            query,
-            reference,
-            query_size=_original_size(item),
-            reference_size=_original_size(matched_item),
-        )
+        alignment = match.matched_offset_seconds - match.query_offset_seconds
+        nearest = sorted(frame_pictures, key=lambda o: abs(o - match.query_offset_seconds))
+        for query_offset in nearest[:PAIRS_TRIED]:
+            reference = pictures.get(
+                matched_item, _frame_near(matched_item.pk, query_offset + alignment)
+            )
+            if reference is None:
+                continue
+            found = verification.verify_pictures(
+                frame_pictures[query_offset],
+                reference,
+                query_size=_original_size(item),
+                reference_size=_original_size(matched_item),
+            )
+            if found is not None:
+                return found
+        return None
 
     results = [VerifiedMatch(match, verify(match)) for match in by_hash]
     for match in by_view:
