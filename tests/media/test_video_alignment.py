@@ -54,9 +54,11 @@ def test_a_vertical_reframing_is_placed_within_a_second(original):
 
 
 def test_a_clip_of_a_clip_finds_the_original(original):
-    first = [
-        videos.cropped_with_caption(f, 0.03) for f in videos.cut(videos.reference_frames(), 4.5, 20)
-    ]
-    second = [videos.reframed(f) for f in videos.cut(first, 7.2, 10)]
-    clip = stored(videos.encode(second, (180, 320)), "second.mp4")
+    """Cut, cropped and subtitled; then cut again from that, cropped again and put under a
+    caption block: two levels of re-upload."""
+    reference = videos.reference_frames()
+    first = [videos.cropped_with_caption(f, 0.03) for f in videos.cut(reference, 4.5, 20)]
+    second = [videos.under_caption_block(f) for f in videos.cut(first, 7.2, 10)]
+    size = second[0].size
+    clip = stored(videos.encode(second, size), "second.mp4")
     assert position(clip, original) == pytest.approx(11.7, abs=1)
