@@ -31,7 +31,7 @@ from media import hashing
 
 # Longest side features are extracted at: enough for a 25% crop of the reference to keep
 # hundreds of keypoints, small enough to cost a few milliseconds.
-FEATURE_SIDE = 640
+FEATURE_SIDE = 480
 MAX_KEYPOINTS = 1000
 # A picture narrower than this on either side has no room for ORB's 31-pixel patches.
 MIN_SIDE = 48
@@ -242,6 +242,38 @@ def verify(
     )
 
 
+class QueryPicture:
+    """A query's features, extracted once for all the candidates it is verified against (and
+    of its mirror image only when a candidate needs them)."""
+
+    def __init__(self, picture: Image.Image, original_size: tuple[int, int] | None = None):
+        self._picture = picture
+        self._original_size = original_size
+        self._features: dict[bool, Features] = {}
+
+    def features(self, *, mirrored: bool) -> Features:
+        if mirrored not in self._features:
+            picture = self._picture
+            if mirrored:
+                picture = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            self._features[mirrored] = features(picture, self._original_size)
+        return self._features[mirrored]
+
+
+def verify_query(
+    query: QueryPicture, reference: Image.Image, reference_size: tuple[int, int] | None = None
+) -> Transform | None:
+    """Verify a query against a reference picture, trying the query mirrored when it does not
+    verify as it is."""
+    reference_features = features(reference, reference_size)
+    if reference_features.descriptors is None:
+        return None
+    found = verify(query.features(mirrored=False), reference_features)
+    if found is None and query.features(mirrored=False).descriptors is not None:
+        found = verify(query.features(mirrored=True), reference_features, query_mirrored=True)
+    return found
+
+
 def verify_pictures(
     query: Image.Image,
     reference: Image.Image,
@@ -249,12 +281,5 @@ def verify_pictures(
     query_size: tuple[int, int] | None = None,
     reference_size: tuple[int, int] | None = None,
 ) -> Transform | None:
-    """Verify two pictures, trying the query mirrored when it does not verify as it is."""
-    reference_features = features(reference, reference_size)
-    if reference_features.descriptors is None:
-        return None
-    found = verify(features(query, query_size), reference_features)
-    if found is None:
-        flipped = query.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        found = verify(features(flipped, query_size), reference_features, query_mirrored=True)
-    return found
+    """Verify one pair of pictures (see verify_query)."""
+    return verify_query(QueryPicture(query, query_size), reference, reference_size)

@@ -95,6 +95,7 @@ class Archive:
             for item, distance in self._search(joined, VERIFY_RADIUS).items():
                 if item not in by_hash:
                     by_view[item] = min(distance, by_view.get(item, 256))
+        query_picture = verification.QueryPicture(picture)
         kept: dict[int, object] = {}
         budget = MAX_VERIFIED
         for found, required in ((by_hash, False), (by_view, True)):
@@ -103,7 +104,7 @@ class Archive:
                 if budget:
                     budget -= 1
                     reference = verification.open_picture(io.BytesIO(self.files[item]))
-                    transform = verification.verify_pictures(picture, reference)
+                    transform = verification.verify_query(query_picture, reference)
                 if transform is not None or not required:
                     kept[item] = transform
         return by_hash, kept

@@ -130,6 +130,10 @@ def archive_search_verified(item: MediaItem) -> list[VerifiedMatch]:
         for frame in frames
         if (picture := pictures.get(item, frame)) is not None
     }
+    query_pictures = {
+        offset: verification.QueryPicture(picture, _original_size(item))
+        for offset, picture in frame_pictures.items()
+    }
     by_hash = lookups.archive_search(frames, exclude_item_id=item.pk)
     found_ids = {match.media_item_id for match in by_hash}
     # The query's own hashes again, further out, then its views: each item once, closest first.
@@ -167,11 +171,8 @@ def archive_search_verified(item: MediaItem) -> list[VerifiedMatch]:
             )
             if reference is None:
                 continue
-            found = verification.verify_pictures(
-                frame_pictures[query_offset],
-                reference,
-                query_size=_original_size(item),
-                reference_size=_original_size(matched_item),
+            found = verification.verify_query(
+                query_pictures[query_offset], reference, _original_size(matched_item)
             )
             if found is not None:
                 return found
