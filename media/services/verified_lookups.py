@@ -17,9 +17,9 @@ What is kept:
 Local features are not stored: the pictures are read again for the few candidates a lookup
 verifies (at most MAX_VERIFIED a lookup), from the item's file for an image (decoded at reduced
 size, a JPEG in draft mode) and from the frame's stored 320-pixel thumbnail for a video. Stored
-ORB features would cost 32 KB a frame in the database for every archived frame, to save a few
-milliseconds on the candidates of a lookup; reading again keeps the hot path (hashing) and the
-archive's size as they were.
+ORB features would cost 16 KB (500 keypoints) for every archived frame in the database, to save
+a few milliseconds on each candidate of a lookup; reading again keeps the hot path (hashing) and
+the archive's size as they were.
 """
 
 import io
