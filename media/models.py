@@ -301,6 +301,15 @@ class LookupMatch(models.Model):
             "The looked-up file is this archive item, byte for byte (identical bytes are one item)."
         ),
     )
+    transform = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "For an archive match verified with local features: what was done to the archive "
+            "picture (crop box in it, scale, rotation, mirroring, perspective, where it sits in "
+            "the query) and how many keypoints agree. Empty when not verified."
+        ),
+    )
 
     class Meta:
         ordering = ["distance", F("first_published_at").asc(nulls_last=True), "id"]

@@ -243,9 +243,37 @@ class ClaimOutput(serializers.ModelSerializer):
         return VerdictBriefOutput(ours, context=self.context).data if ours else None
 
 
+class MatchTransformOutput(serializers.Serializer):
+    """What was done to the archive picture, as local features verified it."""
+
+    inliers = serializers.IntegerField(help_text="Keypoint matches agreeing on the transform.")
+    matches = serializers.IntegerField(help_text="Keypoint matches tried.")
+    scale = serializers.FloatField(
+        help_text="The picture's size in the query against its size in the archive item."
+    )
+    rotation_degrees = serializers.FloatField(help_text="Turned counterclockwise, as seen.")
+    mirrored = serializers.BooleanField()
+    perspective = serializers.BooleanField(help_text="Seen at an angle (a photo of a screen).")
+    reference_box = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="The part of the archive picture the query shows: left, top, right, bottom "
+        "as fractions of it ([0, 0, 1, 1] is all of it).",
+    )
+    query_box = serializers.ListField(
+        child=serializers.FloatField(),
+        help_text="Where the archive picture lies in the query, as fractions of the query "
+        "(less than all of it under a caption block, on a background, in a screen recording).",
+    )
+
+
 class LookupMatchOutput(serializers.ModelSerializer):
     first_published_at = serializers.SerializerMethodField()
     source = serializers.SerializerMethodField()
+    transform = MatchTransformOutput(
+        read_only=True,
+        allow_null=True,
+        help_text="Set when local features verified the match; null when not verified.",
+    )
 
     class Meta:
         model = LookupMatch
@@ -261,6 +289,7 @@ class LookupMatchOutput(serializers.ModelSerializer):
             "source",
             "is_strong",
             "is_exact_copy",
+            "transform",
         ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))

@@ -22,6 +22,9 @@ from media.integrations.reverse_image.base import ImageQuery, ProviderError
 from media.integrations.reverse_image.registry import configured_providers
 from media.models import ArchiveHash, LookupJob, LookupMatch, MediaFrame, MediaItem, MediaJob
 
+# A module, not its names: it imports this one back for archive_search.
+from media.services import verified_lookups
+
 # Matched frames of a video agree on the clip's position when their offset differences fall in
 # the same bin of this many seconds.
 ALIGNMENT_BIN_SECONDS = 1.0
@@ -169,8 +172,11 @@ class ArchiveMatch:
     is_strong: bool
 
 
-def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = None):
-    """Archive items within the suggest distance of the query's frames, closest first.
+def archive_search(
+    frames: list[MediaFrame], *, exclude_item_id: int | None = None, radius: int | None = None
+):
+    """Archive items within the suggest distance (or `radius`) of the query's frames, closest
+    first.
 
     A video clip is aligned with each candidate: every matching pair of frames votes for the
     difference of their offsets, and the difference most query frames agree on is where the
@@ -183,8 +189,7 @@ def archive_search(frames: list[MediaFrame], *, exclude_item_id: int | None = No
             query_offsets.append(frame.offset_seconds)
     if not queries:
         return []
-    suggest = settings.LOOKUP_SUGGEST_DISTANCE
-    hits = archive_index().search(np.stack(queries), suggest)
+    hits = archive_index().search(np.stack(queries), radius or settings.LOOKUP_SUGGEST_DISTANCE)
     if not hits:
         return []
     matched_frames = {
@@ -361,18 +366,19 @@ def _exact_copy(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
 
 
 def _near_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
-    found = archive_search(list(item.frames.all()), exclude_item_id=item.pk)
+    # Verification re-reads pictures: it runs here, in the lookup job, never while hashing.
     return [
         LookupMatch(
             job=job,
-            matched_item_id=match.media_item_id,
-            distance=match.distance,
-            score=match.frames_share,
-            query_offset_seconds=match.query_offset_seconds,
-            matched_offset_seconds=match.matched_offset_seconds,
-            is_strong=match.is_strong,
+            matched_item_id=found.match.media_item_id,
+            distance=found.match.distance,
+            score=found.match.frames_share,
+            query_offset_seconds=found.match.query_offset_seconds,
+            matched_offset_seconds=found.match.matched_offset_seconds,
+            is_strong=found.match.is_strong,
+            transform=found.transform.as_dict() if found.transform else None,
         )
-        for match in found
+        for found in verified_lookups.archive_search_verified(item)
     ]
 
 

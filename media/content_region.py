@@ -1,0 +1,267 @@
+"""Where the picture is in a re-upload: the region worth hashing again as a query.
+
+Border trimming (media.hashing) cuts uniform bands. Re-uploads add bands that are not uniform:
+a 16:9 clip reframed to 9:16 with blurred or mirrored copies of itself above and below, a meme's
+caption block whose text runs to the picture's edge, a picture put on a textured background or
+turned by a few degrees with its corners filled. Each finder here looks for one of these and
+returns the box of what is left (or a straightened picture); the lookup hashes those views as
+extra queries. A view is a guess, so a match found through it is kept only when local features
+verify it (media.verification).
+
+All of it works on a picture a few hundred pixels wide, in a few milliseconds, and returns no
+view rather than failing on a picture it cannot read (flat, tiny, a strip).
+"""
+
+import math
+
+import cv2
+import numpy as np
+from PIL import Image
+
+# The pictures are examined at this size; views are cut from the picture given.
+ANALYSIS_SIDE = 256
+# A region smaller than this share of a side is not a picture but a detail.
+MIN_REGION_SHARE = 0.3
+# Rows (or columns) this much less sharp than the picture's middle are a blurred band.
+BLUR_RATIO = 0.3
+# A band shorter than this share of the side is not worth a view.
+MIN_BAND_SHARE = 0.04
+# Mean grey difference under which two rows mirror each other across a boundary.
+MIRROR_TOLERANCE = 6.0
+# Grey levels within which a pixel is the background's colour.
+BACKGROUND_TOLERANCE = 24
+# Smallest rotation worth straightening, in degrees.
+MIN_SKEW_DEGREES = 2.0
+
+Box = tuple[int, int, int, int]
+
+
+def _grey(image: Image.Image) -> tuple[np.ndarray, float]:
+    small = image.convert("L")
+    small.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BILINEAR)
+    return np.asarray(small, dtype=np.float32), image.width / small.width
+
+
+def _longest_run(mask: np.ndarray) -> tuple[int, int]:
+    """(start, end) of the longest run of True."""
+    best, start = (0, 0), None
+    for index, value in enumerate([*mask.tolist(), False]):
+        if value and start is None:
+            start = index
+        elif not value and start is not None:
+            if index - start > best[1] - best[0]:
+                best = (start, index)
+            start = None
+    return best
+
+
+def _sharp_span(energy: np.ndarray) -> tuple[int, int] | None:
+    """The span of lines at least BLUR_RATIO as sharp as the middle third, when it leaves a
+    band at either end (a picture put off-centre on a soft background pads one side more)."""
+    length = len(energy)
+    middle = float(np.median(energy[length // 3 : 2 * length // 3]))
+    if middle <= 1.0:
+        return None
+    start, end = _longest_run(energy >= BLUR_RATIO * middle)
+    if end - start < MIN_REGION_SHARE * length:
+        return None
+    if start < MIN_BAND_SHARE * length and length - end < MIN_BAND_SHARE * length:
+        return None
+    return start, end
+
+
+def sharp_regions(grey: np.ndarray) -> list[Box]:
+    """The sharp middle of a picture with blurred (or flat) bands along its edges: cut on both
+    axes, and on each alone, since a soft sky or a plain wall in the picture can pass for a band
+    on one axis."""
+    gradient = np.abs(cv2.Laplacian(grey, cv2.CV_32F, ksize=3))
+    height, width = grey.shape
+    rows = _sharp_span(gradient.mean(axis=1))
+    columns = _sharp_span(gradient.mean(axis=0))
+    boxes = []
+    if rows is not None:
+        boxes.append((0, rows[0], width, rows[1]))
+    if columns is not None:
+        boxes.append((columns[0], 0, columns[1], height))
+    if rows is not None and columns is not None:
+        boxes.append((columns[0], rows[0], columns[1], rows[1]))
+    return boxes
+
+
+def _mirror_boundary(grey: np.ndarray) -> int | None:
+    """The row at which the top band mirrors the picture below it, if any."""
+    height = len(grey)
+    spread = float(np.abs(np.diff(grey, axis=0)).mean()) + 1.0
+    best, best_row = None, None
+    for row in range(int(MIN_BAND_SHARE * height), int(0.4 * height)):
+        depth = min(row, 12)
+        above = grey[row - depth : row][::-1]
+        below = grey[row : row + depth]
+        score = float(np.abs(above - below).mean())
+        if best is None or score < best:
+            best, best_row = score, row
+    # A picture whose rows barely change (a page, a sky) mirrors itself anywhere.
+    if best is None or best > MIRROR_TOLERANCE or best > 0.45 * spread or spread < 4:
+        return None
+    return best_row
+
+
+def mirror_region(grey: np.ndarray) -> Box | None:
+    """The picture between mirrored copies of itself above and below (or left and right):
+    reframing mirrors on both sides, so one mirror-like edge alone is not taken."""
+    height, width = grey.shape
+    top, bottom = _mirror_boundary(grey), _mirror_boundary(grey[::-1])
+    left, right = _mirror_boundary(grey.T), _mirror_boundary(grey.T[::-1])
+    if top is None or bottom is None:
+        top = bottom = None
+    if left is None or right is None:
+        left = right = None
+    if top is None and left is None:
+        return None
+    box = (left or 0, top or 0, width - (right or 0), height - (bottom or 0))
+    if box[2] - box[0] < MIN_REGION_SHARE * width or box[3] - box[1] < MIN_REGION_SHARE * height:
+        return None
+    return box
+
+
+# Lines of text leave a few lines that are not flat (the busiest stretch of a line of type); a
+# block continues across this many of them.
+BLOCK_GAP = 3
+
+
+def _block_depth(flat: np.ndarray) -> int:
+    """How many lines from the edge the caption block reaches."""
+    depth, gap = 0, 0
+    for index, is_flat in enumerate(flat.tolist()):
+        if is_flat:
+            depth, gap = index + 1, 0
+        else:
+            gap += 1
+            if gap > BLOCK_GAP:
+                break
+    return depth
+
+
+def caption_region(rgb: np.ndarray) -> Box | None:
+    """The picture without caption blocks above or below it: rows of one or two flat colours
+    (white with black text, a coloured block with white text), even where the text reaches
+    the edge, which defeats trimming by the edge colour alone."""
+    height = len(rgb)
+    quantised = (rgb // 32).astype(np.int32)
+    codes = quantised[..., 0] * 64 + quantised[..., 1] * 8 + quantised[..., 2]
+    flat = np.zeros(height, dtype=bool)
+    for row in range(height):
+        counts = np.bincount(codes[row], minlength=512)
+        # Anti-aliased text adds grey edges: a fifth of a line of large type is neither colour.
+        flat[row] = np.sort(counts)[-2:].sum() >= 0.7 * len(codes[row])
+    top = _block_depth(flat)
+    bottom = height - _block_depth(flat[::-1])
+    if bottom - top < MIN_REGION_SHARE * height:
+        return None
+    if top < MIN_BAND_SHARE * height and height - bottom < MIN_BAND_SHARE * height:
+        return None
+    return 0, top, rgb.shape[1], bottom
+
+
+def _background_mask(grey: np.ndarray) -> np.ndarray | None:
+    border = np.concatenate([grey[0], grey[-1], grey[:, 0], grey[:, -1]])
+    # The border's commonest level: a turned picture's filled corners are a third of the
+    # border or less, the rest is the picture itself.
+    colour = float(np.argmax(np.bincount(border.astype(np.int64) // 8, minlength=32)) * 8 + 4)
+    if float((np.abs(border - colour) <= BACKGROUND_TOLERANCE).mean()) < 0.3:
+        return None
+    foreground = (np.abs(grey - colour) > BACKGROUND_TOLERANCE).astype(np.uint8)
+    # Close the gaps a picture's own background-coloured patches leave in it.
+    kernel = np.ones((5, 5), np.uint8)
+    return cv2.morphologyEx(foreground, cv2.MORPH_CLOSE, kernel)
+
+
+def placed_region(grey: np.ndarray) -> tuple[Box, float] | None:
+    """The picture laid on a plain background (a screen recording, a rotated picture's filled
+    corners): its bounding box, and its rotation in degrees when it sits at an angle."""
+    mask = _background_mask(grey)
+    if mask is None:
+        return None
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    left, top, width, height = stats[largest, :4]
+    full_height, full_width = grey.shape
+    if width < MIN_REGION_SHARE * full_width or height < MIN_REGION_SHARE * full_height:
+        return None
+    points = np.column_stack(np.nonzero(labels == largest)[::-1])
+    (_, _), (_, _), angle = cv2.minAreaRect(points.astype(np.float32))
+    # minAreaRect's angle is the box's, modulo a quarter turn: the picture's is the nearest zero.
+    skew = (angle + 45) % 90 - 45
+    if width * height > 0.97 * full_width * full_height and abs(skew) < MIN_SKEW_DEGREES:
+        return None
+    return (int(left), int(top), int(left + width), int(top + height)), float(skew)
+
+
+def _scaled(box: Box, scale: float, image: Image.Image) -> Box:
+    left, top, right, bottom = box
+    return (
+        max(0, round(left * scale)),
+        max(0, round(top * scale)),
+        min(image.width, round(right * scale)),
+        min(image.height, round(bottom * scale)),
+    )
+
+
+def _straightened(region: Image.Image, skew: float) -> Image.Image:
+    """The picture in `region` (the bounding box of a picture turned by `skew` degrees) turned
+    back and cut to the picture, its filled corners left out."""
+    upright = region.rotate(skew, resample=Image.Resampling.BILINEAR, expand=False)
+    cosine, sine = math.cos(math.radians(skew)), abs(math.sin(math.radians(skew)))
+    width, height = region.size
+    # A w x h picture turned by the skew has a bounding box of w cos + h sin by w sin + h cos.
+    determinant = cosine * cosine - sine * sine
+    picture_width = (width * cosine - height * sine) / determinant
+    picture_height = (height * cosine - width * sine) / determinant
+    # A little inside, for the resampled edge.
+    picture_width, picture_height = picture_width * 0.97, picture_height * 0.97
+    if picture_width < 16 or picture_height < 16:
+        return upright
+    left, top = (width - picture_width) / 2, (height - picture_height) / 2
+    return upright.crop(
+        (round(left), round(top), round(left + picture_width), round(top + picture_height))
+    )
+
+
+def content_views(image: Image.Image) -> list[Image.Image]:
+    """Pictures to hash as extra queries: the content regions found, without duplicates and
+    without the whole picture itself (hashed already)."""
+    rgb_image = image.convert("RGB")
+    if min(rgb_image.size) < 16:
+        return []
+    grey, scale = _grey(rgb_image)
+    if min(grey.shape) < 32:
+        return []
+    small = rgb_image.copy()
+    small.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BILINEAR)
+    boxes = [
+        *sharp_regions(grey),
+        mirror_region(grey),
+        caption_region(np.asarray(small)),
+    ]
+    views: list[Image.Image] = []
+    placed = placed_region(grey)
+    if placed is not None:
+        box, skew = placed
+        if abs(skew) >= MIN_SKEW_DEGREES:
+            # The bounding box of a turned picture holds its filled corners; turned back and
+            # cut to the upright rectangle, it is the picture cropped a little.
+            views.append(_straightened(rgb_image.crop(_scaled(box, scale, rgb_image)), skew))
+        else:
+            boxes.append(box)
+    seen = {(0, 0, rgb_image.width, rgb_image.height)}
+    for box in boxes:
+        if box is None:
+            continue
+        scaled = _scaled(box, scale, rgb_image)
+        if scaled in seen or scaled[2] - scaled[0] < 16 or scaled[3] - scaled[1] < 16:
+            continue
+        seen.add(scaled)
+        views.append(rgb_image.crop(scaled))
+    return views

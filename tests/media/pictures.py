@@ -1,0 +1,71 @@
+"""Small real photographs (scikit-image's bundled samples, no download) and the edits
+re-uploads make to them, shared by the media tests."""
+
+import functools
+
+import numpy as np
+import skimage.data
+from PIL import Image, ImageFilter, ImageOps
+
+
+@functools.cache
+def _photo(name: str) -> Image.Image:
+    array = getattr(skimage.data, name)()
+    if array.ndim == 2:
+        array = np.stack([array] * 3, axis=-1)
+    return Image.fromarray(array[..., :3].astype(np.uint8)).convert("RGB")
+
+
+def photo(name: str = "astronaut", width: int = 400) -> Image.Image:
+    image = _photo(name)
+    return image.resize((width, round(image.height * width / image.width)))
+
+
+def crop(image: Image.Image, left: float, top: float, right: float, bottom: float):
+    width, height = image.size
+    return image.crop(
+        (
+            round(width * left),
+            round(height * top),
+            round(width * (1 - right)),
+            round(height * (1 - bottom)),
+        )
+    )
+
+
+def vertical(image: Image.Image, bands: str) -> Image.Image:
+    """Reframed to 9:16: the picture across the middle, bands above and below."""
+    width = image.width
+    height = round(width * 16 / 9)
+    top = (height - image.height) // 2
+    if bands == "blurred":
+        canvas = image.resize((round(height * width / image.height), height)).crop(
+            (0, 0, width, height)
+        )
+        canvas = canvas.filter(ImageFilter.GaussianBlur(width / 30))
+    else:
+        canvas = Image.new("RGB", (width, height))
+        flipped = ImageOps.flip(image)
+        canvas.paste(flipped, (0, top - image.height))
+        canvas.paste(flipped, (0, top + image.height))
+    canvas.paste(image, (0, top))
+    return canvas
+
+
+def on_background(image: Image.Image, scale: float = 0.6) -> Image.Image:
+    """Shrunk onto a larger, smooth but not uniform background."""
+    noise = np.random.default_rng(3).integers(0, 255, (8, 10, 3)).astype(np.uint8)
+    background = Image.fromarray(noise).resize(
+        (round(image.width * 1.4), round(image.height * 1.4)), Image.Resampling.BICUBIC
+    )
+    small = image.resize((round(image.width * scale), round(image.height * scale)))
+    background.paste(small, (round(image.width * 0.3), round(image.height * 0.2)))
+    return background
+
+
+def photo_of_screen(image: Image.Image) -> Image.Image:
+    width, height = image.size
+    # Where each corner of the shot comes from: the top of the screen is further from the phone.
+    quad = (-0.18 * width, -0.04 * height, 0.02 * width, 1.04 * height,
+            0.98 * width, 1.02 * height, 1.16 * width, -0.06 * height)  # fmt: skip
+    return image.transform(image.size, Image.Transform.QUAD, quad, Image.Resampling.BICUBIC)

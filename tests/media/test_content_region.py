@@ -1,0 +1,79 @@
+"""Content regions of re-uploads: the picture between blurred or mirrored bands, under a meme's
+caption block, on a background or turned on it; nothing from pictures with no such region."""
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from media import content_region, hashing
+from tests.media.pictures import on_background, photo, vertical
+
+
+def _closest(views: list[Image.Image], size: tuple[int, int]) -> Image.Image:
+    return min(views, key=lambda view: abs(view.width - size[0]) + abs(view.height - size[1]))
+
+
+@pytest.mark.parametrize("bands", ["blurred", "mirrored"])
+def test_a_vertical_reframing_yields_the_picture_between_its_bands(bands):
+    original = photo("chelsea")
+    views = content_region.content_views(vertical(original, bands))
+    assert views
+    view = _closest(views, original.size)
+    assert abs(view.height - original.height) <= 0.06 * original.height
+    assert view.width == original.width
+
+
+def test_a_meme_block_whose_text_reaches_the_edge_is_cut_off():
+    original = photo("coffee")
+    meme = Image.new("RGB", (original.width, original.height + 100), "white")
+    meme.paste(original, (0, 100))
+    ImageDraw.Draw(meme).text(
+        (-8, 8), "NOBODY TALKS ABOUT THIS ONE " * 3, fill="black", font_size=36
+    )
+    view = _closest(content_region.content_views(meme), original.size)
+    assert abs(view.height - original.height) <= 4
+
+
+def test_a_picture_on_a_background_is_cut_out():
+    original = photo()
+    views = content_region.content_views(on_background(original))
+    view = _closest(views, (240, 240))
+    assert abs(view.width - 240) <= 12
+    assert abs(view.height - 240) <= 12
+
+
+def test_a_turned_picture_is_straightened():
+    original = photo()
+    turned = original.rotate(12, Image.Resampling.BICUBIC, expand=True)
+    view = _closest(content_region.content_views(turned), original.size)
+    assert view.size == pytest.approx(original.size, rel=0.05)
+    # Turned back, it hashes as the picture does; turned, as an unrelated one.
+    assert hashing.hamming(hashing.hash_picture(view).pdq, hashing.hash_picture(original).pdq) < 40
+    assert (
+        hashing.hamming(hashing.hash_picture(turned).pdq, hashing.hash_picture(original).pdq) > 80
+    )
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        Image.new("RGB", (1, 1)),
+        Image.new("RGB", (400, 300), "white"),
+        Image.new("RGB", (30_000, 30), (10, 200, 10)),
+        photo().resize((30_000, 30)),
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (600, 600, 3), np.uint8)),
+    ],
+    ids=["1x1", "blank", "strip", "photo-strip", "noise"],
+)
+def test_pictures_without_a_region_give_no_views_and_no_error(picture):
+    assert content_region.content_views(picture) == []
+
+
+def test_a_plain_photograph_gives_few_views_and_never_itself():
+    """A soft background on one side passes for a band: a guess the verification settles, but
+    each guess costs a search, so there are few."""
+    for name in ("astronaut", "coffee", "camera", "rocket"):
+        picture = photo(name)
+        views = content_region.content_views(picture)
+        assert len(views) <= 6  # one a finder at most
+        assert all(view.size != picture.size for view in views)

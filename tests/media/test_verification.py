@@ -1,0 +1,117 @@
+"""Geometric verification with local features: each edit re-uploads make is recognised and
+reported, unrelated pictures are not, and degenerate pictures are a plain "no" quickly."""
+
+import time
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from media import verification
+from tests.media.pictures import crop, on_background, photo, photo_of_screen, vertical
+
+
+def verify(query: Image.Image, reference: Image.Image) -> verification.Transform | None:
+    return verification.verify_pictures(query, reference)
+
+
+def test_a_rotated_copy_reports_its_rotation():
+    original = photo()
+    for angle in (15, -8):
+        found = verify(original.rotate(angle, Image.Resampling.BICUBIC, expand=True), original)
+        assert found is not None
+        assert found.rotation_degrees == pytest.approx(angle, abs=1)
+        assert found.scale == pytest.approx(1, abs=0.05)
+        assert not found.mirrored
+
+
+def test_a_deep_crop_reports_the_box_it_shows():
+    original = photo()
+    found = verify(crop(original, 0.25, 0.25, 0.25, 0.1), original)
+    assert found is not None
+    assert found.reference_box == pytest.approx((0.25, 0.25, 0.75, 0.9), abs=0.02)
+    assert found.query_box == pytest.approx((0, 0, 1, 1), abs=0.02)
+
+
+def test_a_shrunk_mirrored_copy_reports_scale_and_mirroring():
+    original = photo()
+    query = ImageOps.mirror(original).resize((200, 200))
+    found = verify(query, original)
+    assert found is not None
+    assert found.mirrored
+    assert found.scale == pytest.approx(0.5, abs=0.03)
+    assert not found.perspective
+
+
+def test_a_photo_of_a_screen_is_seen_in_perspective():
+    original = photo()
+    found = verify(photo_of_screen(original), original)
+    assert found is not None
+    assert found.perspective
+
+
+def test_a_picture_on_a_background_reports_where_it_lies():
+    original = photo()
+    found = verify(on_background(original), original)
+    assert found is not None
+    left, top, right, bottom = found.query_box
+    assert (left, top) == pytest.approx((0.3 / 1.4, 0.2 / 1.4), abs=0.02)
+    assert (right - left, bottom - top) == pytest.approx((0.6 / 1.4, 0.6 / 1.4), abs=0.02)
+    assert found.scale == pytest.approx(0.6, abs=0.03)
+
+
+@pytest.mark.parametrize("bands", ["blurred", "mirrored"])
+def test_a_vertical_reframing_finds_the_picture_between_its_bands(bands):
+    original = photo("chelsea")
+    found = verify(vertical(original, bands), original)
+    assert found is not None
+    assert found.reference_box == pytest.approx((0, 0, 1, 1), abs=0.02)
+
+
+def test_a_meme_caption_block_is_reported_as_the_picture_below_it():
+    original = photo("coffee")
+    meme = Image.new("RGB", (original.width, original.height + 120), "white")
+    meme.paste(original, (0, 120))
+    ImageDraw.Draw(meme).text((-6, 10), "WHEN THE NEWS SAYS IT NEVER HAPPENED " * 2, fill="black",
+                              font_size=40)  # fmt: skip
+    found = verify(meme, original)
+    assert found is not None
+    assert found.query_box[1] == pytest.approx(120 / meme.height, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [("astronaut", "chelsea"), ("coffee", "rocket"), ("camera", "astronaut"), ("brick", "gravel")],
+)
+def test_unrelated_photographs_do_not_verify(query, reference):
+    assert verify(photo(query), photo(reference)) is None
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        Image.new("RGB", (1, 1)),
+        Image.new("RGB", (640, 480), (200, 30, 30)),
+        Image.new("RGB", (30_000, 30), "white"),
+        Image.new("RGB", (30, 30_000), "black"),
+        photo().resize((30_000, 30)),
+    ],
+    ids=["1x1", "one-colour", "blank-strip", "black-strip", "photo-strip"],
+)
+def test_degenerate_pictures_are_unverifiable_not_errors(picture):
+    assert verification.features(picture).descriptors is None
+    assert verify(picture, photo()) is None
+    assert verify(photo(), picture) is None
+
+
+def test_a_keypoint_flood_is_bounded_and_does_not_verify():
+    """Noise is all corners: ORB keeps its cap, matching stays quick and nothing agrees."""
+    noise = Image.fromarray(np.random.default_rng(1).integers(0, 255, (4000, 4000, 3), np.uint8))
+    other = Image.fromarray(np.random.default_rng(2).integers(0, 255, (4000, 4000, 3), np.uint8))
+    started = time.monotonic()
+    flood = verification.features(noise)
+    assert len(flood) <= verification.MAX_KEYPOINTS
+    assert max(flood.size) <= verification.FEATURE_SIDE
+    assert verify(noise, other) is None
+    assert verify(noise, photo()) is None
+    assert time.monotonic() - started < 5

@@ -1,0 +1,131 @@
+"""Lookups in two stages against the real database: candidates a whole-picture hash misses are
+found through content regions, verified with local features, and reported with the transform;
+unrelated and degenerate pictures end in no match, never an error."""
+
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from PIL import Image
+
+from media.archive_index import reset_archive_index
+from media.models import LookupJob, MediaItem
+from media.services import lookups
+from media.services.media import media_item_create
+from media.tasks import run_lookup
+from tests.api.conftest import client_for
+from tests.media.pictures import crop, on_background, photo, vertical
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_index():
+    reset_archive_index()
+    yield
+    reset_archive_index()
+
+
+def jpeg(image: Image.Image, quality: int = 88) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def stored(data: bytes, name: str, **provenance) -> MediaItem:
+    item, _ = media_item_create(actor=None, file=ContentFile(data, name=name), **provenance)
+    return lookups.media_item_hash(media_item_id=item.pk)
+
+
+def looked_up(query: MediaItem) -> LookupJob:
+    job = lookups.lookup_request(media_item=query, actor=None)
+    run_lookup(job.pk)
+    job.refresh_from_db()
+    assert job.status == LookupJob.Status.SUCCEEDED, job.error
+    return job
+
+
+@pytest.fixture
+def archive():
+    return {
+        name: stored(jpeg(photo(name)), f"{name}.jpg", in_archive=True)
+        for name in ("astronaut", "chelsea", "coffee")
+    }
+
+
+def test_a_turned_copy_is_found_through_its_straightened_view_and_reported(archive):
+    turned = photo("astronaut").rotate(12, Image.Resampling.BICUBIC, expand=True)
+    query = stored(jpeg(turned), "turned.jpg")
+    # The whole picture's hashes alone do not find it.
+    assert lookups.archive_search(list(query.frames.all()), exclude_item_id=query.pk) == []
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == archive["astronaut"].pk
+    assert match.transform["rotation_degrees"] == pytest.approx(12, abs=1)
+    assert match.transform["scale"] == pytest.approx(1, abs=0.05)
+    assert match.transform["inliers"] >= 20
+
+
+def test_a_vertical_reframing_with_blurred_bands_is_found(archive):
+    query = stored(jpeg(vertical(photo("chelsea"), "blurred")), "tiktok.jpg")
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == archive["chelsea"].pk
+    left, top, right, bottom = match.transform["query_box"]
+    assert (left, right) == pytest.approx((0, 1), abs=0.02)
+    assert 0.2 < top < bottom < 0.8
+
+
+def test_a_copy_zoomed_into_its_middle_reports_the_crop(archive):
+    query = stored(jpeg(crop(photo("coffee"), 0.25, 0.25, 0.25, 0.25)), "zoomed.jpg")
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == archive["coffee"].pk
+    assert match.transform["reference_box"] == pytest.approx([0.25, 0.25, 0.75, 0.75], abs=0.02)
+
+
+def test_the_transform_is_in_the_lookup_api(archive):
+    query = stored(jpeg(on_background(photo("astronaut"))), "pip.jpg")
+    job = looked_up(query)
+    body = client_for("fact-checker").get(f"/api/v1/lookups/{job.pk}/").json()
+    (match,) = body["matches"]
+    assert match["matched_item"] == archive["astronaut"].pk
+    transform = match["transform"]
+    assert transform["scale"] == pytest.approx(0.6, abs=0.05)
+    assert transform["mirrored"] is False
+    assert set(transform) == {
+        "inliers",
+        "matches",
+        "scale",
+        "rotation_degrees",
+        "mirrored",
+        "perspective",
+        "reference_box",
+        "query_box",
+    }
+
+
+def test_a_hash_match_whose_file_went_missing_is_kept_unverified(archive):
+    archive["coffee"].file.storage.delete(archive["coffee"].file.name)
+    query = stored(jpeg(photo("coffee"), quality=40), "copy.jpg")
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == archive["coffee"].pk
+    assert match.transform is None
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        photo("rocket"),
+        photo("camera").resize((30_000, 30)),
+        Image.new("RGB", (1, 1), "white"),
+        Image.new("RGB", (800, 600), (30, 90, 200)),
+    ],
+    ids=["unrelated", "strip", "1x1", "one-colour"],
+)
+def test_unrelated_and_degenerate_pictures_end_in_no_match(archive, picture):
+    query = stored(png(picture), "q.png")
+    assert list(looked_up(query).matches.all()) == []
