@@ -310,12 +310,15 @@ def test_a_published_verdict_cannot_be_deleted_in_the_admin(admin_client):
 def test_the_label_of_a_rating_that_published_verdicts_show_does_not_change():
     verdict = VerdictFactory(status=Verdict.Status.PUBLISHED, published_at=timezone.now())
     rating = verdict.rating
-    unused = RatingFactory(scale=rating.scale, label="Unused", value=3)
+    # Any value but the used rating's: the factory's values follow a sequence.
+    unused = RatingFactory(scale=rating.scale, label="Unused", value=rating.value % 5 + 1)
 
     renamed = RatingForm(
         data={"label": "Totally false", "value": rating.value, "description": ""}, instance=rating
     )
-    free = RatingForm(data={"label": "Renamed", "value": 3, "description": ""}, instance=unused)
+    free = RatingForm(
+        data={"label": "Renamed", "value": unused.value, "description": ""}, instance=unused
+    )
 
     assert not renamed.is_valid()
     assert "rating of published verdicts" in str(renamed.errors)
