@@ -32,7 +32,7 @@ from core.api.parsers import LimitedJSONParser
 from core.api.serializers import StrictSerializer
 from core.api.views import ResourceViewSet
 from core.roles import is_newsroom
-from core.validators import validate_language_tag
+from core.validators import LANGUAGE_TAG
 from matching.models import ClaimSuggestion
 from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
@@ -147,6 +147,8 @@ class CheckOutput(serializers.Serializer):
 
 
 class CheckInput(StrictSerializer):
+    required_any = ("text", "image")
+
     text = serializers.CharField(
         max_length=MAX_CHECK_TEXT_LENGTH,
         required=False,
@@ -159,7 +161,7 @@ class CheckInput(StrictSerializer):
     language = serializers.CharField(
         max_length=35,
         required=False,
-        validators=[validate_language_tag],
+        validators=[LANGUAGE_TAG],
         help_text="BCP-47: only verdicts written in this language (zh also keeps zh-Hant).",
     )
 
@@ -175,13 +177,6 @@ class CheckInput(StrictSerializer):
             return image_frames(value)
         except UnreadableImage as error:
             raise serializers.ValidationError(error.message, code="invalid_image") from None
-
-    def validate(self, data: dict) -> dict:
-        if "text" not in data and "image" not in data:
-            raise serializers.ValidationError(
-                {"text": ["Send a text, an image, or both."]}, code="required"
-            )
-        return data
 
 
 # Views

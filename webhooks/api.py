@@ -71,7 +71,7 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
 class WebhookSubscriptionInput(StrictSerializer):
     url = serializers.CharField(max_length=2000)
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, min_length=1
     )
 
 
@@ -80,6 +80,7 @@ class WebhookSubscriptionUpdateInput(WebhookSubscriptionInput):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices),
         allow_empty=False,
+        min_length=1,
         required=False,
     )
     is_active = serializers.BooleanField(required=False)

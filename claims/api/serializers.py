@@ -19,6 +19,7 @@ from claims.models import (
 )
 from core.api.serializers import StrictSerializer
 from core.roles import NEWSROOM_ROLES, is_newsroom
+from core.validators import LANGUAGE_TAG
 from media.models import LookupJob, LookupMatch, MediaItem
 from media.services.lookups import earliest_match
 
@@ -358,7 +359,7 @@ def _newsroom_users():
 class ClaimUpdateInput(StrictSerializer):
     text = serializers.CharField(required=False)
     original_text = serializers.CharField(required=False, allow_blank=True)
-    language = serializers.CharField(max_length=35, required=False)
+    language = serializers.CharField(max_length=35, required=False, validators=[LANGUAGE_TAG])
     claimant = serializers.CharField(max_length=300, required=False, allow_blank=True)
     claim_date = serializers.DateField(required=False, allow_null=True)
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -376,7 +377,7 @@ class ClaimUpdateInput(StrictSerializer):
 
 class ClaimCreateInput(ClaimUpdateInput):
     text = serializers.CharField()
-    language = serializers.CharField(max_length=35)
+    language = serializers.CharField(max_length=35, validators=[LANGUAGE_TAG])
     appearances = AppearanceInput(many=True, required=False)
 
 
@@ -422,7 +423,7 @@ class VerdictUpdateInput(StrictSerializer):
     media_authenticity = serializers.ChoiceField(
         choices=MediaAuthenticity.choices, required=False, allow_blank=True
     )
-    language = serializers.CharField(max_length=35, required=False)
+    language = serializers.CharField(max_length=35, required=False, validators=[LANGUAGE_TAG])
     authors = serializers.PrimaryKeyRelatedField(
         queryset=_newsroom_users(), many=True, required=False
     )

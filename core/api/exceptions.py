@@ -102,6 +102,13 @@ FIXED_ERRORS = [
 ]
 
 
+def _only_missing_references(exc: exceptions.ValidationError) -> bool:
+    errors = _flatten(exc.get_full_details()).values()
+    return bool(errors) and all(
+        error["code"] == "does_not_exist" for field_errors in errors for error in field_errors
+    )
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
     fixed = next((error for error in FIXED_ERRORS if isinstance(exc, error[0])), None)
@@ -125,6 +132,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         status_code = 503
         body = _body("unavailable", UNAVAILABLE_MESSAGE)
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    elif isinstance(exc, exceptions.ValidationError) and _only_missing_references(exc):
+        # Well-formed, but naming an object that does not exist (or that the caller may not
+        # see): like a path to it, 404, with the fields at fault.
+        status_code = 404
+        body = _validation_body(exc.detail)
+        body["code"] = "not_found"
     elif isinstance(exc, exceptions.ValidationError):
         status_code = exc.status_code
         body = _validation_body(exc.detail)

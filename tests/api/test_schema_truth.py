@@ -1,0 +1,179 @@
+"""The schema declares what the code enforces (issue 17): each rule is checked on both sides,
+the behaviour and the declaration, so that they cannot drift apart."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from tests.api.conftest import client_for
+from tests.factories import ClaimFactory, jpeg_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return APIClient().get("/api/v1/schema/", {"format": "json"}).json()
+
+
+def operation(schema, path, method):
+    return schema["paths"][f"/api/v1{path}"][method]
+
+
+def parameter(schema, path, method, name):
+    return next(p for p in operation(schema, path, method)["parameters"] if p["name"] == name)
+
+
+def request_component(schema, path, method, media_type="application/json"):
+    body = operation(schema, path, method)["requestBody"]["content"][media_type]["schema"]
+    return schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
+
+
+def test_page_size_below_one_is_refused_and_declared(schema):
+    assert parameter(schema, "/claims/", "get", "page_size")["schema"]["minimum"] == 1
+    response = client_for("editor").get("/api/v1/claims/", {"page_size": 0})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("path", "name"), [("/evidence/", "claim"), ("/lookups/", "media_item")])
+def test_id_filters_are_bounded_integers(schema, path, name):
+    declared = parameter(schema, path, "get", name)["schema"]
+    assert declared["type"] == "integer"
+    assert declared["minimum"] == 1
+    assert declared["maximum"] == 2**63 - 1
+    for value in ("0", "1.5"):
+        response = client_for("editor").get(f"/api/v1{path}", {name: value})
+        assert response.status_code == 400, value
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/claims/", "status="), ("/claims/", "platform="), ("/media/", "in_archive=")],
+)
+def test_an_empty_value_of_a_closed_filter_is_refused(schema, path, query):
+    name = query.split("=")[0]
+    declared = parameter(schema, path, "get", name)["schema"]
+    assert "" not in declared.get("enum", [])
+    response = client_for("editor").get(f"/api/v1{path}?{query}")
+    assert response.status_code == 400
+    assert response.json()["details"][name][0]["code"] == "blank"
+
+
+def test_edits_declare_the_if_match_they_need(schema):
+    for path in ("/claims/{id}/", "/verdicts/{id}/", "/webhooks/{id}/", "/topics/{id}/"):
+        patch = operation(schema, path, "patch")
+        if_match = next(p for p in patch["parameters"] if p["name"] == "If-Match")
+        assert if_match["in"] == "header"
+        assert if_match["required"] is True
+        assert {"412", "428"} <= set(patch["responses"])
+    claim = ClaimFactory()
+    response = client_for("editor").patch(
+        f"/api/v1/claims/{claim.pk}/", {"claimant": "x"}, format="json"
+    )
+    assert response.status_code == 428
+
+
+def test_request_bodies_that_refuse_unknown_keys_are_closed(schema):
+    for path, method in [("/claims/", "post"), ("/claims/{id}/", "patch"), ("/check/", "post")]:
+        assert request_component(schema, path, method)["additionalProperties"] is False
+    nested = schema["components"]["schemas"]["AppearanceInputRequest"]
+    assert nested["additionalProperties"] is False
+
+
+def test_webhook_events_need_at_least_one(schema):
+    assert request_component(schema, "/webhooks/", "post")["properties"]["events"]["minItems"] == 1
+    assert (
+        request_component(schema, "/webhooks/{id}/", "patch")["properties"]["events"]["minItems"]
+        == 1
+    )
+
+
+def test_check_this_needs_a_text_or_an_image(schema):
+    for media_type in ("application/json", "multipart/form-data"):
+        body = request_component(schema, "/check/", "post", media_type)
+        assert body["anyOf"] == [{"required": ["text"]}, {"required": ["image"]}]
+    response = APIClient().post("/api/v1/check/", {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["details"]["text"][0]["code"] == "required"
+    with_image = APIClient().post(
+        "/api/v1/check/",
+        {"image": SimpleUploadedFile("a.jpg", jpeg_bytes(), "image/jpeg")},
+        format="multipart",
+    )
+    assert with_image.status_code == 200
+
+
+def test_an_empty_language_on_check_this_is_refused(schema):
+    language = request_component(schema, "/check/", "post", "multipart/form-data")["properties"][
+        "language"
+    ]
+    assert language["minLength"] == 1
+    assert "pattern" in language
+    for form in ("multipart", "json"):
+        response = APIClient().post(
+            "/api/v1/check/", {"text": "vaccines cause autism", "language": ""}, format=form
+        )
+        assert response.status_code == 400, form
+        assert response.json()["details"]["language"][0]["code"] == "blank"
+
+
+def test_json_values_must_have_the_declared_type():
+    claim = ClaimFactory()
+    client = client_for("editor")
+    response = client.post(
+        "/api/v1/evidence/",
+        {"claim": str(claim.pk), "kind": "document", "relation": "context", "title": "t"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["details"]["claim"][0]["code"] == "not_an_integer"
+    response = client.post(
+        "/api/v1/evidence/",
+        {
+            "claim": claim.pk,
+            "kind": "document",
+            "relation": "context",
+            "title": "t",
+            "is_public": "yes",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["details"]["is_public"][0]["code"] == "not_a_boolean"
+
+
+def test_a_reference_to_nothing_is_404_and_declared(schema):
+    assert "404" in operation(schema, "/evidence/", "post")["responses"]
+    response = client_for("editor").post(
+        "/api/v1/evidence/",
+        {"claim": 2**40, "kind": "document", "relation": "context", "title": "t"},
+        format="json",
+    )
+    assert response.status_code == 404
+    body = response.json()
+    assert body["code"] == "not_found"
+    assert body["details"]["claim"][0]["code"] == "does_not_exist"
+
+
+def test_public_reads_are_declared_anonymous_and_writes_are_not(schema):
+    for path in ("/claims/", "/claims/{id}/", "/verdicts/", "/me/"):
+        assert {} in operation(schema, path, "get")["security"], path
+    for path, method in [("/claims/", "post"), ("/claims/{id}/", "patch"), ("/webhooks/", "get")]:
+        assert {} not in operation(schema, path, method)["security"], path
+    assert {} in operation(schema, "/check/", "post")["security"]
+
+
+def test_every_error_status_carries_the_error_body(schema):
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in schema["paths"].items():
+        for method, details in operations.items():
+            for status_code in ("400", "403", "429"):
+                response = details["responses"][status_code]
+                assert response["content"]["application/json"]["schema"] == error, (
+                    path,
+                    method,
+                    status_code,
+                )
+            if method in ("post", "patch") and "requestBody" in details:
+                assert {"404", "413", "415"} <= set(details["responses"]), (path, method)
