@@ -67,6 +67,10 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = ApiKeyAuthentication
     name = ["BearerKey", "HeaderKey", "QueryKey"]
 
+    def get_security_requirement(self, auto_schema):
+        # Any one of the three carries the key: alternatives, not all three together.
+        return [{name: []} for name in self.name]
+
     def get_security_definition(self, auto_schema):
         return [
             {"type": "http", "scheme": "bearer"},

@@ -102,11 +102,18 @@ FIXED_ERRORS = [
 ]
 
 
-def _only_missing_references(exc: exceptions.ValidationError) -> bool:
+# Input that is well-formed but does not fit what is stored: naming an object that does not
+# exist (or that the caller may not see) is 404 like a path to it; a name or slug another row
+# already has is a conflict. Either way the body names the fields at fault.
+STATE_ERRORS = {"does_not_exist": (404, "not_found"), "unique": (409, "conflict")}
+
+
+def _state_error(exc: DjangoValidationError | exceptions.ValidationError) -> tuple[int, str] | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
     errors = _flatten(exc.get_full_details()).values()
-    return bool(errors) and all(
-        error["code"] == "does_not_exist" for field_errors in errors for error in field_errors
-    )
+    codes = {error["code"] for field_errors in errors for error in field_errors}
+    return STATE_ERRORS.get(codes.pop()) if len(codes) == 1 else None
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -115,6 +122,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ApplicationError):
         status_code = exc.status_code
         body = _body(exc.code, exc.message)
+    elif isinstance(exc, DjangoValidationError | exceptions.ValidationError) and (
+        state_error := _state_error(exc)
+    ):
+        status_code, code = state_error
+        is_drf = isinstance(exc, exceptions.ValidationError)
+        body = _validation_body(exc.detail if is_drf else as_serializer_error(exc))
+        body["code"] = code
     elif isinstance(exc, DjangoValidationError):
         status_code = 400
         body = _validation_body(as_serializer_error(exc))
@@ -132,12 +146,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         status_code = 503
         body = _body("unavailable", UNAVAILABLE_MESSAGE)
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    elif isinstance(exc, exceptions.ValidationError) and _only_missing_references(exc):
-        # Well-formed, but naming an object that does not exist (or that the caller may not
-        # see): like a path to it, 404, with the fields at fault.
-        status_code = 404
-        body = _validation_body(exc.detail)
-        body["code"] = "not_found"
     elif isinstance(exc, exceptions.ValidationError):
         status_code = exc.status_code
         body = _validation_body(exc.detail)

@@ -96,7 +96,8 @@ class AutoSchema(SpectacularAutoSchema):
 
 class StrictSerializerSchema(OpenApiSerializerExtension):
     """A StrictSerializer refuses unknown fields (additionalProperties: false) and, when it
-    names `required_any`, a body without any of those fields (anyOf of `required`)."""
+    names `required_any`, a body without any of those fields (anyOf: one alternative per field,
+    each requiring it)."""
 
     target_class = StrictSerializer
     match_subclasses = True
@@ -105,9 +106,12 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
         schema = auto_schema._map_basic_serializer(self.target, direction)
         schema["additionalProperties"] = False
         alternatives = getattr(self.target, "required_any", ())
-        if alternatives:
-            schema["anyOf"] = [{"required": [name]} for name in alternatives]
-        return schema
+        if not alternatives:
+            return schema
+        # Whole alternatives, not bare `required` constraints beside the properties: client
+        # generators turn each into a model of its own, with every field.
+        required = schema.get("required", [])
+        return {"anyOf": [{**schema, "required": [*required, name]} for name in alternatives]}
 
 
 class BoundedFilterSchema(DjangoFilterExtension):
@@ -134,3 +138,70 @@ class BoundedFilterSchema(DjangoFilterExtension):
                 # Present means one of the values: an empty one is refused (StrictFilterSet).
                 schema.pop("nullable", None)
         return parameters
+
+
+def add_links(result, generator, request, public):
+    """OpenAPI links, read off the routes, so that clients (and schemathesis's stateful tests)
+    can follow what a response leads to: from a created object to every operation on it (edits
+    with the ETag it came with), from a read to the edit with that read's ETag, and from a
+    created object to the creations that reference it by name (a claim to its verdict)."""
+    paths = result.get("paths", {})
+    schemas = result.get("components", {}).get("schemas", {})
+    operations = {
+        (path, method): operation
+        for path, methods in paths.items()
+        for method, operation in methods.items()
+    }
+    for (path, method), operation in operations.items():
+        if method == "post" and "201" in operation["responses"] and not path.endswith("}/"):
+            links = _links_from_created(path, operations, schemas)
+            if links:
+                operation["responses"]["201"]["links"] = links
+        patch = operations.get((path, "patch"))
+        if method == "get" and path.endswith("{id}/") and patch and _needs_if_match(patch):
+            operation["responses"]["200"]["links"] = {
+                "edit": {
+                    "operationId": patch["operationId"],
+                    "parameters": {
+                        "path.id": "$request.path.id",
+                        "header.If-Match": "$response.header.ETag",
+                    },
+                }
+            }
+    return result
+
+
+def _needs_if_match(operation) -> bool:
+    return any(p["name"] == "If-Match" for p in operation.get("parameters", []))
+
+
+def _links_from_created(collection: str, operations, schemas) -> dict:
+    links = {}
+    detail = f"{collection}{{id}}/"
+    for (path, method), target in operations.items():
+        if path.startswith(detail) and path.count("{") == 1:
+            parameters = {"path.id": "$response.body#/id"}
+            if _needs_if_match(target):
+                parameters["header.If-Match"] = "$response.header.ETag"
+            links[target["operationId"]] = {
+                "operationId": target["operationId"],
+                "parameters": parameters,
+            }
+        elif method == "post" and not path.endswith("}/") and path != collection:
+            reference = _reference_to(collection, target, schemas)
+            if reference:
+                links[target["operationId"]] = {
+                    "operationId": target["operationId"],
+                    "requestBody": {reference: "$response.body#/id"},
+                }
+    return links
+
+
+def _reference_to(collection: str, operation, schemas) -> str | None:
+    """The body property that names an object of `collection` by id (`claim` for /claims/)."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if not content or "$ref" not in content["schema"]:
+        return None
+    required = schemas[content["schema"]["$ref"].rsplit("/", 1)[1]].get("required", [])
+    name = collection.rstrip("/").rsplit("/", 1)[1]
+    return next((c for c in (name.removesuffix("s"), name) if c in required), None)

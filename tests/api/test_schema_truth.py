@@ -75,7 +75,7 @@ def test_edits_declare_the_if_match_they_need(schema):
 
 
 def test_request_bodies_that_refuse_unknown_keys_are_closed(schema):
-    for path, method in [("/claims/", "post"), ("/claims/{id}/", "patch"), ("/check/", "post")]:
+    for path, method in [("/claims/", "post"), ("/claims/{id}/", "patch"), ("/webhooks/", "post")]:
         assert request_component(schema, path, method)["additionalProperties"] is False
     nested = schema["components"]["schemas"]["AppearanceInputRequest"]
     assert nested["additionalProperties"] is False
@@ -92,7 +92,8 @@ def test_webhook_events_need_at_least_one(schema):
 def test_check_this_needs_a_text_or_an_image(schema):
     for media_type in ("application/json", "multipart/form-data"):
         body = request_component(schema, "/check/", "post", media_type)
-        assert body["anyOf"] == [{"required": ["text"]}, {"required": ["image"]}]
+        assert [alternative["required"] for alternative in body["anyOf"]] == [["text"], ["image"]]
+        assert all(alternative["additionalProperties"] is False for alternative in body["anyOf"])
     response = APIClient().post("/api/v1/check/", {}, format="json")
     assert response.status_code == 400
     assert response.json()["details"]["text"][0]["code"] == "required"
@@ -105,9 +106,8 @@ def test_check_this_needs_a_text_or_an_image(schema):
 
 
 def test_an_empty_language_on_check_this_is_refused(schema):
-    language = request_component(schema, "/check/", "post", "multipart/form-data")["properties"][
-        "language"
-    ]
+    body = request_component(schema, "/check/", "post", "multipart/form-data")
+    language = body["anyOf"][0]["properties"]["language"]
     assert language["minLength"] == 1
     assert "pattern" in language
     for form in ("multipart", "json"):
@@ -177,3 +177,18 @@ def test_every_error_status_carries_the_error_body(schema):
                 )
             if method in ("post", "patch") and "requestBody" in details:
                 assert {"404", "413", "415"} <= set(details["responses"]), (path, method)
+
+
+def test_links_lead_from_a_created_claim_to_its_read_edit_evidence_and_verdict(schema):
+    links = operation(schema, "/claims/", "post")["responses"]["201"]["links"]
+    assert links["claims_retrieve"]["parameters"] == {"path.id": "$response.body#/id"}
+    assert links["claims_partial_update"]["parameters"] == {
+        "path.id": "$response.body#/id",
+        "header.If-Match": "$response.header.ETag",
+    }
+    assert links["claims_evidence_create"]["parameters"] == {"path.id": "$response.body#/id"}
+    assert links["verdicts_create"]["requestBody"] == {"claim": "$response.body#/id"}
+    verdict_links = operation(schema, "/verdicts/", "post")["responses"]["201"]["links"]
+    assert "verdicts_submit_create" in verdict_links
+    read_links = operation(schema, "/claims/{id}/", "get")["responses"]["200"]["links"]
+    assert read_links["edit"]["parameters"]["header.If-Match"] == "$response.header.ETag"
