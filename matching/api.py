@@ -11,9 +11,15 @@ a text in, the published verdicts (ours and imported) on claims that say the sam
 
 from django.conf import settings
 from django.db import transaction
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -38,8 +44,10 @@ from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
 from matching.services import suggestion_confirm, suggestion_reject
 from media.services.lookups import UnreadableImage, image_frames
+from media.services.media import IMAGE_FORMATS
 
 MAX_CHECK_TEXT_LENGTH = 2000
+IMAGE_TYPES = ", ".join(sorted(set(IMAGE_FORMATS.values())))
 
 # Output
 
@@ -179,6 +187,13 @@ class CheckInput(StrictSerializer):
             raise serializers.ValidationError(error.message, code="invalid_image") from None
 
 
+class CheckJsonInput(CheckInput):
+    """A JSON body carries no image: its text is required."""
+
+    required_any = ("text",)
+    image = None
+
+
 # Views
 
 
@@ -267,7 +282,12 @@ class CheckView(APIView):
     parser_classes = [LimitedJSONParser, MultiPartParser]
 
     @extend_schema(
-        request=CheckInput,
+        request={
+            "application/json": CheckJsonInput,
+            "multipart/form-data": OpenApiRequest(
+                CheckInput, encoding={"image": {"contentType": IMAGE_TYPES}}
+            ),
+        },
         responses={
             200: CheckOutput,
             415: OpenApiResponse(
@@ -276,7 +296,8 @@ class CheckView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = CheckInput(data=request.data)
+        form = isinstance(request.data, QueryDict)
+        data = (CheckInput if form else CheckJsonInput)(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         results = verdict_matches_for(

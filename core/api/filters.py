@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django_filters.rest_framework import DjangoFilterBackend
 
+BOOLEANS = ("true", "false")
 # Ids are positive bigints; an absurd one is a 400, not a database overflow.
 MAX_ID = 2**63 - 1
 
@@ -26,9 +27,18 @@ class StrictFilterSet(filters.FilterSet):
     def is_valid(self) -> bool:
         valid = super().is_valid()
         for name, query_filter in self.filters.items():
-            if isinstance(query_filter, filters.CharFilter) or self.data.get(name, None) != "":
+            value = self.data.get(name, None)
+            if value is None or isinstance(query_filter, filters.CharFilter):
                 continue
-            self.form.add_error(name, ValidationError("May not be empty.", code="blank"))
+            if value == "":
+                error = ValidationError("May not be empty.", code="blank")
+            elif isinstance(query_filter, filters.BooleanFilter) and value not in BOOLEANS:
+                # Django's form field also reads 1, 0, True and False.
+                error = ValidationError("Must be true or false.", code="invalid")
+            else:
+                continue
+            if name not in self.form.errors:
+                self.form.add_error(name, error)
             valid = False
         return valid
 

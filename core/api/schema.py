@@ -8,9 +8,9 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
-from rest_framework import permissions
+from rest_framework import permissions, serializers
 
-from core.api.filters import IdFilter
+from core.api.filters import MAX_ID, IdFilter
 from core.api.permissions import RoleWritePermission
 from core.api.serializers import ErrorOutput, StrictSerializer
 
@@ -48,6 +48,30 @@ class AutoSchema(SpectacularAutoSchema):
                 )
             )
         return parameters
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if direction == "request" and isinstance(field, serializers.PrimaryKeyRelatedField):
+            schema |= {"minimum": 1, "maximum": MAX_ID}
+        return schema
+
+    def _map_basic_serializer(self, serializer, direction):
+        self._direction = direction  # for _insert_field_validators, which is not told
+        return super()._map_basic_serializer(serializer, direction)
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        if getattr(self, "_direction", None) != "request":
+            return
+        trimmed = isinstance(field, serializers.CharField) and field.trim_whitespace
+        if trimmed and not field.allow_blank and "pattern" not in schema:
+            # Surrounding whitespace is trimmed, so text of spaces alone is blank, and refused.
+            schema["pattern"] = r"\S"
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        # A body that must name one of several fields cannot be left out either.
+        return schema, required or bool(getattr(serializer, "required_any", ()))
 
     def get_auth(self):
         """Credentials are optional wherever the permission lets an anonymous caller through:
@@ -108,10 +132,13 @@ class StrictSerializerSchema(OpenApiSerializerExtension):
         alternatives = getattr(self.target, "required_any", ())
         if not alternatives:
             return schema
-        # Whole alternatives, not bare `required` constraints beside the properties: client
-        # generators turn each into a model of its own, with every field.
         required = schema.get("required", [])
-        return {"anyOf": [{**schema, "required": [*required, name]} for name in alternatives]}
+        if len(alternatives) == 1:
+            return {**schema, "required": [*required, *alternatives]}
+        # Whole alternatives, not bare `required` constraints: client generators turn each into
+        # a model with every field. The properties stay beside them too, where form encoders
+        # look up which parts are files.
+        return {**schema, "anyOf": [{**schema, "required": [*required, n]} for n in alternatives]}
 
 
 class BoundedFilterSchema(DjangoFilterExtension):

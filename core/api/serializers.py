@@ -1,7 +1,11 @@
 from collections.abc import Mapping
 
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from core.api.filters import MAX_ID
+from core.validators import validate_http_url
 
 # JSON types DRF would otherwise coerce ("5" for 5, "yes" for true): a client bug to report,
 # and a value the schema's type refuses.
@@ -14,6 +18,9 @@ _JSON_TYPES = (
 
 
 # Not a docstring: the schema would show it as every input's description.
+_LIST_FIELDS = (serializers.ManyRelatedField, serializers.ListField, serializers.ListSerializer)
+
+
 class StrictSerializer(serializers.Serializer):
     # Refuses fields it does not know, so that a typo is an error and not silently ignored;
     # values must have the JSON type the schema declares; `required_any` names fields of which
@@ -50,17 +57,60 @@ class StrictSerializer(serializers.Serializer):
                 continue
             if value is None:
                 continue
-            # DRF turns 5 into "5"; a number where text belongs is a client bug to report.
-            if isinstance(field, serializers.CharField) and not isinstance(value, str):
-                errors[name] = [serializers.ErrorDetail("Must be a string.", code="not_a_string")]
+            is_list = isinstance(
+                field,
+                serializers.ManyRelatedField | serializers.ListField | serializers.ListSerializer,
+            )
+            if is_list and not isinstance(value, list):
+                errors[name] = [serializers.ErrorDetail("Must be a list.", code="not_a_list")]
                 continue
-            for field_type, json_types, message, code in _JSON_TYPES:
-                wrong = not isinstance(value, json_types) or (
-                    bool not in json_types and isinstance(value, bool)
+            if isinstance(field, serializers.ManyRelatedField):
+                field, value = (
+                    field.child_relation,
+                    next(
+                        (item for item in value if _json_type_error(field.child_relation, item)),
+                        None,
+                    ),
                 )
-                if isinstance(field, field_type) and wrong:
-                    errors[name] = [serializers.ErrorDetail(message, code=code)]
+            error = _json_type_error(field, value) if value is not None else None
+            if error:
+                errors[name] = [error]
         return errors
+
+
+def _json_type_error(field: serializers.Field, value) -> serializers.ErrorDetail | None:
+    # DRF turns 5 into "5"; a number where text belongs is a client bug to report.
+    if isinstance(field, serializers.SlugRelatedField | serializers.CharField):
+        if not isinstance(value, str):
+            return serializers.ErrorDetail("Must be a string.", code="not_a_string")
+        return None
+    for field_type, json_types, message, code in _JSON_TYPES:
+        wrong = not isinstance(value, json_types) or (
+            bool not in json_types and isinstance(value, bool)
+        )
+        if isinstance(field, field_type) and wrong:
+            return serializers.ErrorDetail(message, code=code)
+    if isinstance(field, serializers.PrimaryKeyRelatedField) and not 1 <= value <= MAX_ID:
+        # Not an id at all, rather than one that names nothing (404).
+        return serializers.ErrorDetail(f"Must be an id from 1 to {MAX_ID}.", code="out_of_range")
+    return None
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "uri",
+        "pattern": f"^({'|'.join(validate_http_url.schemes)})://",
+        "maxLength": 2000,
+    }
+)
+class HttpUrlField(serializers.CharField):
+    """A URL that the services validate (validate_http_url, and for some the addresses it
+    resolves to); the schema says what it must look like."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 2000)
+        super().__init__(**kwargs)
 
 
 class ErrorDetailOutput(serializers.Serializer):
