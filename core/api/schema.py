@@ -83,7 +83,6 @@ class AutoSchema(SpectacularAutoSchema):
         anonymous_allowed = all(
             check is permissions.AllowAny
             or (check is RoleWritePermission and self.method in permissions.SAFE_METHODS)
-            or getattr(check, "anonymous_sees_not_found", False)
             for check in checks
         )
         return [*auths, {}] if anonymous_allowed else auths

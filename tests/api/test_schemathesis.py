@@ -23,6 +23,10 @@ pytestmark = [pytest.mark.schemathesis, pytest.mark.timeout(900)]
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 3
+# The coverage phase (boundary values of every parameter, missing required headers, methods
+# not declared) takes most of the time: two roles run it, the one with no rights and the one
+# with all of them.
+ALL_PHASES = "examples,coverage,fuzzing,stateful"
 # A public address (nothing listens for webhooks there during the run: no event is published).
 PUBLIC_ADDRESS = "93.184.215.14"
 
@@ -38,9 +42,16 @@ KNOWN_MISMATCHES = {
     ("POST /api/v1/imports/", "ST202"),
     # The best rating must be above the worst: a rule across two fields.
     ("POST /api/v1/rating-scales/", "ST202"),
-    # The multipart image must be one the hasher reads; schemathesis's 1-pixel samples are not.
+    # The multipart image must be one the hasher reads; schemathesis's samples are not.
     ("POST /api/v1/check/", "ST202"),
+    # An existing subscription's URL must still resolve (in this run, to a public address) and
+    # not repeat another subscription's; an evidence edit may need a correction note.
+    ("PATCH /api/v1/webhooks/{id}/", "ST202"),
+    ("PATCH /api/v1/evidence/{id}/", "ST202"),
 }
+# Drafts never leak (DESIGN.md): a write to an object the caller may not read is 404 like a read,
+# also without credentials, where schemathesis expects 401 or 403 whenever security is declared.
+NOT_FOUND_BEFORE_AUTH = "ST401"
 _OPERATION = re.compile(r"^_{3,} ((?:GET|POST|PATCH|PUT|DELETE) \S+) _{3,}$")
 _FAILURE = re.compile(r"^- (ST\d+) ")
 
@@ -63,19 +74,20 @@ def failures(output: str) -> set[tuple[str, str]]:
     return found
 
 
-def schemathesis_run(schema_url: str, key: str | None, tmp_path: Path):
+def schemathesis_run(schema_url: str, key: str | None, phases: str, tmp_path: Path) -> str:
     command = [
         *(sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run"),
         schema_url,
-        *("--checks", "all", "--max-examples", str(MAX_EXAMPLES)),
+        *("--checks", "all", "--max-examples", str(MAX_EXAMPLES), "--phases", phases),
         *("--seed", "1", "--generation-deterministic", "--workers", "1"),
     ]
     if key:
         command += ["--header", f"X-API-Key: {key}"]
     # In tmp_path: the CLI keeps a cache in its working directory.
-    return subprocess.run(
+    result = subprocess.run(
         command, capture_output=True, text=True, timeout=850, check=False, cwd=tmp_path
     )
+    return result.stdout + result.stderr
 
 
 @pytest.fixture
@@ -95,13 +107,25 @@ def public_dns(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
-@pytest.mark.parametrize("role", ["anonymous", "consumer", "fact-checker", "editor"])
-def test_api_v1_conforms_to_its_schema(
-    live_server, transactional_world, public_dns, role, tmp_path
-):
-    result = schemathesis_run(f"{live_server.url}/api/v1/schema/", _key_for(role), tmp_path)
-    output = result.stdout + result.stderr
+@pytest.mark.usefixtures("transactional_world", "public_dns")
+@pytest.mark.parametrize(
+    ("role", "phases"),
+    [
+        ("anonymous", ALL_PHASES),
+        ("consumer", "fuzzing,stateful"),
+        ("fact-checker", "fuzzing,stateful"),
+        ("editor", ALL_PHASES),
+    ],
+)
+def test_api_v1_conforms_to_its_schema(live_server, role, phases, tmp_path):
+    url = f"{live_server.url}/api/v1/schema/"
+    output = schemathesis_run(url, _key_for(role), phases, tmp_path)
 
-    found = failures(output)
+    found = {
+        (operation, code)
+        for operation, code in failures(output)
+        if not (code == NOT_FOUND_BEFORE_AUTH and "{" in operation)
+    }
     assert "SUMMARY" in output, output
-    assert found <= KNOWN_MISMATCHES, "\n".join(map(str, sorted(found - KNOWN_MISMATCHES))) + output
+    unexpected = sorted(found - KNOWN_MISMATCHES)
+    assert not unexpected, "\n".join(map(str, unexpected)) + "\n" + output
