@@ -74,7 +74,7 @@ def world(db) -> World:
 
 
 @pytest.fixture
-def transactional_world(transactional_db) -> World:
+def transactional_world(transactional_db, django_db_serialized_rollback) -> World:
     """The world committed, for a server in another thread (`live_server`) to see."""
     return build_world()
 

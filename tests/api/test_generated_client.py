@@ -53,7 +53,7 @@ def generated_client(live_server, tmp_path, monkeypatch):
         del sys.modules[name]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_generated_client_creates_reads_and_edits_a_claim(live_server, generated_client):
     from factcheck_client.api.claims import claims_create, claims_partial_update, claims_retrieve
     from factcheck_client.models import (

@@ -19,7 +19,12 @@ import pytest
 from core.services.api_keys import api_key_create
 from tests.factories import UserFactory, editor, fact_checker
 
-pytestmark = [pytest.mark.schemathesis, pytest.mark.timeout(900)]
+pytestmark = [
+    pytest.mark.schemathesis,
+    pytest.mark.timeout(900),
+    # Committed for the live server's thread; the roles' groups (a data migration) restored.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 MAX_EXAMPLES = 3
