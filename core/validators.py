@@ -1,7 +1,6 @@
 import re
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,13 +11,16 @@ _LANGUAGE_TAG = re.compile(
 )
 
 
+# A RegexValidator, so that the API schema declares it as the field's `pattern`.
+LANGUAGE_TAG = RegexValidator(
+    _LANGUAGE_TAG,
+    _("%(value)s is not a BCP-47 language tag (e.g. en, zh-Hant, pt-BR)."),
+    code="invalid_language",
+)
+
+
 def validate_language_tag(value: str) -> None:
-    if not _LANGUAGE_TAG.fullmatch(value):
-        raise ValidationError(
-            _("%(value)s is not a BCP-47 language tag (e.g. en, zh-Hant, pt-BR)."),
-            code="invalid_language",
-            params={"value": value},
-        )
+    LANGUAGE_TAG(value)
 
 
 # Anything a CheckConstraint accepts as an http(s) URL; the form field validates the rest.

@@ -31,7 +31,7 @@ from core.api.conditional import make_etag
 from core.api.exceptions import PayloadTooLarge
 from core.api.pagination import Cursor
 from core.api.parsers import LimitedJSONParser
-from core.api.serializers import StrictSerializer
+from core.api.serializers import HttpUrlField, StrictSerializer
 from core.api.views import ResourceViewSet
 from core.roles import EDITOR
 from imports.models import ImportJob, ImportReject, ImportWarning
@@ -123,21 +123,20 @@ class ImportWarningOutput(serializers.ModelSerializer):
 class ImportFileInput(StrictSerializer):
     # Emptiness is reported by the service, with its own code.
     file = serializers.FileField(allow_empty_file=True, use_url=False)
-    page_url = serializers.CharField(
+    page_url = HttpUrlField(
         required=False,
-        max_length=2000,
         help_text="The address of the page the file was saved from, for its relative URLs.",
     )
 
 
 class ImportUrlInput(StrictSerializer):
-    url = serializers.CharField(max_length=2000)
+    url = HttpUrlField()
 
 
 class ImportCreateInput(StrictSerializer):
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
-    url = serializers.CharField(required=False, max_length=2000)
-    page_url = serializers.CharField(required=False, max_length=2000)
+    url = HttpUrlField(required=False)
+    page_url = HttpUrlField(required=False)
 
     def validate(self, data: dict) -> dict:
         if ("file" in data) == ("url" in data):

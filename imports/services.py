@@ -62,6 +62,7 @@ class SourceTooLarge(ApplicationError):
 
 class UnsupportedSource(ApplicationError):
     code = "unsupported_format"
+    status_code = 415
 
 
 class EmptySource(ApplicationError):

@@ -11,9 +11,15 @@ a text in, the published verdicts (ours and imported) on claims that say the sam
 
 from django.conf import settings
 from django.db import transaction
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
@@ -32,16 +38,18 @@ from core.api.parsers import LimitedJSONParser
 from core.api.serializers import StrictSerializer
 from core.api.views import ResourceViewSet
 from core.roles import is_newsroom
-from core.validators import validate_language_tag
+from core.validators import LANGUAGE_TAG
 from matching.models import ClaimSuggestion
 from matching.scoring import content_terms
 from matching.selectors import VerdictMatch, suggestion_list, verdict_matches_for
 from matching.services import suggestion_confirm, suggestion_reject
 from media.services.lookups import UnreadableImage, image_frames
+from media.services.media import IMAGE_FORMATS
 from retrieval.text import clean_post, has_unpaired_surrogates
 
 # A whole post, links and all: only its first few hundred words are read (retrieval.text).
 MAX_CHECK_TEXT_LENGTH = 10_000
+IMAGE_TYPES = ", ".join(sorted(set(IMAGE_FORMATS.values())))
 
 # Output
 
@@ -166,6 +174,8 @@ class CheckOutput(serializers.Serializer):
 
 
 class CheckInput(StrictSerializer):
+    required_any = ("text", "image")
+
     text = serializers.CharField(
         max_length=MAX_CHECK_TEXT_LENGTH,
         required=False,
@@ -178,7 +188,7 @@ class CheckInput(StrictSerializer):
     language = serializers.CharField(
         max_length=35,
         required=False,
-        validators=[validate_language_tag],
+        validators=[LANGUAGE_TAG],
         help_text="BCP-47: only verdicts written in this language (zh also keeps zh-Hant).",
     )
 
@@ -197,12 +207,12 @@ class CheckInput(StrictSerializer):
         except UnreadableImage as error:
             raise serializers.ValidationError(error.message, code="invalid_image") from None
 
-    def validate(self, data: dict) -> dict:
-        if "text" not in data and "image" not in data:
-            raise serializers.ValidationError(
-                {"text": ["Send a text, an image, or both."]}, code="required"
-            )
-        return data
+
+class CheckJsonInput(CheckInput):
+    """A JSON body carries no image: its text is required."""
+
+    required_any = ("text",)
+    image = None
 
 
 # Views
@@ -296,7 +306,12 @@ class CheckView(APIView):
     parser_classes = [LimitedJSONParser, MultiPartParser]
 
     @extend_schema(
-        request=CheckInput,
+        request={
+            "application/json": CheckJsonInput,
+            "multipart/form-data": OpenApiRequest(
+                CheckInput, encoding={"image": {"contentType": IMAGE_TYPES}}
+            ),
+        },
         responses={
             200: CheckOutput,
             415: OpenApiResponse(
@@ -305,7 +320,8 @@ class CheckView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        data = CheckInput(data=request.data)
+        form = isinstance(request.data, QueryDict)
+        data = (CheckInput if form else CheckJsonInput)(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
         answer = verdict_matches_for(

@@ -13,7 +13,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api.serializers import StrictSerializer
+from core.api.serializers import HttpUrlField, StrictSerializer
 from core.api.views import ResourceViewSet
 from webhooks.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from webhooks.selectors import webhook_delivery_list, webhook_subscription_list
@@ -69,17 +69,18 @@ class WebhookDeliveryOutput(serializers.ModelSerializer):
 
 
 class WebhookSubscriptionInput(StrictSerializer):
-    url = serializers.CharField(max_length=2000)
+    url = HttpUrlField()
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), allow_empty=False, min_length=1
     )
 
 
 class WebhookSubscriptionUpdateInput(WebhookSubscriptionInput):
-    url = serializers.CharField(max_length=2000, required=False)
+    url = HttpUrlField(required=False)
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=WebhookEvent.choices),
         allow_empty=False,
+        min_length=1,
         required=False,
     )
     is_active = serializers.BooleanField(required=False)

@@ -11,10 +11,10 @@ from django_filters.fields import IsoDateTimeField
 from claims.models import Appearance, Claim, Evidence, MediaAuthenticity, Verdict
 from claims.selectors.verdicts import verdict_list
 from core import search
+from core.api.filters import IdFilter, StrictFilterSet
 from media.models import LookupJob, MediaItem
 
 MAX_QUERY_LENGTH = 300
-MAX_ID = 2**63 - 1
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):
@@ -32,11 +32,6 @@ class UtcIsoDateTimeField(IsoDateTimeField):
 
 class DateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
-
-
-def id_filter(field_name: str) -> filters.NumberFilter:
-    # Bounded, so that an absurd id is a 400 and not a database overflow.
-    return filters.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID)
 
 
 class SearchFilter(filters.CharFilter):
@@ -60,7 +55,7 @@ class SearchFilter(filters.CharFilter):
         )
 
 
-class ClaimFilter(filters.FilterSet):
+class ClaimFilter(StrictFilterSet):
     q = filters.CharFilter(
         method="filter_q",
         max_length=MAX_QUERY_LENGTH,
@@ -126,7 +121,7 @@ class ClaimFilter(filters.FilterSet):
         return self._verdicts(queryset, published_at__lte=value)
 
 
-class VerdictFilter(filters.FilterSet):
+class VerdictFilter(StrictFilterSet):
     q = SearchFilter(vector_field="search_vector", raw_field="search_text")
     status = filters.ChoiceFilter(choices=Verdict.Status.choices)
     rating = filters.CharFilter(field_name="rating__label", lookup_expr="iexact", max_length=100)
@@ -135,7 +130,7 @@ class VerdictFilter(filters.FilterSet):
     publisher = filters.CharFilter(
         field_name="publisher__site", lookup_expr="iexact", max_length=253
     )
-    claim = id_filter("claim_id")
+    claim = IdFilter(field_name="claim_id")
     topic = filters.CharFilter(method="filter_topic", max_length=100, help_text="Topic slug.")
     platform = filters.ChoiceFilter(choices=Appearance.Platform.choices, method="filter_platform")
     claimant = filters.CharFilter(
@@ -162,8 +157,8 @@ class VerdictFilter(filters.FilterSet):
         )
 
 
-class AppearanceFilter(filters.FilterSet):
-    claim = id_filter("claim_id")
+class AppearanceFilter(StrictFilterSet):
+    claim = IdFilter(field_name="claim_id")
     platform = filters.ChoiceFilter(choices=Appearance.Platform.choices)
     is_first = filters.BooleanFilter()
 
@@ -172,8 +167,8 @@ class AppearanceFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class EvidenceFilter(filters.FilterSet):
-    claim = id_filter("claim_id")
+class EvidenceFilter(StrictFilterSet):
+    claim = IdFilter(field_name="claim_id")
     kind = filters.ChoiceFilter(choices=Evidence.Kind.choices)
     relation = filters.ChoiceFilter(choices=Evidence.Relation.choices)
 
@@ -182,7 +177,7 @@ class EvidenceFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class MediaItemFilter(filters.FilterSet):
+class MediaItemFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=MediaItem.Kind.choices)
     status = filters.ChoiceFilter(choices=MediaItem.Status.choices)
     in_archive = filters.BooleanFilter()
@@ -193,8 +188,8 @@ class MediaItemFilter(filters.FilterSet):
         fields: list[str] = []
 
 
-class LookupJobFilter(filters.FilterSet):
-    media_item = id_filter("media_item_id")
+class LookupJobFilter(StrictFilterSet):
+    media_item = IdFilter(field_name="media_item_id")
     status = filters.ChoiceFilter(choices=LookupJob.Status.choices)
 
     class Meta:

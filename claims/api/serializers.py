@@ -17,8 +17,9 @@ from claims.models import (
     Topic,
     Verdict,
 )
-from core.api.serializers import StrictSerializer
+from core.api.serializers import HttpUrlField, StrictSerializer
 from core.roles import NEWSROOM_ROLES, is_newsroom
+from core.validators import LANGUAGE_TAG
 from media import hash_lists
 from media.models import HashList, LookupJob, LookupMatch, MediaItem
 from media.services.lookups import earliest_match
@@ -382,11 +383,11 @@ class CorrectionNoteInput(StrictSerializer):
 
 
 class AppearanceInput(StrictSerializer):
-    url = serializers.CharField(max_length=2000)
+    url = HttpUrlField()
     platform = serializers.ChoiceField(choices=Appearance.Platform.choices, required=False)
     posted_at = serializers.DateTimeField(required=False, allow_null=True)
     author_handle = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    archived_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    archived_url = HttpUrlField(required=False, allow_blank=True)
     screenshot = serializers.PrimaryKeyRelatedField(
         queryset=MediaItem.objects.all(), required=False, allow_null=True
     )
@@ -398,7 +399,7 @@ class AppearanceCreateInput(AppearanceInput):
 
 
 class AppearanceUpdateInput(AppearanceInput):
-    url = serializers.CharField(max_length=2000, required=False)
+    url = HttpUrlField(required=False)
     is_first = serializers.BooleanField(required=False)
     correction_note = _correction_note()
 
@@ -410,7 +411,7 @@ def _newsroom_users():
 class ClaimUpdateInput(StrictSerializer):
     text = serializers.CharField(required=False)
     original_text = serializers.CharField(required=False, allow_blank=True)
-    language = serializers.CharField(max_length=35, required=False)
+    language = serializers.CharField(max_length=35, required=False, validators=[LANGUAGE_TAG])
     claimant = serializers.CharField(max_length=300, required=False, allow_blank=True)
     claim_date = serializers.DateField(required=False, allow_null=True)
     first_seen_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -428,7 +429,7 @@ class ClaimUpdateInput(StrictSerializer):
 
 class ClaimCreateInput(ClaimUpdateInput):
     text = serializers.CharField()
-    language = serializers.CharField(max_length=35)
+    language = serializers.CharField(max_length=35, validators=[LANGUAGE_TAG])
     appearances = AppearanceInput(many=True, required=False)
 
 
@@ -436,8 +437,8 @@ class EvidenceInput(StrictSerializer):
     kind = serializers.ChoiceField(choices=Evidence.Kind.choices)
     relation = serializers.ChoiceField(choices=Evidence.Relation.choices)
     title = serializers.CharField(max_length=300)
-    url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
-    archived_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    url = HttpUrlField(required=False, allow_blank=True)
+    archived_url = HttpUrlField(required=False, allow_blank=True)
     source_date = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True)
     media_item = serializers.PrimaryKeyRelatedField(
@@ -474,7 +475,7 @@ class VerdictUpdateInput(StrictSerializer):
     media_authenticity = serializers.ChoiceField(
         choices=MediaAuthenticity.choices, required=False, allow_blank=True
     )
-    language = serializers.CharField(max_length=35, required=False)
+    language = serializers.CharField(max_length=35, required=False, validators=[LANGUAGE_TAG])
     authors = serializers.PrimaryKeyRelatedField(
         queryset=_newsroom_users(), many=True, required=False
     )
@@ -487,7 +488,7 @@ class VerdictCreateInput(VerdictUpdateInput):
 class MediaItemUpdateInput(StrictSerializer):
     first_published_at = serializers.DateTimeField(required=False, allow_null=True)
     publisher_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    original_url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    original_url = HttpUrlField(required=False, allow_blank=True)
     caption = serializers.CharField(required=False, allow_blank=True)
     in_archive = serializers.BooleanField(required=False)
 
@@ -497,9 +498,7 @@ class MediaItemUploadInput(MediaItemUpdateInput):
 
 
 class MediaItemFetchInput(MediaItemUpdateInput):
-    url = serializers.CharField(
-        max_length=2000, help_text="An http or https URL of an image or video to fetch."
-    )
+    url = HttpUrlField(help_text="An http or https URL of an image or video to fetch.")
 
 
 class TopicInput(StrictSerializer):
@@ -513,15 +512,20 @@ class TopicUpdateInput(TopicInput):
     slug = serializers.SlugField(max_length=100, required=False)
 
 
+def _publisher_site(**kwargs):
+    # The model's own validators, so that the schema declares its pattern.
+    return serializers.CharField(validators=Publisher._meta.get_field("site").validators, **kwargs)
+
+
 class PublisherInput(StrictSerializer):
     name = serializers.CharField(max_length=200)
-    site = serializers.CharField(max_length=253)
-    url = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    site = _publisher_site(max_length=253)
+    url = HttpUrlField(required=False, allow_blank=True)
 
 
 class PublisherUpdateInput(PublisherInput):
     name = serializers.CharField(max_length=200, required=False)
-    site = serializers.CharField(max_length=253, required=False)
+    site = _publisher_site(max_length=253, required=False)
 
 
 class RatingInput(StrictSerializer):

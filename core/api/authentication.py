@@ -65,11 +65,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
     target_class = ApiKeyAuthentication
-    name = ["BearerKey", "HeaderKey", "QueryKey"]
+    # The header first: it is the form to prefer (URLs end up in logs).
+    name = ["HeaderKey", "BearerKey", "QueryKey"]
+
+    def get_security_requirement(self, auto_schema):
+        # Any one of the three carries the key: alternatives, not all three together.
+        return [{name: []} for name in self.name]
 
     def get_security_definition(self, auto_schema):
         return [
-            {"type": "http", "scheme": "bearer"},
             {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            {"type": "http", "scheme": "bearer"},
             {"type": "apiKey", "in": "query", "name": QUERY_PARAMETER},
         ]

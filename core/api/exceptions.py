@@ -102,6 +102,24 @@ FIXED_ERRORS = [
 ]
 
 
+# Input that is well-formed but does not fit what is stored: naming an object that does not
+# exist (or that the caller may not see) is 404 like a path to it; a name or slug another row
+# already has is a conflict. Either way the body names the fields at fault.
+STATE_ERRORS = {
+    "does_not_exist": (404, "not_found"),
+    "unique": (409, "conflict"),
+    "exists": (409, "conflict"),
+}
+
+
+def _state_error(exc: DjangoValidationError | exceptions.ValidationError) -> tuple[int, str] | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    errors = _flatten(exc.get_full_details()).values()
+    codes = {error["code"] for field_errors in errors for error in field_errors}
+    return STATE_ERRORS.get(codes.pop()) if len(codes) == 1 else None
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     headers: dict[str, str] = {}
     fixed = next((error for error in FIXED_ERRORS if isinstance(exc, error[0])), None)
@@ -110,6 +128,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         body = _body(exc.code, exc.message, exc.extra.get("details"))
         if getattr(exc, "retry_after_seconds", None):
             headers["Retry-After"] = str(exc.retry_after_seconds)
+    elif isinstance(exc, DjangoValidationError | exceptions.ValidationError) and (
+        state_error := _state_error(exc)
+    ):
+        status_code, code = state_error
+        is_drf = isinstance(exc, exceptions.ValidationError)
+        body = _validation_body(exc.detail if is_drf else as_serializer_error(exc))
+        body["code"] = code
     elif isinstance(exc, DjangoValidationError):
         status_code = 400
         body = _validation_body(as_serializer_error(exc))

@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -117,9 +117,8 @@ class ApiKeyViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     {"owner": [serializers.ErrorDetail("This account exists.", code="exists")]}
                 )
             if not is_editor(self.request.user):
-                raise serializers.ValidationError(
-                    {"create_owner": ["Only editors create consumer accounts."]}
-                )
+                # A role's limit, not bad input: the same request from an editor is fine.
+                raise exceptions.PermissionDenied("Only editors create consumer accounts.")
             return None
         if existing is None:
             raise serializers.ValidationError(

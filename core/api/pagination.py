@@ -35,6 +35,14 @@ class Cursor(CursorPagination):
                 "The cursor is not valid; start again from the first page."
             ) from error
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                # Larger sizes are capped at max_page_size, not refused (get_page_size).
+                parameter["schema"] |= {"type": "integer", "minimum": 1}
+        return parameters
+
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is not None and (not raw.isdigit() or int(raw) < 1):

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Model
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.filters import OrderingFilter
@@ -16,6 +15,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from core.api.conditional import check_if_match, make_etag, not_modified, validator_headers
+from core.api.filters import StrictFilterBackend
 from core.api.pagination import Cursor
 from core.api.permissions import RoleWritePermission
 from core.roles import NEWSROOM_ROLES, is_editor, is_newsroom, role_of
@@ -30,7 +30,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     output_serializer: type[Serializer]
     permission_classes = [RoleWritePermission]
     pagination_class = Cursor
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, OrderingFilter]
     ordering_fields = ["created_at", "updated_at"]
     lookup_value_regex = r"[0-9]{1,18}"
     # Timestamps whose change changes a row's representation; when set, list rows are cached.

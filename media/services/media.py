@@ -58,6 +58,7 @@ TRANSIENT_STATUSES = frozenset({408, 425, 429})
 
 class UnsupportedMedia(ApplicationError):
     code = "unsupported_media"
+    status_code = 415
 
 
 class MediaTooLarge(ApplicationError):

@@ -70,6 +70,16 @@ class World:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def transactional_world(transactional_db, django_db_serialized_rollback) -> World:
+    """The world committed, for a server in another thread (`live_server`) to see."""
+    return build_world()
+
+
+def build_world() -> World:
     rating = RatingFactory(label="False", value=1)
     ours = PublisherFactory(is_self=True)
     public_verdict = VerdictFactory(

@@ -78,7 +78,6 @@ def test_a_published_claims_media_do_not_change_silently(world):
     ("body", "field"),
     [
         ({}, "media_item"),
-        ({"media_item": 999999}, "media_item"),
         ({"media_item": "abc"}, "media_item"),
         ({"media_item": None}, "media_item"),
         ({"media_item": 1, "extra": 1}, "extra"),
@@ -90,6 +89,15 @@ def test_bad_input_is_400(body, field):
     response = client_for("fact-checker").post(f"/api/v1/claims/{claim.pk}/media/", body)
     assert response.status_code == 400
     assert field in response.json()["details"]
+
+
+def test_a_media_item_that_does_not_exist_is_404():
+    claim = ClaimFactory()
+    response = client_for("fact-checker").post(
+        f"/api/v1/claims/{claim.pk}/media/", {"media_item": 999999}
+    )
+    assert response.status_code == 404
+    assert response.json()["details"]["media_item"][0]["code"] == "does_not_exist"
 
 
 def test_unknown_claims_are_404():

@@ -130,6 +130,6 @@ def test_upload_of_a_non_image_is_400_and_stores_nothing():
     response = client_for("fact-checker").post(
         "/api/v1/media/", {"file": SimpleUploadedFile("a.jpg", b"GIF89a nope")}, format="multipart"
     )
-    assert response.status_code == 400
+    assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media"
     assert not MediaItem.objects.exists()

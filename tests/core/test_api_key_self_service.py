@@ -86,7 +86,6 @@ def test_an_editor_issues_no_key_to_a_newsroom_member():
     ("body", "field"),
     [
         ({}, "name"),
-        ({"name": "x", "owner": "nobody-here"}, "owner"),
         ({"name": "x", "rate_limit": "fast"}, "rate_limit"),
         ({"name": "x", "colour": "red"}, "colour"),
     ],
@@ -95,6 +94,14 @@ def test_bad_input_is_400_naming_the_field(body, field):
     response = _api(editor()).post("/api/v1/keys/", body, format="json")
     assert response.status_code == 400
     assert field in response.json()["details"]
+
+
+def test_an_owner_that_does_not_exist_is_404_naming_the_field():
+    response = _api(editor()).post(
+        "/api/v1/keys/", {"name": "x", "owner": "nobody-here"}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json()["details"]["owner"][0]["code"] == "does_not_exist"
 
 
 def test_revoking_your_own_key_and_not_someone_elses():

@@ -173,7 +173,7 @@ def test_the_warnings_of_a_job_in_its_output_and_by_code():
         ({"url": "http://169.254.169.254/latest/meta-data/"}, "json", 400, "unsafe_url"),
         ({"url": "x" * 3000}, "json", 400, "validation_error"),
         ({"file": upload(b"")}, "multipart", 400, "empty_source"),
-        ({"file": upload(b"\x89PNG\r\n\x1a\n....")}, "multipart", 400, "unsupported_format"),
+        ({"file": upload(b"\x89PNG\r\n\x1a\n....")}, "multipart", 415, "unsupported_format"),
         ({"file": "not a file"}, "multipart", 400, "validation_error"),
     ],
 )

@@ -62,7 +62,7 @@ def test_an_uploaded_playlist_is_refused_without_fetching_its_urls(listener, nam
     response = client_for("fact-checker").post(
         "/api/v1/media/", {"file": upload}, format="multipart"
     )
-    assert response.status_code == 400, response.content
+    assert response.status_code == 415, response.content
     assert response.json()["code"] == "unsupported_media"
     assert heard == []
 

@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.http import QueryDict
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiRequest, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -18,7 +18,16 @@ from core.api.parsers import LimitedJSONParser
 from core.api.views import ResourceViewSet
 from media.models import LookupJob
 from media.services.lookups import lookup_request
-from media.services.media import media_item_create, media_item_request_url, media_item_update
+from media.services.media import (
+    IMAGE_FORMATS,
+    VIDEO_CONTAINERS,
+    media_item_create,
+    media_item_request_url,
+    media_item_update,
+)
+
+# What an upload may be (the bytes are sniffed), as the schema's multipart encoding says.
+UPLOAD_TYPES = ", ".join(sorted({*IMAGE_FORMATS.values(), *VIDEO_CONTAINERS.values()}))
 
 
 @extend_schema_view(
@@ -30,7 +39,9 @@ from media.services.media import media_item_create, media_item_request_url, medi
             "bytes, or failed with a reason)."
         ),
         request={
-            "multipart/form-data": s.MediaItemUploadInput,
+            "multipart/form-data": OpenApiRequest(
+                s.MediaItemUploadInput, encoding={"file": {"contentType": UPLOAD_TYPES}}
+            ),
             "application/json": s.MediaItemFetchInput,
         },
         responses={200: s.MediaItemOutput, 201: s.MediaItemOutput, 202: s.MediaItemOutput},
