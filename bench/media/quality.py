@@ -15,7 +15,11 @@ from collections import defaultdict
 import django
 import numpy as np
 
+from factcheck import embedded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+# As every entry point does: settings only read what this puts in the environment.
+embedded.prepare_environment()
 # Only the matching settings are read; no database is used, so no real key is needed.
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
 django.setup()

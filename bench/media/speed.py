@@ -18,16 +18,18 @@ import time
 from fractions import Fraction
 
 import av
+import django
 import numpy as np
 import skimage.data
 from PIL import Image
 
+from factcheck import embedded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "factcheck.settings")
+# As every entry point does: settings only read what this puts in the environment.
+embedded.prepare_environment()
 # Only the matching settings are read; no database is used, so no real key is needed.
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-secret")
-
-import django
-
 django.setup()
 
 from django.conf import settings  # noqa: E402
