@@ -1,32 +1,10 @@
 """The desk's forms check shapes; the services check the rest and their errors are shown."""
 
-from urllib.parse import urlsplit
-
 from django import forms
 
-from claims.models import Appearance, Evidence, Rating
+from claims.models import Evidence, Rating
 from core.validators import validate_language_tag
 
-# Platforms recognised from a post's address; anything else is a web page.
-PLATFORM_HOSTS = {
-    "x.com": Appearance.Platform.X,
-    "twitter.com": Appearance.Platform.X,
-    "facebook.com": Appearance.Platform.FACEBOOK,
-    "fb.watch": Appearance.Platform.FACEBOOK,
-    "instagram.com": Appearance.Platform.INSTAGRAM,
-    "threads.net": Appearance.Platform.THREADS,
-    "tiktok.com": Appearance.Platform.TIKTOK,
-    "douyin.com": Appearance.Platform.DOUYIN,
-    "weibo.com": Appearance.Platform.WEIBO,
-    "weibo.cn": Appearance.Platform.WEIBO,
-    "weixin.qq.com": Appearance.Platform.WECHAT,
-    "youtube.com": Appearance.Platform.YOUTUBE,
-    "youtu.be": Appearance.Platform.YOUTUBE,
-    "t.me": Appearance.Platform.TELEGRAM,
-    "line.me": Appearance.Platform.LINE,
-    "naver.com": Appearance.Platform.NAVER,
-    "ptt.cc": Appearance.Platform.PTT,
-}
 LANGUAGES = [
     ("en", "English"),
     ("zh", "Chinese"),
@@ -41,14 +19,6 @@ LANGUAGES = [
     ("fr", "French"),
     ("ar", "Arabic"),
 ]
-
-
-def platform_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    for known, platform in PLATFORM_HOSTS.items():
-        if host == known or host.endswith("." + known):
-            return platform
-    return Appearance.Platform.WEB
 
 
 class IntakeForm(forms.Form):

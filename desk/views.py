@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim, Rating, Verdict
+from claims.platforms import platform_of
 from claims.services.claims import claim_create, claim_media_attach, claim_update
 from claims.services.evidence import evidence_from_match
 from claims.services.verdicts import (
@@ -108,7 +109,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("desk:home"))
     data = form.cleaned_data
     url, text = data["url"], data["text"].strip()
-    appearances = [{"url": url, "platform": forms.platform_of(url)}] if url else []
+    appearances = [{"url": url, "platform": platform_of(url)}] if url else []
     try:
         with transaction.atomic():
             claim = claim_create(

@@ -30,7 +30,6 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DataError, IntegrityError, connection, transaction
@@ -47,6 +46,7 @@ from claims.models import (
     RatingScale,
     Verdict,
 )
+from claims.platforms import platform_of
 from claims.ratings import ScaleSteps, map_rating
 from claims.search import index_claim, index_verdict
 from claims.services.workflow import verdicts_publish_imported, verdicts_update_imported
@@ -89,32 +89,6 @@ _VERDICT_UNCHECKED = [
 ]
 _APPEARANCE_UNCHECKED = ["claim", "screenshot", "url"]
 
-# Where an appearance URL's host tells the platform (the host itself or a subdomain of it).
-PLATFORM_HOSTS = {
-    "x.com": Appearance.Platform.X,
-    "twitter.com": Appearance.Platform.X,
-    "facebook.com": Appearance.Platform.FACEBOOK,
-    "fb.watch": Appearance.Platform.FACEBOOK,
-    "instagram.com": Appearance.Platform.INSTAGRAM,
-    "threads.net": Appearance.Platform.THREADS,
-    "threads.com": Appearance.Platform.THREADS,
-    "tiktok.com": Appearance.Platform.TIKTOK,
-    "douyin.com": Appearance.Platform.DOUYIN,
-    "weibo.com": Appearance.Platform.WEIBO,
-    "weibo.cn": Appearance.Platform.WEIBO,
-    "weixin.qq.com": Appearance.Platform.WECHAT,
-    "youtube.com": Appearance.Platform.YOUTUBE,
-    "youtu.be": Appearance.Platform.YOUTUBE,
-    "t.me": Appearance.Platform.TELEGRAM,
-    "telegram.me": Appearance.Platform.TELEGRAM,
-    "whatsapp.com": Appearance.Platform.WHATSAPP,
-    "wa.me": Appearance.Platform.WHATSAPP,
-    "line.me": Appearance.Platform.LINE,
-    "kakao.com": Appearance.Platform.KAKAOTALK,
-    "naver.com": Appearance.Platform.NAVER,
-    "ptt.cc": Appearance.Platform.PTT,
-}
-
 
 @dataclass
 class ImportContext:
@@ -144,14 +118,6 @@ class BatchOutcome:
         self.unchanged += other.unchanged
         self.rejections.extend(other.rejections)
         self.warnings.update(other.warnings)
-
-
-def platform_of(url: str) -> str:
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    for domain, platform in PLATFORM_HOSTS.items():
-        if host == domain or host.endswith("." + domain):
-            return platform
-    return Appearance.Platform.WEB
 
 
 def slug_for(record: ClaimReviewRecord) -> str:
