@@ -16,7 +16,6 @@ import re
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from drf_spectacular.utils import extend_schema
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.renderers import JSONRenderer
@@ -51,7 +50,7 @@ from factchecktools.resources import (
     page_name,
     page_resource,
 )
-from factchecktools.schema import FactCheckToolsSchema
+from factchecktools.schema import FactCheckToolsSchema, operation
 from factchecktools.selectors import (
     claim_image_search,
     claim_review_page_list,
@@ -218,7 +217,7 @@ class ClaimSearchView(FactCheckToolsView):
 
     query_parameters = {"GET": SEARCH_PARAMETERS}
 
-    @extend_schema(operation_id="claims.search", responses=ListClaimsResponseOutput)
+    @operation("claims.search", responses=ListClaimsResponseOutput)
     def get(self, request: Request) -> Response:
         values = self.parameters()
         query = values.get("query", "").strip()
@@ -282,7 +281,7 @@ class ClaimImageSearchView(FactCheckToolsView):
     query_parameters = {"GET": IMAGE_SEARCH_PARAMETERS}
     more_error_statuses = {"GET": ("504",)}
 
-    @extend_schema(operation_id="claims.imageSearch", responses=ImageSearchResponseOutput)
+    @operation("claims.imageSearch", responses=ImageSearchResponseOutput)
     def get(self, request: Request) -> Response:
         values = self.parameters()
         image_uri = values.get("image_uri", "").strip()
@@ -336,7 +335,7 @@ class PagesView(FactCheckToolsView):
     permission_classes = [NewsroomReadsEditorsWrite]
     query_parameters = {"GET": PAGE_LIST_PARAMETERS}
 
-    @extend_schema(operation_id="pages.list", responses=ListPagesResponseOutput)
+    @operation("pages.list", responses=ListPagesResponseOutput)
     def get(self, request: Request) -> Response:
         values = self.parameters()
         url = values.get("url", "").strip()
@@ -376,8 +375,8 @@ class PagesView(FactCheckToolsView):
             data["nextPageToken"] = token
         return self.answer(data)
 
-    @extend_schema(
-        operation_id="pages.create",
+    @operation(
+        "pages.create",
         request=ClaimReviewMarkupPageInput,
         responses=ClaimReviewMarkupPageOutput,
     )
@@ -402,13 +401,13 @@ class PageView(FactCheckToolsView):
             raise not_found(f"pages/{page_id} was not found.")
         return page
 
-    @extend_schema(operation_id="pages.get", responses=ClaimReviewMarkupPageOutput)
+    @operation("pages.get", responses=ClaimReviewMarkupPageOutput)
     def get(self, request: Request, page_id: str) -> Response:
         self.parameters()
         return self.answer(page_resource(self._page(page_id)))
 
-    @extend_schema(
-        operation_id="pages.update",
+    @operation(
+        "pages.update",
         request=ClaimReviewMarkupPageInput,
         responses=ClaimReviewMarkupPageOutput,
     )
@@ -426,7 +425,7 @@ class PageView(FactCheckToolsView):
         )
         return self.answer(page_resource(claim_review_page_list().get(pk=page.pk)))
 
-    @extend_schema(operation_id="pages.delete", responses=EmptyOutput)
+    @operation("pages.delete", responses={200: EmptyOutput})
     def delete(self, request: Request, page_id: str) -> Response:
         self.parameters()
         claim_review_page_delete(page=self._page(page_id), actor=request.user)
