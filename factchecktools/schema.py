@@ -7,8 +7,10 @@ body (serializers.py) and the errors, in Google's error JSON (errors.ErrorOutput
 status the method can answer.
 
 Google's system parameters (`fields`, `prettyPrint`, `alt`, `quotaUser`, `$.xgafv`) are
-accepted on every method but left out here, as Google's own OpenAPI renderings leave them; the
-API key is a security scheme (`key`, as Google's clients send it, or a header).
+accepted on every method but left out here. The API key is declared as Google's document
+declares it, the `key` query parameter (the X-API-Key header and a bearer token work too, as on
+/api/v1/). As Google does, an invalid key answers 400 INVALID_ARGUMENT (API_KEY_INVALID), not
+401: Google's client libraries read that reason.
 """
 
 from typing import Any
@@ -53,6 +55,9 @@ class FactCheckToolsSchema(AutoSchema):
 
     def get_tags(self) -> list[str]:
         return ["pages" if "/pages" in self.path else "claims"]
+
+    def get_auth(self):
+        return [requirement for requirement in super().get_auth() if "QueryKey" in requirement]
 
     def get_override_parameters(self):
         params = getattr(self.view, "query_parameters", {}).get(self.method, ())

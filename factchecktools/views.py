@@ -41,8 +41,8 @@ from factchecktools.errors import (
 from factchecktools.models import ClaimReviewPage
 from factchecktools.params import Param, parse, pretty
 from factchecktools.resources import (
-    EmptyOutput,
     ClaimReviewMarkupPageOutput,
+    EmptyOutput,
     ImageSearchResponseOutput,
     ListClaimsResponseOutput,
     ListPagesResponseOutput,
@@ -207,7 +207,6 @@ class FactCheckToolsView(APIView):
 
     def answer(self, data: dict[str, Any]) -> Response:
         return Response(fields.select(data, getattr(self, "selection", None)))
-
 
 
 class ClaimSearchView(FactCheckToolsView):

@@ -125,7 +125,8 @@ def test_search_and_image_search_results_conform(keys, scale, ours, afp):
     bad = get("/v1alpha1/claims:search", keys.consumer, query="Kim", pageSize="x")
     anonymous = get("/v1alpha1/claims:search", None, query="Kim")
 
-    assert found.status_code == 200 and found.json()["claims"][0]["claimReview"]
+    assert found.status_code == 200
+    assert found.json()["claims"][0]["claimReview"]
     assert "nextPageToken" in found.json()
     assert_conforms(schema, "/v1alpha1/claims:search", "get", found)
     assert_conforms(schema, "/v1alpha1/claims:search", "get", bad)
