@@ -136,5 +136,4 @@ class FactCheckToolsSchemaView(SpectacularAPIView):
         "SCHEMA_PATH_PREFIX": "/v1alpha1",
         "PREPROCESSING_HOOKS": ["core.api.schema.only_under_path_prefix"],
         "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
-        "ENUM_NAME_OVERRIDES": {},
     }
