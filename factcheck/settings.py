@@ -295,6 +295,7 @@ SPECTACULAR_SETTINGS = {
     # API clients authenticate with keys; the session serves the browsable API and the desk.
     "AUTHENTICATION_WHITELIST": ["core.api.authentication.ApiKeyAuthentication"],
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["core.api.schema.only_under_path_prefix"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.api.schema.add_links",

@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
@@ -66,6 +66,27 @@ STATUS_BY_CODE = {
     "page_exists": "ALREADY_EXISTS",
     "version_mismatch": "ABORTED",
 }
+
+
+class ErrorStatusOutput(serializers.Serializer):
+    code = serializers.IntegerField(help_text="The HTTP status.")
+    message = serializers.CharField()
+    status = serializers.ChoiceField(choices=list(HTTP_STATUS), help_text="The canonical code.")
+    details = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="google.rpc details (`@type`)."
+    )
+
+    class Meta:
+        ref_name = "GoogleRpcStatus"
+
+
+class ErrorOutput(serializers.Serializer):
+    """What `GoogleApiError.body` makes: the /v1alpha1/schema/ declares it for every error."""
+
+    error = ErrorStatusOutput()
+
+    class Meta:
+        ref_name = "Error"
 
 
 class GoogleApiError(Exception):

@@ -9,7 +9,8 @@ method; the rest of them (JSONP, OAuth tokens, uploads) are refused with the rea
 """
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.http import QueryDict
@@ -34,6 +35,11 @@ class Param:
     name: str  # the JSON name, as the discovery document spells it
     field: str  # the proto field name, as errors name it
     kind: Literal["string", "int32"] = "string"
+    # What the method checks of the value beyond its type, as JSON Schema (minimum, pattern...),
+    # and what it is for: the /v1alpha1/schema/ reads them (factchecktools.schema).
+    constraints: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    description: str = ""
+    required: bool = False
 
 
 def _raw_values(query: QueryDict, param: Param) -> list[str]:

@@ -4,6 +4,10 @@
 Like Google's (proto3 JSON), a resource leaves out members that are empty. Dates that the
 discovery document types as `google-datetime` are RFC 3339 timestamps in UTC; the markup's
 `claimDate` and `publishDate` are plain strings there, and are given as ISO dates.
+
+Each builder has its output serializer beside it, named as in the discovery document: they are
+not used to render (the builders are), they declare what the builders make for the
+/v1alpha1/schema/ (factchecktools.schema), and tests check one against the other.
 """
 
 from collections.abc import Iterable
@@ -11,11 +15,24 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from rest_framework import serializers
 
 from claims.claimreview import public_url
 from claims.models import Claim, Verdict
 from factchecktools.models import ClaimReviewMarkup, ClaimReviewPage
 from factchecktools.selectors import claim_review_page_version
+
+GOOGLE = "GoogleFactcheckingFactchecktoolsV1alpha1"
+
+
+def _optional(field_class: type[serializers.Field], **kwargs: Any) -> serializers.Field:
+    # Members that are empty are left out, so none is required.
+    return field_class(required=False, **kwargs)
+
+
+class Output(serializers.Serializer):
+    """A resource as the builders below make it: every member optional (empty ones are left
+    out), no others."""
 
 
 def _compact(data: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +67,26 @@ def textual_rating(verdict: Verdict) -> str:
     return verdict.textual_rating or (verdict.rating.label if verdict.rating_id else "")
 
 
+class PublisherOutput(Output):
+    name = _optional(serializers.CharField)
+    site = _optional(serializers.CharField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}Publisher"
+
+
+class ClaimReviewOutput(Output):
+    publisher = PublisherOutput(required=False)
+    url = _optional(serializers.URLField)
+    title = _optional(serializers.CharField)
+    reviewDate = _optional(serializers.DateTimeField)
+    textualRating = _optional(serializers.CharField)
+    languageCode = _optional(serializers.CharField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimReview"
+
+
 def claim_review_resource(verdict: Verdict) -> dict[str, Any]:
     """`ClaimReview`: needs the verdict's publisher, rating and markup (with its page) joined."""
     return _compact(
@@ -64,6 +101,16 @@ def claim_review_resource(verdict: Verdict) -> dict[str, Any]:
     )
 
 
+class ClaimOutput(Output):
+    text = _optional(serializers.CharField)
+    claimant = _optional(serializers.CharField)
+    claimDate = _optional(serializers.DateTimeField)
+    claimReview = ClaimReviewOutput(many=True, required=False)
+
+    class Meta:
+        ref_name = f"{GOOGLE}Claim"
+
+
 def claim_resource(claim: Claim, reviews: Iterable[Verdict]) -> dict[str, Any]:
     """`Claim` with its `claimReview`s: what claims:search lists and claims:imageSearch wraps as
     `results[].claim` (selectors.claims_with_reviews reads both)."""
@@ -75,6 +122,18 @@ def claim_resource(claim: Claim, reviews: Iterable[Verdict]) -> dict[str, Any]:
             "claimReview": [claim_review_resource(verdict) for verdict in reviews],
         }
     )
+
+
+class ClaimRatingOutput(Output):
+    textualRating = _optional(serializers.CharField)
+    ratingValue = _optional(serializers.IntegerField)
+    bestRating = _optional(serializers.IntegerField)
+    worstRating = _optional(serializers.IntegerField)
+    ratingExplanation = _optional(serializers.CharField)
+    imageUrl = _optional(serializers.URLField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimRating"
 
 
 def _rating_resource(markup: ClaimReviewMarkup) -> dict[str, Any]:
@@ -99,6 +158,30 @@ def _rating_resource(markup: ClaimReviewMarkup) -> dict[str, Any]:
             "imageUrl": markup.rating_image_url,
         }
     )
+
+
+class ClaimAuthorOutput(Output):
+    name = _optional(serializers.CharField)
+    jobTitle = _optional(serializers.CharField)
+    imageUrl = _optional(serializers.URLField)
+    sameAs = _optional(serializers.URLField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimAuthor"
+
+
+class ClaimReviewMarkupOutput(Output):
+    url = _optional(serializers.URLField)
+    claimReviewed = _optional(serializers.CharField)
+    claimDate = _optional(serializers.CharField, help_text="An ISO date (YYYY-MM-DD).")
+    claimAuthor = ClaimAuthorOutput(required=False)
+    claimLocation = _optional(serializers.CharField)
+    claimFirstAppearance = _optional(serializers.URLField)
+    claimAppearances = _optional(serializers.ListField, child=serializers.URLField())
+    rating = ClaimRatingOutput(required=False)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimReviewMarkup"
 
 
 def markup_resource(markup: ClaimReviewMarkup) -> dict[str, Any]:
@@ -131,6 +214,26 @@ def page_name(page: ClaimReviewPage) -> str:
     return f"pages/{page.pk}"
 
 
+class ClaimReviewAuthorOutput(Output):
+    name = _optional(serializers.CharField)
+    imageUrl = _optional(serializers.URLField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimReviewAuthor"
+
+
+class ClaimReviewMarkupPageOutput(Output):
+    name = _optional(serializers.CharField, help_text="`pages/{id}`.")
+    pageUrl = _optional(serializers.URLField)
+    publishDate = _optional(serializers.CharField, help_text="An ISO date (YYYY-MM-DD).")
+    claimReviewAuthor = ClaimReviewAuthorOutput(required=False)
+    claimReviewMarkups = ClaimReviewMarkupOutput(many=True, required=False)
+    versionId = _optional(serializers.CharField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimReviewMarkupPage"
+
+
 def page_resource(page: ClaimReviewPage) -> dict[str, Any]:
     """`ClaimReviewMarkupPage`: needs the selector's joins (claim_review_page_list)."""
     return _compact(
@@ -145,3 +248,47 @@ def page_resource(page: ClaimReviewPage) -> dict[str, Any]:
             "versionId": claim_review_page_version(page),
         }
     )
+
+
+class ListClaimsResponseOutput(Output):
+    """claims:search."""
+
+    claims = ClaimOutput(many=True, required=False)
+    nextPageToken = _optional(serializers.CharField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}FactCheckedClaimSearchResponse"
+
+
+class ImageSearchResultOutput(Output):
+    claim = ClaimOutput(required=False)
+
+    class Meta:
+        ref_name = f"{GOOGLE}FactCheckedClaimImageSearchResponseResult"
+
+
+class ImageSearchResponseOutput(Output):
+    """claims:imageSearch."""
+
+    results = ImageSearchResultOutput(many=True, required=False)
+    nextPageToken = _optional(serializers.CharField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}FactCheckedClaimImageSearchResponse"
+
+
+class ListPagesResponseOutput(Output):
+    """pages.list."""
+
+    claimReviewMarkupPages = ClaimReviewMarkupPageOutput(many=True, required=False)
+    nextPageToken = _optional(serializers.CharField)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ListClaimReviewMarkupPagesResponse"
+
+
+class EmptyOutput(Output):
+    """pages.delete."""
+
+    class Meta:
+        ref_name = "GoogleProtobufEmpty"

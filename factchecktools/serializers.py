@@ -11,12 +11,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import StrictSerializer
 from core.validators import validate_http_url
 from factchecktools.errors import invalid_argument
 from factchecktools.params import INT32_MAX, INT32_MIN
+from factchecktools.resources import GOOGLE
 from factchecktools.services import (
     ClaimAuthorData,
     MarkupData,
@@ -42,6 +44,7 @@ class UrlField(serializers.CharField):
         super().__init__(validators=[validate_http_url], **kwargs)
 
 
+@extend_schema_field({"type": "string", "maxLength": 40, "example": "2024-12-26"})
 class DateField(serializers.Field):
     """A date as the markup writes it: `2024-12-26`, or a timestamp whose date is taken."""
 
@@ -87,6 +90,9 @@ class ClaimAuthorInput(StrictSerializer):
     imageUrl = UrlField()
     sameAs = UrlField()
 
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimAuthor"
+
 
 class ClaimRatingInput(StrictSerializer):
     textualRating = _text(200, required=True, allow_blank=False)
@@ -95,6 +101,9 @@ class ClaimRatingInput(StrictSerializer):
     worstRating = _int32()
     ratingExplanation = _text(10_000)
     imageUrl = UrlField()
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimRating"
 
     def validate(self, data: dict) -> dict:
         value, best, worst = (data.get(n) for n in ("ratingValue", "bestRating", "worstRating"))
@@ -119,10 +128,16 @@ class ClaimReviewMarkupInput(StrictSerializer):
     )
     rating = ClaimRatingInput()
 
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimReviewMarkup"
+
 
 class ClaimReviewAuthorInput(StrictSerializer):
     name = _text(200)
     imageUrl = UrlField()
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimReviewAuthor"
 
 
 class ClaimReviewMarkupPageInput(StrictSerializer):
@@ -134,6 +149,9 @@ class ClaimReviewMarkupPageInput(StrictSerializer):
         many=True, allow_empty=False, max_length=MAX_MARKUPS_PER_PAGE
     )
     versionId = _text(100)
+
+    class Meta:
+        ref_name = f"{GOOGLE}ClaimReviewMarkupPage"
 
     def validate_publishDate(self, value: date | None) -> date | None:
         # A day of slack for publishers west of UTC.

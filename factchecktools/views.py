@@ -40,7 +40,17 @@ from factchecktools.errors import (
 )
 from factchecktools.models import ClaimReviewPage
 from factchecktools.params import Param, parse, pretty
-from factchecktools.resources import claim_resource, page_name, page_resource
+from factchecktools.resources import (
+    ClaimReviewMarkupPageOutput,
+    EmptyOutput,
+    ImageSearchResponseOutput,
+    ListClaimsResponseOutput,
+    ListPagesResponseOutput,
+    claim_resource,
+    page_name,
+    page_resource,
+)
+from factchecktools.schema import FactCheckToolsSchema, operation
 from factchecktools.selectors import (
     claim_image_search,
     claim_review_page_list,
@@ -48,7 +58,7 @@ from factchecktools.selectors import (
     claims_with_reviews,
     live_reviews,
 )
-from factchecktools.serializers import page_data
+from factchecktools.serializers import ClaimReviewMarkupPageInput, page_data
 from factchecktools.services import (
     MarkupInvalid,
     canonical_page_url,
@@ -63,19 +73,76 @@ _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _SITE = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _PAGE_ID = re.compile(r"^[0-9]{1,18}$")
 
+
+def _blank_or(pattern: re.Pattern) -> str:
+    """`pattern` as the schema states it: values are stripped first, and a blank one is as if
+    the parameter were not given."""
+    return rf"^\s*({pattern.pattern.strip('^$')})?\s*$"
+
+
+# A whole post may be the query; only its first few hundred words are read (retrieval.text).
+MAX_SEARCH_QUERY_LENGTH = 10_000
+LANGUAGE_CODE = Param(
+    "languageCode",
+    "language_code",
+    constraints={"pattern": _blank_or(_LANGUAGE)},
+    description="BCP-47 language code (e.g. en-US): only reviews in that language.",
+)
 PAGING = (
-    Param("offset", "offset", "int32"),
-    Param("pageSize", "page_size", "int32"),
-    Param("pageToken", "page_token"),
+    Param(
+        "offset",
+        "offset",
+        "int32",
+        constraints={"minimum": 0, "maximum": paging.MAX_OFFSET},
+        description="Where to start, when no pageToken is given.",
+    ),
+    Param(
+        "pageSize",
+        "page_size",
+        "int32",
+        constraints={"minimum": 0},
+        description=f"Default {paging.DEFAULT_PAGE_SIZE}; above {paging.MAX_PAGE_SIZE}, "
+        f"{paging.MAX_PAGE_SIZE}.",
+    ),
+    Param(
+        "pageToken",
+        "page_token",
+        description="The previous page's nextPageToken, with the same other parameters.",
+    ),
 )
 SEARCH_PARAMETERS = (
-    Param("query", "query"),
-    Param("languageCode", "language_code"),
-    Param("reviewPublisherSiteFilter", "review_publisher_site_filter"),
-    Param("maxAgeDays", "max_age_days", "int32"),
+    Param(
+        "query",
+        "query",
+        constraints={"maxLength": MAX_SEARCH_QUERY_LENGTH},
+        description="Textual query. Required unless reviewPublisherSiteFilter is given.",
+    ),
+    LANGUAGE_CODE,
+    Param(
+        "reviewPublisherSiteFilter",
+        "review_publisher_site_filter",
+        constraints={"pattern": _blank_or(_SITE)},
+        description="Only reviews by the publisher of this site (e.g. afp.com).",
+    ),
+    Param(
+        "maxAgeDays",
+        "max_age_days",
+        "int32",
+        constraints={"minimum": 0},
+        description="Only reviews at most this many days old.",
+    ),
     *PAGING,
 )
-PAGE_LIST_PARAMETERS = (Param("url", "url"), Param("organization", "organization"), *PAGING)
+PAGE_LIST_PARAMETERS = (
+    Param("url", "url", description="The page with this URL (at most one)."),
+    Param(
+        "organization",
+        "organization",
+        constraints={"pattern": _blank_or(_SITE)},
+        description="The pages of the publisher of this site; not with url.",
+    ),
+    *PAGING,
+)
 
 
 class HasApiKey(BasePermission):
@@ -115,8 +182,10 @@ class FactCheckToolsView(APIView):
     content_negotiation_class = JsonOnly
     # OPTIONS is not a method of Google's API: without metadata, DRF answers it 405.
     metadata_class = None
-    # Google's discovery document describes this API; /api/v1/schema/ describes /api/v1/ only.
-    schema = None
+    # Described by the /v1alpha1/schema/, not /api/v1/'s.
+    schema = FactCheckToolsSchema()
+    # By HTTP method: what `parameters` reads, and the schema declares.
+    query_parameters: dict[str, tuple[Param, ...]] = {}
 
     def get_exception_handler(self):
         return exception_handler
@@ -128,8 +197,9 @@ class FactCheckToolsView(APIView):
             context["indent"] = 2
         return context
 
-    def parameters(self, params: tuple[Param, ...] = ()) -> dict[str, Any]:
+    def parameters(self) -> dict[str, Any]:
         """The method's query parameters (params.parse); also reads `fields`."""
+        params = self.query_parameters.get(self.request.method, ())
         values = parse(self.request.query_params, params)
         spec = self.request.query_params.get("fields")
         self.selection = fields.parse(spec) if spec else None
@@ -139,17 +209,16 @@ class FactCheckToolsView(APIView):
         return Response(fields.select(data, getattr(self, "selection", None)))
 
 
-# A whole post may be the query; only its first few hundred words are read (retrieval.text).
-MAX_SEARCH_QUERY_LENGTH = 10_000
-
-
 class ClaimSearchView(FactCheckToolsView):
     """claims.search: claims with a published verdict matching `query`, each with its
     reviews (`claimReview`) that pass the filters; most relevant first, then most recently
     reviewed. See selectors.claim_search."""
 
+    query_parameters = {"GET": SEARCH_PARAMETERS}
+
+    @operation("claims.search", responses=ListClaimsResponseOutput)
     def get(self, request: Request) -> Response:
-        values = self.parameters(SEARCH_PARAMETERS)
+        values = self.parameters()
         query = values.get("query", "").strip()
         language = values.get("language_code", "").strip()
         site = values.get("review_publisher_site_filter", "").strip()
@@ -190,8 +259,14 @@ class ClaimSearchView(FactCheckToolsView):
 
 
 IMAGE_SEARCH_PARAMETERS = (
-    Param("imageUri", "image_uri"),
-    Param("languageCode", "language_code"),
+    Param(
+        "imageUri",
+        "image_uri",
+        constraints={"format": "uri", "pattern": r"\S"},
+        description="An http(s) URL of the picture; fetched, matched, not stored.",
+        required=True,
+    ),
+    LANGUAGE_CODE,
     *PAGING,
 )
 
@@ -202,8 +277,12 @@ class ClaimImageSearchView(FactCheckToolsView):
     (public addresses only, size cap, timeouts) and matched through the reverse-image index;
     it is not stored."""
 
+    query_parameters = {"GET": IMAGE_SEARCH_PARAMETERS}
+    more_error_statuses = {"GET": ("504",)}
+
+    @operation("claims.imageSearch", responses=ImageSearchResponseOutput)
     def get(self, request: Request) -> Response:
-        values = self.parameters(IMAGE_SEARCH_PARAMETERS)
+        values = self.parameters()
         image_uri = values.get("image_uri", "").strip()
         language = values.get("language_code", "").strip()
         if not image_uri:
@@ -253,9 +332,11 @@ class PagesView(FactCheckToolsView):
     newest first) and pages.create."""
 
     permission_classes = [NewsroomReadsEditorsWrite]
+    query_parameters = {"GET": PAGE_LIST_PARAMETERS}
 
+    @operation("pages.list", responses=ListPagesResponseOutput)
     def get(self, request: Request) -> Response:
-        values = self.parameters(PAGE_LIST_PARAMETERS)
+        values = self.parameters()
         url = values.get("url", "").strip()
         organization = values.get("organization", "").strip().lower().removeprefix("www.")
         if url and organization:
@@ -293,6 +374,11 @@ class PagesView(FactCheckToolsView):
             data["nextPageToken"] = token
         return self.answer(data)
 
+    @operation(
+        "pages.create",
+        request=ClaimReviewMarkupPageInput,
+        responses=ClaimReviewMarkupPageOutput,
+    )
     def post(self, request: Request) -> Response:
         self.parameters()
         data, _ = page_data(request.data)
@@ -314,10 +400,16 @@ class PageView(FactCheckToolsView):
             raise not_found(f"pages/{page_id} was not found.")
         return page
 
+    @operation("pages.get", responses=ClaimReviewMarkupPageOutput)
     def get(self, request: Request, page_id: str) -> Response:
         self.parameters()
         return self.answer(page_resource(self._page(page_id)))
 
+    @operation(
+        "pages.update",
+        request=ClaimReviewMarkupPageInput,
+        responses=ClaimReviewMarkupPageOutput,
+    )
     def put(self, request: Request, page_id: str) -> Response:
         self.parameters()
         page = self._page(page_id)
@@ -332,6 +424,7 @@ class PageView(FactCheckToolsView):
         )
         return self.answer(page_resource(claim_review_page_list().get(pk=page.pk)))
 
+    @operation("pages.delete", responses={200: EmptyOutput})
     def delete(self, request: Request, page_id: str) -> Response:
         self.parameters()
         claim_review_page_delete(page=self._page(page_id), actor=request.user)

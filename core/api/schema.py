@@ -3,10 +3,13 @@ serializers' rules (closed objects, "one of these fields"), the filters' bounds,
 limits, the If-Match precondition on edits, who may call an operation without credentials, and
 the error statuses each operation can answer, all in the one error shape (`Error`)."""
 
+import re
+
 from django_filters import rest_framework as django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import permissions, serializers
 
@@ -164,6 +167,13 @@ class BoundedFilterSchema(DjangoFilterExtension):
                 # Present means one of the values: an empty one is refused (StrictFilterSet).
                 schema.pop("nullable", None)
         return parameters
+
+
+def only_under_path_prefix(endpoints):
+    """A schema describes one API: the views under its SCHEMA_PATH_PREFIX (/api/v1, or
+    /v1alpha1 for the Fact Check Tools API's own schema)."""
+    prefix = re.compile(spectacular_settings.SCHEMA_PATH_PREFIX)
+    return [endpoint for endpoint in endpoints if prefix.match(endpoint[0])]
 
 
 def add_links(result, generator, request, public):

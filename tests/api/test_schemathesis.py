@@ -79,11 +79,19 @@ def failures(output: str) -> set[tuple[str, str]]:
     return found
 
 
-def schemathesis_run(schema_url: str, key: str | None, phases: str, tmp_path: Path) -> str:
+def schemathesis_run(
+    schema_url: str,
+    key: str | None,
+    phases: str,
+    tmp_path: Path,
+    *,
+    config: Path = CONFIG,
+    max_examples: int = MAX_EXAMPLES,
+) -> str:
     command = [
-        *(sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run"),
+        *(sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "run"),
         schema_url,
-        *("--checks", "all", "--max-examples", str(MAX_EXAMPLES), "--phases", phases),
+        *("--checks", "all", "--max-examples", str(max_examples), "--phases", phases),
         *("--seed", "1", "--generation-deterministic", "--workers", "1"),
     ]
     if key:

@@ -1,0 +1,63 @@
+"""Schemathesis's CLI against a live server on the /v1alpha1/schema/, with every check, for
+anonymous callers (refused: every method needs a key; examples and fuzzing) and a consumer's key
+(searches; markup pages are refused; every phase but the stateful one: there are no links).
+The key goes where the schema declares it, in `key`.
+
+KNOWN_MISMATCHES lists what the schema cannot say: any other failure fails the test.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from core.services.api_keys import api_key_create
+from tests.api.test_schemathesis import failures, schemathesis_run
+from tests.factchecktools.conftest import publish
+from tests.factories import UserFactory
+
+pytestmark = [
+    pytest.mark.schemathesis,
+    pytest.mark.timeout(300),
+    # Committed for the live server's thread; the roles' groups (a data migration) restored.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+PHASES = {"anonymous": "examples,fuzzing", "consumer": "examples,coverage,fuzzing"}
+
+KNOWN_MISMATCHES = {
+    # `query` is required unless reviewPublisherSiteFilter is given: a rule across two
+    # parameters, which OpenAPI 3.0 cannot state for query parameters.
+    ("GET /v1alpha1/claims:search", "ST202"),
+    # imageUri must be a picture that can be fetched (from a public address) and decoded; any
+    # URI fits `format: uri`.
+    ("GET /v1alpha1/claims:imageSearch", "ST202"),
+}
+# Google answers an invalid key 400 INVALID_ARGUMENT (reason API_KEY_INVALID), and so do we
+# (factchecktools.errors): schemathesis expects 401 or 403.
+INVALID_KEY_IS_400 = "ST401"
+
+
+@pytest.fixture
+def searchable(scale, ours, afp):
+    publish("A video shows the state funeral of general Kim Yong Bok.", publisher=ours, scale=scale)
+    publish("Kim Yong Bok died in 2024.", publisher=afp, scale=scale, textual_rating="Faux")
+
+
+@pytest.mark.usefixtures("searchable")
+@pytest.mark.parametrize("role", ["anonymous", "consumer"])
+def test_v1alpha1_conforms_to_its_schema(live_server, role, tmp_path):
+    config = tmp_path / "schemathesis.toml"
+    if role == "consumer":
+        _, key = api_key_create(owner=UserFactory(), name="schemathesis", created_by=None)
+        config.write_text(f'{CONFIG.read_text()}\n[auth.openapi.QueryKey]\napi_key = "{key}"\n')
+    else:
+        # No key at all: a made-up one is an invalid key (INVALID_KEY_IS_400).
+        config.write_text(f'{CONFIG.read_text()}"query.key" = ""\n')
+    url = f"{live_server.url}/v1alpha1/schema/"
+    output = schemathesis_run(url, None, PHASES[role], tmp_path, config=config, max_examples=3)
+
+    found = {(op, code) for op, code in failures(output) if code != INVALID_KEY_IS_400}
+    assert "SUMMARY" in output, output
+    unexpected = sorted(found - KNOWN_MISMATCHES)
+    assert not unexpected, "\n".join(map(str, unexpected)) + "\n" + output
