@@ -75,7 +75,7 @@ def test_claims_rank_by_their_own_text_or_their_verdicts():
 
 
 def test_a_cjk_query_is_ordered_by_relevance():
-    twice = _verdict("金永福国葬视频不实，金永福国葬另有其事")
+    twice = _verdict("金永福国葬视频不实 金永福国葬另有其事")
     once = _verdict("朝鲜为金永福大将举行国葬")  # the run split: matches with a bigram missing
     _verdict("北韩发行新钞")
 
