@@ -1,7 +1,7 @@
 from base64 import b64decode
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import Cursor as CursorPosition
 from rest_framework.pagination import CursorPagination
@@ -18,9 +18,11 @@ class Cursor(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = ("-created_at", "-id")
+    by_rank = False
 
     def paginate_queryset(self, queryset, request, view=None):
-        if RANK in queryset.query.annotations:
+        self.by_rank = isinstance(queryset, QuerySet) and RANK in queryset.query.annotations
+        if self.by_rank:
             page = self._paginate_by_rank(queryset, request)
         else:
             page = super().paginate_queryset(queryset, request, view)
@@ -74,12 +76,12 @@ class Cursor(CursorPagination):
         return self.encode_cursor(CursorPosition(offset=0, reverse=backwards, position=position))
 
     def get_next_link(self):
-        if not hasattr(self, "has_next"):
+        if not self.by_rank:
             return super().get_next_link()
         return self._rank_link(self.page[-1], False) if self.has_next and self.page else None
 
     def get_previous_link(self):
-        if not hasattr(self, "has_previous"):
+        if not self.by_rank:
             return super().get_previous_link()
         return self._rank_link(self.page[0], True) if self.has_previous and self.page else None
 
