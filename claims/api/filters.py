@@ -58,7 +58,8 @@ class SearchFilter(filters.CharFilter):
 
 def _rank(text: str, vector_field: str = "search_vector"):
     # Text with nothing searchable matches no row (filter_matching); the rank is then moot.
-    return search.rank(text, vector_field=vector_field) or Value(0.0)
+    rank = search.rank(text, vector_field=vector_field)
+    return Value(0.0) if rank is None else rank
 
 
 def verdicts_by_relevance(queryset: QuerySet, text: str) -> QuerySet:

@@ -8,7 +8,9 @@ from rest_framework.pagination import CursorPagination
 
 from core.api.authentication import without_key
 from core.api.exceptions import InvalidCursor
-from core.api.filters import RANK
+from core.api.filters import MAX_ID, RANK
+
+INVALID_CURSOR = "The cursor is not valid; start again from the first page."
 
 
 class Cursor(CursorPagination):
@@ -59,10 +61,10 @@ class Cursor(CursorPagination):
         try:
             rank, created_at, pk = (position or "").split("|")
             rank, created_at, pk = float(rank), datetime.fromisoformat(created_at), int(pk)
+            if created_at.tzinfo is None or not 1 <= pk <= MAX_ID:
+                raise ValueError("not a position this cursor writes")
         except ValueError as error:
-            raise InvalidCursor("The cursor is not valid; start again from the first page.") from (
-                error
-            )
+            raise InvalidCursor(INVALID_CURSOR) from error
         after = "gt" if backwards else "lt"
         return (
             Q(**{f"{RANK}__{after}": rank})
@@ -94,9 +96,7 @@ class Cursor(CursorPagination):
                 raise ValueError("empty cursor")
             return super().decode_cursor(request)
         except Exception as error:
-            raise InvalidCursor(
-                "The cursor is not valid; start again from the first page."
-            ) from error
+            raise InvalidCursor(INVALID_CURSOR) from error
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)

@@ -2,6 +2,9 @@
 document and through the same visibility rules as the `q` filter, paged without duplicates or
 gaps, in a number of queries that does not grow with the page."""
 
+from base64 import b64encode
+from urllib.parse import urlencode
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -119,11 +122,20 @@ def test_pages_follow_the_rank_without_duplicates_or_gaps():
     assert back == pages[:-1]
 
 
-def test_a_made_up_relevance_cursor_is_refused():
+@pytest.mark.parametrize(
+    "position",
+    [
+        "1",  # a position of the default order: no rank in it
+        "0.5|2026-01-01T00:00:00|1",  # no time zone
+        "0.5|2026-01-01T00:00:00+00:00|99999999999999999999",  # beyond any id
+        "0.5|yesterday|1",
+    ],
+)
+def test_a_made_up_relevance_cursor_is_refused(position):
     _verdict("hoax")
-    # A cursor of the default order (no rank in its position), sent with the relevance order.
+    cursor = b64encode(urlencode({"p": position}).encode()).decode()
     response = client_for("anonymous").get(
-        "/api/v1/verdicts/", {"q": "hoax", "ordering": "relevance", "cursor": "cD0x"}
+        "/api/v1/verdicts/", {"q": "hoax", "ordering": "relevance", "cursor": cursor}
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_cursor"
