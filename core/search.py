@@ -17,8 +17,9 @@ any length is stored whole and searchable by its first quarter megabyte or so, n
 import re
 import unicodedata
 
-from django.contrib.postgres.search import SearchQuery
-from django.db.models import QuerySet
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import F, FloatField, QuerySet
+from django.db.models.functions import Cast
 
 # Han (with extensions), Hiragana, Katakana, Hangul syllables and jamo, CJK punctuation excluded.
 _CJK = (
@@ -158,3 +159,16 @@ def filter_matching(
     if ids or '"' in text or len(spaced) < 4:
         return queryset.filter(pk__in=ids)
     return queryset.filter(**{f"{raw_field}__trigram_word_similar": spaced})
+
+
+def rank(text: str, *, vector_field: str = "search_vector") -> Cast | None:
+    """How well a row's indexed document answers `text`, for ordering `filter_matching`'s rows:
+    ts_rank over the same query, so a term the document repeats counts more than one it
+    mentions once. None for a `text` with nothing searchable in it."""
+    query = tsquery(text)
+    if query is None:
+        return None
+    ranking = SearchRank(F(vector_field), SearchQuery(query, search_type="raw", config="simple"))
+    # ts_rank is a real, which reaches Python rounded to its shortest text; as a double it
+    # reaches Python exactly, so a cursor can compare a row's rank for equality.
+    return Cast(ranking, FloatField())

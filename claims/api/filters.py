@@ -5,13 +5,14 @@ from datetime import UTC
 
 import django_filters as filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import FloatField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django_filters.fields import IsoDateTimeField
 
 from claims.models import Appearance, Claim, Evidence, MediaAuthenticity, Verdict
 from claims.selectors.verdicts import verdict_list
 from core import search
-from core.api.filters import IdFilter, StrictFilterSet
+from core.api.filters import RANK, IdFilter, StrictFilterSet
 from media.models import LookupJob, MediaItem
 
 MAX_QUERY_LENGTH = 300
@@ -53,6 +54,39 @@ class SearchFilter(filters.CharFilter):
         return search.filter_matching(
             queryset, value, vector_field=self.vector_field, raw_field=self.raw_field
         )
+
+
+def _rank(text: str, vector_field: str = "search_vector"):
+    # Text with nothing searchable matches no row (filter_matching); the rank is then moot.
+    rank = search.rank(text, vector_field=vector_field)
+    return Value(0.0) if rank is None else rank
+
+
+def verdicts_by_relevance(queryset: QuerySet, text: str) -> QuerySet:
+    """Verdicts as `q` filters them, ranked on the same document (headline, summary, claim)."""
+    return queryset.annotate(**{RANK: _rank(text)})
+
+
+def claims_by_relevance(queryset: QuerySet, text: str, *, viewer) -> QuerySet:
+    """Claims ranked as `q` finds them: by their own text or by their best verdict, of the
+    verdicts the viewer may read (a draft's words must not lift a claim for an outsider)."""
+    best_verdict = (
+        verdict_list(viewer=viewer)
+        .prefetch_related(None)
+        .filter(claim_id=OuterRef("pk"))
+        .annotate(verdict_rank=_rank(text))
+        .order_by("-verdict_rank")
+        .values("verdict_rank")[:1]
+    )
+    return queryset.annotate(
+        **{
+            RANK: Greatest(
+                Coalesce(_rank(text), Value(0.0)),
+                Coalesce(Subquery(best_verdict, output_field=FloatField()), Value(0.0)),
+                output_field=FloatField(),
+            )
+        }
+    )
 
 
 class ClaimFilter(StrictFilterSet):

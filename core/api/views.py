@@ -7,7 +7,6 @@ from django.db import transaction
 from django.db.models import Model
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
-from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +14,7 @@ from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from core.api.conditional import check_if_match, make_etag, not_modified, validator_headers
-from core.api.filters import StrictFilterBackend
+from core.api.filters import RANK, SearchOrderingFilter, StrictFilterBackend
 from core.api.pagination import Cursor
 from core.api.permissions import RoleWritePermission
 from core.roles import NEWSROOM_ROLES, is_editor, is_newsroom, role_of
@@ -30,7 +29,7 @@ class ResourceViewSet(viewsets.GenericViewSet):
     output_serializer: type[Serializer]
     permission_classes = [RoleWritePermission]
     pagination_class = Cursor
-    filter_backends = [StrictFilterBackend, OrderingFilter]
+    filter_backends = [StrictFilterBackend, SearchOrderingFilter]
     ordering_fields = ["created_at", "updated_at"]
     lookup_value_regex = r"[0-9]{1,18}"
     # Timestamps whose change changes a row's representation; when set, list rows are cached.
@@ -74,6 +73,8 @@ class ResourceViewSet(viewsets.GenericViewSet):
         cache under its ETag (which moves whenever anything the row shows changes, so a hit is
         never stale); only the rows not cached are built and serialized, and then cached."""
         fields = dict.fromkeys(["id", *self.ordering_fields, *self.stamp_fields])
+        if RANK in queryset.query.annotations:
+            fields[RANK] = None  # the relevance cursor's position
         light = queryset.prefetch_related(None).values(*fields)
         page = self.paginate_queryset(light)
         keys = [

@@ -195,3 +195,13 @@ def test_links_lead_from_a_created_claim_to_its_read_edit_evidence_and_verdict(s
     assert "verdicts_submit_create" in verdict_links
     read_links = operation(schema, "/claims/{id}/", "get")["responses"]["200"]["links"]
     assert read_links["edit"]["parameters"]["header.If-Match"] == "$response.header.ETag"
+
+
+@pytest.mark.parametrize("path", ["/claims/", "/verdicts/"])
+def test_ordering_by_relevance_is_declared_and_needs_q(schema, path):
+    assert "`relevance`" in parameter(schema, path, "get", "ordering")["description"]
+    assert "400" in operation(schema, path, "get")["responses"]
+    response = client_for("anonymous").get(f"/api/v1{path}", {"ordering": "relevance"})
+    assert response.status_code == 400
+    assert response.json()["details"]["ordering"][0]["code"] == "requires_q"
+    assert "relevance" not in parameter(schema, "/topics/", "get", "ordering")["description"]

@@ -7,7 +7,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims.api import serializers as s
-from claims.api.filters import AppearanceFilter, ClaimFilter, EvidenceFilter
+from claims.api.filters import (
+    AppearanceFilter,
+    ClaimFilter,
+    EvidenceFilter,
+    claims_by_relevance,
+)
 from claims.models import Claim, ClaimMedia
 from claims.selectors.claims import claim_list
 from claims.selectors.reference import appearance_list, evidence_list
@@ -48,6 +53,9 @@ class ClaimViewSet(ResourceViewSet):
 
     def get_queryset(self):
         return claim_list(viewer=self.request.user)
+
+    def rank_by_relevance(self, queryset, text: str):
+        return claims_by_relevance(queryset, text, viewer=self.request.user)
 
     def etag(self, claim: Claim) -> str:
         verdict_stamps = sorted(str(verdict.updated_at) for verdict in claim.verdicts.all())

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claims.api import serializers as s
-from claims.api.filters import VerdictFilter
+from claims.api.filters import VerdictFilter, verdicts_by_relevance
 from claims.models import Verdict
 from claims.selectors.verdicts import verdict_list
 from claims.services.verdicts import (
@@ -75,6 +75,9 @@ class VerdictViewSet(ResourceViewSet):
             # Cursor pages compare published_at; drafts have none.
             queryset = queryset.filter(published_at__isnull=False)
         return super().filter_queryset(queryset)
+
+    def rank_by_relevance(self, queryset, text: str):
+        return verdicts_by_relevance(queryset, text)
 
     @staticmethod
     def _stamps(verdict: Verdict) -> tuple:
