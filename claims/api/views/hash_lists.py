@@ -1,6 +1,6 @@
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -64,10 +64,8 @@ class HashListViewSet(ResourceViewSet):
         )
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("list_format", enum=hash_lists.FORMATS, required=True),
-            OpenApiParameter("media_item", int, many=True, description="Only these items."),
-        ],
+        # The parameters are the serializer's fields, with their bounds: the schema cannot drift.
+        parameters=[s.HashExportInput],
         responses={
             (200, content_type): OpenApiResponse(OpenApiTypes.STR)
             for content_type in dict.fromkeys(CONTENT_TYPES.values())
