@@ -402,6 +402,9 @@ LOGGING = {
         # FAISS logs each instruction set it tries at INFO, and "Could not load library with
         # AVX512 support" reads as an error on every machine without AVX512: it is not one.
         "faiss": {"level": "WARNING"},
+        # The embedded default's filesystem:// broker names no host, and kombu warns about it in
+        # every process; a broker that cannot be reached is reported by Celery and /readyz.
+        "kombu.connection": {"level": "ERROR"},
         # A refused request (403) is logged on one line, without the traceback.
         "django.request": {"filters": ["refusal_without_traceback"]},
     },
