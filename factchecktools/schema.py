@@ -17,9 +17,10 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 
+from core.api.schema import DeclaredErrors
 from factchecktools.errors import ErrorOutput
 from factchecktools.params import INT32_MAX, INT32_MIN, Param
 from factchecktools.resources import Output
@@ -48,10 +49,13 @@ def parameter_schema(param: Param) -> dict[str, Any]:
     return schema | dict(param.constraints)
 
 
-class FactCheckToolsSchema(AutoSchema):
+class FactCheckToolsSchema(DeclaredErrors, AutoSchema):
     """For factchecktools.views.FactCheckToolsView: the view declares its query parameters by
     method (`query_parameters`) and the error statuses beyond the ones every method answers
     (`more_error_statuses`)."""
+
+    error_output = ErrorOutput
+    error_descriptions = ERRORS
 
     def get_tags(self) -> list[str]:
         return ["pages" if "/pages" in self.path else "claims"]
@@ -74,20 +78,6 @@ class FactCheckToolsSchema(AutoSchema):
                 for param in params
             ),
         ]
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        for status_code in self.error_statuses():
-            responses.setdefault(
-                status_code,
-                self._get_response_for_code(
-                    OpenApiResponse(ErrorOutput, description=ERRORS[status_code]),
-                    status_code,
-                    media_types=["application/json"],
-                    direction=direction,
-                ),
-            )
-        return responses
 
     def error_statuses(self) -> list[str]:
         # Every method checks its parameters and the key, counts against the key's rate and

@@ -38,7 +38,34 @@ def edits_need_if_match(view, method: str) -> bool:
     return method == "PATCH" and isinstance(view, ResourceViewSet)
 
 
-class AutoSchema(SpectacularAutoSchema):
+class DeclaredErrors:
+    """Mixed into an AutoSchema: every status of `error_statuses()` is declared with the API's
+    error body (`error_output`) and a description from `error_descriptions`."""
+
+    error_output = ErrorOutput
+    error_descriptions = ERRORS
+
+    def error_statuses(self) -> list[str]:
+        raise NotImplementedError
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for status_code in self.error_statuses():
+            responses.setdefault(
+                status_code,
+                self._get_response_for_code(
+                    OpenApiResponse(
+                        self.error_output, description=self.error_descriptions[status_code]
+                    ),
+                    status_code,
+                    media_types=["application/json"],
+                    direction=direction,
+                ),
+            )
+        return responses
+
+
+class AutoSchema(DeclaredErrors, SpectacularAutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if edits_need_if_match(self.view, self.method):
@@ -89,20 +116,6 @@ class AutoSchema(SpectacularAutoSchema):
             for check in checks
         )
         return [*auths, {}] if anonymous_allowed else auths
-
-    def _get_response_bodies(self, direction="response"):
-        responses = super()._get_response_bodies(direction)
-        for status_code in self.error_statuses():
-            responses.setdefault(
-                status_code,
-                self._get_response_for_code(
-                    OpenApiResponse(ErrorOutput, description=ERRORS[status_code]),
-                    status_code,
-                    media_types=["application/json"],
-                    direction=direction,
-                ),
-            )
-        return responses
 
     def error_statuses(self) -> list[str]:
         statuses = {"400", "403", "429"}
