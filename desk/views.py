@@ -8,7 +8,6 @@ works without JavaScript.
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -17,8 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from claims.models import Claim, Rating, Verdict
-from claims.platforms import platform_of
-from claims.services.claims import claim_create, claim_media_attach, claim_update
+from claims.services.claims import claim_update
 from claims.services.evidence import evidence_from_match
 from claims.services.verdicts import (
     EDITABLE_STATUSES,
@@ -33,14 +31,13 @@ from claims.services.workflow import (
 )
 from core.exceptions import ApplicationError
 from core.roles import is_editor
-from core.services.api_keys import api_key_issue, api_key_revoke_as, consumer_account_create
-from desk import forms, selectors
+from core.services.api_keys import api_key_issue, api_key_revoke_as
+from desk import forms, selectors, services
 from desk.access import newsroom_only
 from matching.models import ClaimSuggestion
 from matching.services import suggestion_confirm, suggestion_reject
 from media.models import MediaItem
 from media.services.lookups import earliest_match, lookup_request
-from media.services.media import media_item_create
 
 
 def _error_text(error: Exception) -> str:
@@ -108,22 +105,14 @@ def intake(request: HttpRequest) -> HttpResponse:
                 messages.error(request, f"Not logged: {error}")
         return HttpResponseRedirect(reverse("desk:home"))
     data = form.cleaned_data
-    url, text = data["url"], data["text"].strip()
-    appearances = [{"url": url, "platform": platform_of(url)}] if url else []
     try:
-        with transaction.atomic():
-            claim = claim_create(
-                created_by=request.user,
-                text=text or f"Claim seen at {url}",
-                original_text="",
-                language=data["language"],
-                assignee=request.user,
-                status=Claim.Status.RESEARCHING,
-                appearances=appearances,
-            )
-            if data["file"]:
-                item, _ = media_item_create(actor=request.user, file=data["file"])
-                claim_media_attach(claim=claim, media_item=item, actor=request.user)
+        claim = services.claim_intake(
+            actor=request.user,
+            text=data["text"],
+            url=data["url"],
+            language=data["language"],
+            file=data["file"],
+        )
     except (ApplicationError, ValidationError) as error:
         messages.error(request, f"Not logged: {_error_text(error)}")
         return HttpResponseRedirect(reverse("desk:home"))
@@ -392,20 +381,20 @@ def _issue(request: HttpRequest, form, *, consumer: bool) -> tuple | None:
         return None
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            owner = request.user
-            if consumer:
-                User = get_user_model()
-                owner = User.objects.filter(username=data["consumer"]).first()
-                if owner is None and data["create_consumer"]:
-                    owner = consumer_account_create(username=data["consumer"])
-                if owner is None:
-                    raise ApplicationError(
-                        f"No account {data['consumer']!r}: tick “create this account”."
-                    )
-            return api_key_issue(
-                issuer=request.user, owner=owner, name=data["name"], rate_limit=data["rate_limit"]
+        if consumer:
+            return services.consumer_key_issue(
+                issuer=request.user,
+                username=data["consumer"],
+                create_account=data["create_consumer"],
+                name=data["name"],
+                rate_limit=data["rate_limit"],
             )
+        return api_key_issue(
+            issuer=request.user,
+            owner=request.user,
+            name=data["name"],
+            rate_limit=data["rate_limit"],
+        )
     except (ApplicationError, ValidationError) as error:
         messages.error(request, f"No key: {_error_text(error)}")
         return None
