@@ -208,6 +208,22 @@ class ParsedSource:
         return [item for item in self.items if isinstance(item, Rejection)]
 
 
+@dataclass(frozen=True)
+class FoundReviews:
+    """The ClaimReview nodes of a source, found but not yet validated. Validating is most of
+    the work of reading a large feed: an import validates batch by batch while the batch
+    before is being saved."""
+
+    format: Format
+    found: list["_Found"]  # one per item: `len(found)` is the number of items
+
+    def items(self) -> Iterator[Item]:
+        return validate_found(self.found)
+
+    def parsed(self) -> ParsedSource:
+        return ParsedSource(format=self.format, items=list(self.items()))
+
+
 class _Scope:
     """What the reviews of one document share: where relative URLs resolve, the page they are
     on (if any) and what it says about itself, and the document's nodes by `@id`."""
@@ -260,7 +276,21 @@ def parse_source(
     base_url: str = "",
     page_url: str = "",
 ) -> ParsedSource:
-    """Every ClaimReview of a source, validated. HTML is told from JSON by its first character,
+    """Every ClaimReview of a source, validated (`find_reviews`, then `FoundReviews.parsed`)."""
+    return find_reviews(
+        data, max_bytes=max_bytes, content_type=content_type, base_url=base_url, page_url=page_url
+    ).parsed()
+
+
+def find_reviews(
+    data: bytes,
+    *,
+    max_bytes: int,
+    content_type: str = "",
+    base_url: str = "",
+    page_url: str = "",
+) -> FoundReviews:
+    """Every ClaimReview of a source, found. HTML is told from JSON by its first character,
     not by what the server or the file name claims. `base_url` is where the source was read
     from: relative URLs resolve against it. `page_url` is the address of the page the source is
     (or was saved from): a ClaimReview without `url` is that page; an HTML source read from a
@@ -289,18 +319,18 @@ def parse_source(
             SourceErrorCode.UNSUPPORTED_FORMAT,
             "The source is neither JSON (JSON-LD, a DataFeed) nor an HTML page.",
         )
-    items = validate_found(found)
-    if not items and source_format not in (Format.DATA_FEED, Format.FACT_CHECK_TOOLS):
+    if not found and source_format not in (Format.DATA_FEED, Format.FACT_CHECK_TOOLS):
         # An empty feed is a feed with nothing in it today; a page or document without any
         # ClaimReview is most likely the wrong URL or file.
         raise SourceError(SourceErrorCode.NO_CLAIM_REVIEWS, "No ClaimReview was found.")
-    return ParsedSource(format=source_format, items=items)
+    return FoundReviews(format=source_format, found=found)
 
 
-def validate_found(found: Iterable["_Found"]) -> list[Item]:
+def validate_found(found: Iterable["_Found"]) -> Iterator[Item]:
     """Each found node validated, in order, with duplicates of an earlier review URL rejected."""
-    items = [_validate_found(entry, index=index) for index, entry in enumerate(found)]
-    return reject_duplicates(items)
+    return reject_duplicates(
+        _validate_found(entry, index=index) for index, entry in enumerate(found)
+    )
 
 
 def _load_json(data: bytes) -> Any:
@@ -1309,11 +1339,10 @@ def _json_type(value: Any) -> str:
     return "null"
 
 
-def reject_duplicates(items: list[Item]) -> list[Item]:
+def reject_duplicates(items: Iterable[Item]) -> Iterator[Item]:
     """A review URL that an earlier record of the same source already has is rejected, so that
     the first one wins whatever order the batches run in."""
     seen: dict[str, int] = {}
-    out: list[Item] = []
     for item in items:
         if isinstance(item, ClaimReviewRecord):
             first = seen.setdefault(item.review_url, item.index)
@@ -1325,12 +1354,11 @@ def reject_duplicates(items: list[Item]) -> list[Item]:
                     message=f"Record {first} has the same review url.",
                     review_url=item.review_url,
                 )
-        out.append(item)
-    return out
+        yield item
 
 
-def parse_crawl(crawl: dict, *, pages_max: int) -> ParsedSource:
-    """The records of a crawled sitemap (imports.crawl): each page's reviews with that page's
+def find_crawled_reviews(crawl: dict, *, pages_max: int) -> FoundReviews:
+    """The reviews of a crawled sitemap (imports.crawl): each page's reviews with that page's
     own facts, a refused slot for each page that was not read or has no review, and one for the
     pages past `pages_max` that were not read at all."""
     found: list[_Found] = []
@@ -1352,4 +1380,4 @@ def parse_crawl(crawl: dict, *, pages_max: int) -> ParsedSource:
             "modified were read."
         )
         found.append(_Found("$", None, (RejectCode.PAGES_OVER_CAP, message)))
-    return ParsedSource(format=Format.SITEMAP, items=validate_found(found))
+    return FoundReviews(format=Format.SITEMAP, found=found)

@@ -1,5 +1,6 @@
 """Import jobs: queued from a file or a URL, run in batches, failed clearly, resumed exactly."""
 
+import gc
 import json
 from datetime import timedelta
 from unittest import mock
@@ -153,6 +154,40 @@ def test_a_job_that_died_after_a_batch_resumes_from_there():
     assert summary(job) == ("succeeded", 8, 8, 8, 0, 0, 0)
     assert job.attempts == 2
     assert Verdict.objects.count() == 8
+
+
+def test_a_resumed_job_still_rejects_a_copy_of_a_review_saved_before_it_stopped():
+    """Validation runs ahead of saving, from the first record whatever the resume point."""
+    elements = [feed_item(claim_review(n, context=False)) for n in range(1, 8)]
+    elements.append(feed_item(claim_review(2, context=False)))
+    job = file_job(json.dumps(data_feed(elements)).encode())
+
+    def die(job):
+        raise SystemExit("worker killed")
+
+    with pytest.raises(SystemExit):
+        import_job_run(job_id=job.pk, on_progress=die)
+    killed_with_its_worker(job)
+    import_job_run(job_id=job.pk)
+
+    assert summary(job) == ("succeeded", 8, 8, 7, 0, 0, 1)
+    assert list(job.rejects.values_list("index", "code")) == [(7, "duplicate_review_url")]
+
+
+@pytest.mark.parametrize("outcome", ["succeeds", "stops"])
+def test_an_import_leaves_garbage_collection_as_it_found_it(outcome):
+    job = file_job(feed_bytes(8))
+
+    def die(job):
+        raise SystemExit("worker killed")
+
+    if outcome == "stops":
+        with pytest.raises(SystemExit):
+            import_job_run(job_id=job.pk, on_progress=die)
+    else:
+        import_job_run(job_id=job.pk)
+
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_batch_cut_short_is_rolled_back_whole_and_done_again(settings):
