@@ -8,6 +8,7 @@ therefore commits without waiting for any model.
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
@@ -47,6 +48,11 @@ def _desired(claim_ids: list[int]) -> dict[tuple[int, str], str]:
         original = embeddable(original)
         if original and original != embeddable(text):
             desired[(claim_id, Passage.Field.ORIGINAL)] = original
+        if not said and (claim_id, Passage.Field.ORIGINAL) not in desired:
+            # Nothing to embed (emoji and links only), said by an empty passage: sweeps, which
+            # go oldest first, would otherwise look at such claims again every time and never
+            # get past them.
+            desired[(claim_id, Passage.Field.CLAIM)] = ""
     return desired
 
 
@@ -93,7 +99,7 @@ def passages_embed(passages: list[Passage], embedder: embedders.Embedder) -> int
 
 
 def _needing_vectors(embedder: embedders.Embedder) -> Q:
-    return Q(vector__isnull=True) | ~Q(model=embedder.name)
+    return (Q(vector__isnull=True) | ~Q(model=embedder.name)) & ~Q(text="")
 
 
 def claims_embed(*, claim_ids: Iterable[int]) -> int:
@@ -112,15 +118,20 @@ def claims_embed(*, claim_ids: Iterable[int]) -> int:
     return passages_embed(todo, embedder)
 
 
+class Sweep(NamedTuple):
+    claims: int  # looked at: 0 when nothing was left
+    passages: int  # embedded
+
+
 def passages_embed_pending(
     *, limit: int = PENDING_PER_RUN, progress: Callable[[int], None] | None = None
-) -> int:
+) -> Sweep:
     """Embed what events left behind: claims without passages (a lost task message) and
     passages without a vector of the current model (not embedded yet, or by another model).
-    Oldest first, at most `limit` claims; returns how many passages were embedded."""
+    Oldest first, at most `limit` claims."""
     embedder = embedders.current()
     if embedder is None:
-        return 0
+        return Sweep(0, 0)
     unpassaged = (
         Claim.objects.filter(~Exists(Passage.objects.filter(claim_id=OuterRef("pk"))))
         .order_by("pk")
@@ -137,7 +148,7 @@ def passages_embed_pending(
         embedded += claims_embed(claim_ids=claim_ids[start : start + EMBED_BATCH])
         if progress is not None:
             progress(embedded)
-    return embedded
+    return Sweep(len(claim_ids), embedded)
 
 
 def _enqueue(claim_ids: list[int]) -> None:

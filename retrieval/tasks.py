@@ -22,4 +22,4 @@ def embed_pending() -> int:
     """Beat: embed what lost its task message, and re-embed after a change of model."""
     from retrieval.services import passages_embed_pending
 
-    return passages_embed_pending()
+    return passages_embed_pending().passages

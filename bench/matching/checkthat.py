@@ -131,8 +131,8 @@ def embed_all() -> None:
     from retrieval.services import passages_embed_pending
 
     started, total = time.perf_counter(), 0
-    while done := passages_embed_pending(limit=500):
-        total += done
+    while (sweep := passages_embed_pending(limit=500)).claims:
+        total += sweep.passages
         rate = total / (time.perf_counter() - started)
         print(f"\rembedded {total} passages, {rate:.1f}/s", end="", file=sys.stderr)
     if total:

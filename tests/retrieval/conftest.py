@@ -11,7 +11,7 @@ def _no_throttling(settings):
 
 def embed_everything() -> int:
     """What the workers do after claims are written: make and embed every claim's passages."""
-    return passages_embed_pending(limit=10_000)
+    return passages_embed_pending(limit=10_000).passages
 
 
 @pytest.fixture

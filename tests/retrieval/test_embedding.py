@@ -94,13 +94,13 @@ def test_a_draft_headline_is_not_embedded():
 
 def test_beat_embeds_what_lost_its_message_and_reembeds_after_a_model_change(monkeypatch):
     lost = claim(FUNERAL)
-    assert passages_embed_pending() == 1
+    assert passages_embed_pending().passages == 1
     assert vectors() == {(lost.pk, "claim"): embedders.current().name}
 
     monkeypatch.setattr(embedders.current(), "name", "another-model/1")
-    assert passages_embed_pending() == 1
+    assert passages_embed_pending().passages == 1
     assert vectors() == {(lost.pk, "claim"): "another-model/1"}
-    assert passages_embed_pending() == 0
+    assert passages_embed_pending() == (0, 0)
 
 
 def test_without_a_model_nothing_is_embedded_and_nothing_fails(settings):
@@ -121,3 +121,18 @@ def test_the_backfill_command_reports_its_progress():
     assert "3 passages" in out.getvalue()
     assert "Embedded 3 passages" in out.getvalue()
     assert not Passage.objects.filter(vector=None).exists()
+
+
+def test_claims_with_nothing_to_embed_do_not_hold_back_the_ones_after_them():
+    """Emoji and links only: nothing to embed, and the oldest claims, ahead of every sweep."""
+    wordless = [claim(f"🤔🤔 https://t.co/{n}") for n in range(3)]
+    later = claim(FUNERAL)
+
+    call_command("embed_backfill", "--chunk", "2", stdout=StringIO())
+
+    assert vectors() == {(later.pk, "claim"): embedders.current().name}
+    swept = passages_embed_pending(limit=2)
+    assert (swept.claims, swept.passages) == (0, 0)
+    assert set(Passage.objects.filter(text="").values_list("claim_id", flat=True)) == {
+        subject.pk for subject in wordless
+    }

@@ -21,13 +21,13 @@ class Command(BaseCommand):
             raise CommandError("The embedding model is not available (see the log).")
         started, total = time.monotonic(), 0
         while True:
-            done = passages_embed_pending(
+            sweep = passages_embed_pending(
                 limit=chunk, progress=lambda n, base=total: self._progress(base + n, started)
             )
-            if not done:
+            if not sweep.claims:
                 break
-            total += done
-        left = Passage.objects.filter(vector__isnull=True).count()
+            total += sweep.passages
+        left = Passage.objects.filter(vector__isnull=True).exclude(text="").count()
         self.stdout.write(
             f"\nEmbedded {total} passages with {embedder.name} in "
             f"{time.monotonic() - started:.0f} s; {left} left without a vector."
