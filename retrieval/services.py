@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from claims.models import Claim, Verdict
@@ -26,6 +26,7 @@ CLAIMS_PER_TASK = 500
 EMBED_BATCH = 32
 # Passages a beat run embeds at most; the next run takes the rest.
 PENDING_PER_RUN = 2000
+SWEEP_LOCK_NAMESPACE = 0x5EE9
 
 
 def _desired(claim_ids: list[int]) -> dict[tuple[int, str], str]:
@@ -171,3 +172,19 @@ def embed_verdicts_later(
     ids = [verdict_id] if verdict_id is not None else list(verdict_ids or [])
     claim_ids = sorted(set(Verdict.objects.filter(pk__in=ids).values_list("claim_id", flat=True)))
     _enqueue(claim_ids)
+
+
+def passages_sweep() -> Sweep:
+    """Beat's run of `passages_embed_pending`, skipped while an earlier one still runs: after a
+    model change a run can outlast the beat's period, and two would embed the same passages."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, 0)", [SWEEP_LOCK_NAMESPACE])
+        (held,) = cursor.fetchone()
+    if not held:
+        logger.info("An earlier sweep is still embedding: this one is skipped.")
+        return Sweep(0, 0)
+    try:
+        return passages_embed_pending()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, 0)", [SWEEP_LOCK_NAMESPACE])

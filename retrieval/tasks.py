@@ -20,6 +20,6 @@ def embed_claims(claim_ids: list[int]) -> int:
 @shared_task(time_limit=1800)
 def embed_pending() -> int:
     """Beat: embed what lost its task message, and re-embed after a change of model."""
-    from retrieval.services import passages_embed_pending
+    from retrieval.services import passages_sweep
 
-    return passages_embed_pending().passages
+    return passages_sweep().passages

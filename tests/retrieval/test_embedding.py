@@ -4,8 +4,10 @@ passages, beat and `embed_backfill` pick up what is left or was made by another 
 from io import StringIO
 from unittest import mock
 
+import psycopg
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from claims.models import Verdict
 from claims.services.claims import claim_create, claim_update
@@ -13,7 +15,12 @@ from claims.services.workflow import verdicts_publish_imported
 from retrieval import embedder as embedders
 from retrieval import tasks
 from retrieval.models import Passage
-from retrieval.services import CLAIMS_PER_TASK, claims_embed, passages_embed_pending
+from retrieval.services import (
+    CLAIMS_PER_TASK,
+    SWEEP_LOCK_NAMESPACE,
+    claims_embed,
+    passages_embed_pending,
+)
 from tests.factories import PublisherFactory, RatingFactory, VerdictFactory, fact_checker
 from tests.matching.factories import claim, published
 from tests.retrieval.conftest import vectors
@@ -136,3 +143,15 @@ def test_claims_with_nothing_to_embed_do_not_hold_back_the_ones_after_them():
     assert set(Passage.objects.filter(text="").values_list("claim_id", flat=True)) == {
         subject.pk for subject in wordless
     }
+
+
+def test_a_sweep_is_skipped_while_an_earlier_one_still_runs():
+    waiting = claim(FUNERAL)
+    with psycopg.connect(**connection.get_connection_params()) as earlier:
+        earlier.execute("SELECT pg_advisory_lock(%s, 0)", [SWEEP_LOCK_NAMESPACE])
+
+        assert tasks.embed_pending() == 0
+        assert not vectors()
+
+    assert tasks.embed_pending() == 1
+    assert set(vectors()) == {(waiting.pk, "claim")}
