@@ -295,10 +295,11 @@ def main() -> None:
         selectors.query_vector = lru_cache(maxsize=None)(selectors.query_vector)
         lexical, lexical_by_text = selectors._lexical, {}
 
-        def cached_lexical(text, source):
-            # Every weighting searches the same claims: the words' ranking is asked once.
+        def cached_lexical(text, source, scope=None):
+            # Every weighting searches the same claims (meaning's candidates do not depend on
+            # the weights): the words' ranking is asked once.
             if text not in lexical_by_text:
-                lexical_by_text[text] = lexical(text, source)
+                lexical_by_text[text] = lexical(text, source, scope)
             return lexical_by_text[text]
 
         selectors._lexical = cached_lexical

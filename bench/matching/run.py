@@ -5,7 +5,8 @@
 1. Uses the dedicated database `factcheck_bench_matching` on the embedded PostgreSQL (or
    DATABASE_URL, a local server with pgvector, whose database name must start with
    `factcheck_bench`): creates it if missing, migrates,
-   seeds 200,000 claims, half imported (bench/matching/seed.py), if it has none.
+   seeds 200,000 claims, half imported (bench/matching/seed.py), if it has none, and gives
+   them retrieval passages with stand-in vectors (bench/matching/passages.py) if they have none.
 2. Builds the query sets: paraphrases of published claims (ours and imported, English, Chinese,
    Korean), fresh claims from the same generator, and short search phrases. Runs every check
    query in-process first: recall (is the paraphrased claim's verdict among the results?) and
@@ -21,7 +22,7 @@
      skipped, saying so, when that endpoint is not deployed;
    - ilike_baseline: GET /bench/matching/ilike/?query=..., a plain ILIKE scan
      (bench/matching/baseline.py) with the search phrases.
-5. Prints the table, checks the target (p99 < 100 ms), writes
+5. Prints the table, checks the targets at one connection (p50 < 60 ms, p99 < 150 ms), writes
    bench/results/matching-<date>.json, stops gunicorn.
 
 Exit status 1 when a scenario had connection errors or unexpected statuses.
@@ -31,6 +32,7 @@ import argparse
 import http.client
 import json
 import multiprocessing
+import os
 import random
 import signal
 import sys
@@ -41,6 +43,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bench.run import (
+    PYTHON,
     RAW,
     RESULTS,
     ForeignLoad,
@@ -49,6 +52,7 @@ from bench.run import (
     log,
     machine,
     prepare_database,
+    run_checked,
     server_pids,
     wait_until_quiet,
 )
@@ -57,7 +61,10 @@ from bench.run import http as fetch
 
 DATABASE = "factcheck_bench_matching"
 SETTINGS = "bench.matching.settings"
-TARGET_P99_MS = 100.0
+# Issue 13's targets, at one connection (more connections are reported, not judged).
+TARGET_P50_MS = 60.0
+TARGET_P99_MS = 150.0
+TARGET_CONNECTIONS = 1
 CHECK_PATH = "/api/v1/check/"
 SEARCH_PATH = "/v1alpha1/claims:search"
 BASELINE_PATH = "/bench/matching/ilike/"
@@ -304,6 +311,7 @@ def measure_one(server, scenario: dict, connections: int, answered: str, pids, a
         "probe": answered,
         "ok": errors == 0 and set(statuses) == {200},
         "other_processes": other_load,
+        "load_average_after": [round(value, 2) for value in os.getloadavg()],
     }
     log(
         f"  {row['name']:<15} c={connections:<3} {row['requests_per_second']:>7.1f} req/s  "
@@ -328,29 +336,36 @@ def targets(rows: list[dict]) -> dict:
     }
     result = {}
     for row in measured:
-        if row["name"] in ("check_text", "claims_search"):
-            p99 = row["latency_ms"]["p99"]
-            result[f"{row['name']}_p99_c{row['connections']}"] = {
-                "target": f"p99 < {TARGET_P99_MS:.0f} ms",
+        if row["name"] in ("check_text", "claims_search") and (
+            row["connections"] == TARGET_CONNECTIONS
+        ):
+            p50, p99 = row["latency_ms"]["p50"], row["latency_ms"]["p99"]
+            result[f"{row['name']}_c{row['connections']}"] = {
+                "target": f"p50 < {TARGET_P50_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms",
                 "connections": row["connections"],
+                "p50_ms": p50,
                 "p99_ms": p99,
                 "baseline_p99_ms": baseline.get(row["connections"]),
-                "met": p99 < TARGET_P99_MS,
+                "met": p50 < TARGET_P50_MS and p99 < TARGET_P99_MS,
             }
     return result
 
 
 def print_table(rows: list[dict], goals: dict) -> None:
     log("")
-    log(f"| {'scenario':<42} | conn | {'req/s':>7} | {'p50 ms':>7} | {'p99 ms':>7} | status |")
-    log(f"|{'-' * 44}|------|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|")
+    log(
+        f"| {'scenario':<42} | conn | {'req/s':>7} | {'p50 ms':>7} | {'p90 ms':>7} "
+        f"| {'p99 ms':>7} | status |"
+    )
+    log(f"|{'-' * 44}|------|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|--------|")
     for row in rows:
         if "skipped" in row:
-            log(f"| {row['title']:<42} |      |         |         |         | skip   |")
+            log(f"| {row['title']:<42} |      |{' ' * 9}|{' ' * 9}|{' ' * 9}|{' ' * 9}| skip   |")
             continue
         log(
             f"| {row['title']:<42} | {row['connections']:>4} | {row['requests_per_second']:>7.1f} "
-            f"| {row['latency_ms']['p50']:>7.1f} | {row['latency_ms']['p99']:>7.1f} "
+            f"| {row['latency_ms']['p50']:>7.1f} | {row['latency_ms']['p90']:>7.1f} "
+            f"| {row['latency_ms']['p99']:>7.1f} "
             f"| {'ok' if row['ok'] else 'FAIL':<6} |"
         )
     log("")
@@ -363,6 +378,8 @@ def dataset_facts() -> dict:
     from django.db import connection
 
     from claims.models import Claim, Verdict
+    from retrieval.embedder import current_name
+    from retrieval.models import Passage
 
     published = Verdict.objects.filter(status=Verdict.Status.PUBLISHED)
     with connection.cursor() as cursor:
@@ -376,6 +393,10 @@ def dataset_facts() -> dict:
         "claims": Claim.objects.count(),
         "published_verdicts": published.count(),
         "published_imported": published.filter(publisher__is_self=False).count(),
+        "passages": Passage.objects.count(),
+        "passages_with_current_model": Passage.objects.filter(model=current_name()).count(),
+        "model": current_name(),
+        "stored_vectors": "stand-ins (bench/matching/passages.py), queries embedded for real",
     }
 
 
@@ -403,6 +424,11 @@ def main(argv=None) -> int:
     env = environment()
     RAW.mkdir(parents=True, exist_ok=True)
     prepare_database(env, args.claims, seed_module="bench.matching.seed")
+    from retrieval.models import Passage
+
+    if not Passage.objects.exists():
+        log("Passages with stand-in vectors (bench/matching/passages.py)")
+        run_checked([str(PYTHON), "-m", "bench.matching.passages"], env)
     facts = dataset_facts()
     log(
         f"Dataset: {facts['claims']} claims, {facts['published_verdicts']} published verdicts "
