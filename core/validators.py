@@ -29,6 +29,25 @@ HTTP_URL_PATTERN = r"^https?://[^\s/]+"
 validate_http_url = URLValidator(schemes=["http", "https"])
 
 
+def _http_url_schema_pattern() -> str:
+    """What the API schema promises an http(s) URL may be: a part of what validate_http_url and
+    the address guard (core.safe_http) accept that a client, or a test generator, can build from
+    the pattern alone. A host name with a letters-only top-level domain (no IP address, none of
+    the loopback names; at most 3 labels of 63 before it and 24 letters in it, so within the 253
+    of RFC 1034), a port from 1 to 65535, and a path, query and fragment of RFC 3986 characters."""
+    label = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+    port = r"[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]"
+    character = r"(?:[A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})"
+    schemes = "|".join(validate_http_url.schemes)
+    return (
+        rf"^(?:{schemes})://{label}(?:\.{label}){{0,2}}\.[a-z]{{2,24}}(?<!\.localhost)"
+        rf"(?::(?:{port}))?(?:/{character}*)?(?:\?(?:{character}|\?)*)?(?:#(?:{character}|\?)*)?$"
+    )
+
+
+HTTP_URL_SCHEMA_PATTERN = _http_url_schema_pattern()
+
+
 class HttpUrlField(models.URLField):
     """A URL that must be http or https: no ftp, file, javascript or data URLs are stored."""
 

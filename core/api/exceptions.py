@@ -104,10 +104,12 @@ FIXED_ERRORS = [
 
 # Input that is well-formed but does not fit what is stored: naming an object that does not
 # exist (or that the caller may not see) is 404 like a path to it; a name or slug another row
-# already has is a conflict. Either way the body names the fields at fault.
+# already has, alone or with other fields (`unique_together`, e.g. one owner's webhook URL), is a
+# conflict. Either way the body names the fields at fault.
 STATE_ERRORS = {
     "does_not_exist": (404, "not_found"),
     "unique": (409, "conflict"),
+    "unique_together": (409, "conflict"),
     "exists": (409, "conflict"),
 }
 

@@ -4,6 +4,7 @@ limits, the If-Match precondition on edits, who may call an operation without cr
 the error statuses each operation can answer, all in the one error shape (`Error`)."""
 
 import re
+import sys
 
 from django_filters import rest_framework as django_filters
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
@@ -29,6 +30,26 @@ ERRORS = {
     "429": "Rate limit exceeded; see Retry-After.",
 }
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def _not_only_whitespace() -> str:
+    """A character that str.strip() keeps (DRF trims with it), spelled out: `\\S` differs
+    between Python and the ECMA dialect of schemas (the separators U+001C-U+001F, U+0085)."""
+    stripped = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    runs: list[list[int]] = []
+    for code in stripped:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    spelled = "".join(
+        f"\\u{first:04x}" if first == last else f"\\u{first:04x}-\\u{last:04x}"
+        for first, last in runs
+    )
+    return f"[^{spelled}]"
+
+
+NOT_ONLY_WHITESPACE = _not_only_whitespace()
 
 
 def edits_need_if_match(view, method: str) -> bool:
@@ -96,7 +117,7 @@ class AutoSchema(DeclaredErrors, SpectacularAutoSchema):
         trimmed = isinstance(field, serializers.CharField) and field.trim_whitespace
         if trimmed and not field.allow_blank and "pattern" not in schema:
             # Surrounding whitespace is trimmed, so text of spaces alone is blank, and refused.
-            schema["pattern"] = r"\S"
+            schema["pattern"] = NOT_ONLY_WHITESPACE
 
     def _get_request_for_media_type(self, serializer, direction="request"):
         schema, required = super()._get_request_for_media_type(serializer, direction)

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.filters import MAX_ID
-from core.validators import validate_http_url
+from core.validators import HTTP_URL_SCHEMA_PATTERN
 
 # JSON types DRF would otherwise coerce ("5" for 5, "yes" for true): a client bug to report,
 # and a value the schema's type refuses.
@@ -100,13 +100,13 @@ def _json_type_error(field: serializers.Field, value) -> serializers.ErrorDetail
     {
         "type": "string",
         "format": "uri",
-        "pattern": f"^({'|'.join(validate_http_url.schemes)})://",
+        "pattern": HTTP_URL_SCHEMA_PATTERN,
         "maxLength": 2000,
     }
 )
 class HttpUrlField(serializers.CharField):
     """A URL that the services validate (validate_http_url, and for some the addresses it
-    resolves to); the schema says what it must look like."""
+    resolves to); the schema's pattern is the part of those that a client can check."""
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 2000)

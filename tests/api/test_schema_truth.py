@@ -1,10 +1,18 @@
 """The schema declares what the code enforces (issue 17): each rule is checked on both sides,
 the behaviour and the declaration, so that they cannot drift apart."""
 
+import re
+import sys
+
+import jsonschema_rs
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from core import safe_http
+from core.validators import validate_http_url
 from tests.api.conftest import client_for
 from tests.factories import ClaimFactory, jpeg_bytes
 
@@ -119,6 +127,50 @@ def test_an_empty_language_on_check_this_is_refused(schema):
         )
         assert response.status_code == 400, form
         assert response.json()["details"]["language"][0]["code"] == "blank"
+
+
+def _url_schema(schema):
+    return request_component(schema, "/webhooks/", "post")["properties"]["url"]
+
+
+def test_a_url_the_schema_allows_is_one_the_validators_accept(schema):
+    url_schema = _url_schema(schema)
+    declared = jsonschema_rs.validator_for(url_schema, validate_formats=True)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(url_schema["pattern"]).map(str.strip).filter(declared.is_valid))
+    def accepted(url):
+        validate_http_url(url)
+        safe_http.check_url_form(url)
+
+    accepted()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost/",
+        "http://a.localhost/",
+        "http://127.0.0.1/",
+        "http://[::1]/",
+        "http://user:secret@example.org/",
+        "http://example/",
+        "http://example.org:65536/",
+        "ftp://example.org/",
+    ],
+)
+def test_urls_the_validators_refuse_are_outside_the_pattern(schema, url):
+    assert not re.search(_url_schema(schema)["pattern"], url)
+
+
+def test_text_that_is_blank_once_trimmed_is_outside_the_pattern(schema):
+    name = request_component(schema, "/topics/", "post")["properties"]["name"]
+    declared = jsonschema_rs.validator_for(name)
+    for code in range(sys.maxunicode + 1):
+        text = chr(code) * 2
+        if 0xD800 <= code <= 0xDFFF:
+            continue  # not in JSON text
+        assert declared.is_valid(text) == bool(text.strip()), hex(code)
 
 
 def test_json_values_must_have_the_declared_type():

@@ -139,14 +139,17 @@ def test_bad_input_is_a_400_naming_the_field(body, field, code):
     assert not WebhookSubscription.objects.exists()
 
 
-def test_a_url_subscribed_twice_is_a_400():
+def test_a_url_subscribed_twice_is_a_409_conflict():
+    # The request is valid (the schema's), the state refuses it: a 400 would say the client
+    # sent something malformed.
     client, _ = consumer()
     _create(client)
 
     response = _create(client)
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "validation_error"
+    assert response.status_code == 409
+    assert response.json()["code"] == "conflict"
+    assert response.json()["details"]["__all__"][0]["code"] == "unique_together"
 
 
 def test_edits_need_the_current_etag():
