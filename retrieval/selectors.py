@@ -120,9 +120,11 @@ def unembedded_claim_ids(model: str) -> list[int] | None:
     more): passages waiting for a vector or made by another model, and claims newer than every
     passage (the worker has not seen them yet)."""
     # `model <> x` cannot use an index; two ranges can.
-    waiting = Passage.objects.filter(
-        Q(vector__isnull=True) | Q(model__lt=model) | Q(model__gt=model)
-    ).values_list("claim_id", flat=True)[: UNEMBEDDED_SCOPE + 1]
+    waiting = (
+        Passage.objects.filter(Q(vector__isnull=True) | Q(model__lt=model) | Q(model__gt=model))
+        .exclude(text="")  # nothing to embed: never waiting (retrieval.services._desired)
+        .values_list("claim_id", flat=True)[: UNEMBEDDED_SCOPE + 1]
+    )
     newest = Passage.objects.aggregate(newest=Max("claim_id"))["newest"] or 0
     unseen = Claim.objects.filter(pk__gt=newest).values_list("pk", flat=True)[
         : UNEMBEDDED_SCOPE + 1
