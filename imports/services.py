@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from functools import partial
 from itertools import islice
 from urllib.parse import urlsplit
@@ -292,10 +292,9 @@ def import_job_perform(
     job.format = reviews.format
     job.records_total = len(reviews.found)
     job.save(update_fields=["format", "records_total"])
-    with _kept_from_collections():
-        batches = _validated_batches(
-            reviews, size=settings.IMPORTS_BATCH_SIZE, start=job.records_done
-        )
+    batches = _validated_batches(reviews, size=settings.IMPORTS_BATCH_SIZE, start=job.records_done)
+    # Closed at once if a batch fails: the validation thread stops before the job does.
+    with _kept_from_collections(), closing(batches):
         for batch in batches:
             _save_batch(job, batch, context)
             if on_progress is not None:
@@ -305,8 +304,8 @@ def import_job_perform(
 
 
 def _validated_batches(reviews: FoundReviews, *, size: int, start: int) -> Iterator[list[Item]]:
-    """The items from `start` on, in batches of `size`, each validated in a thread of its own
-    while the caller saves the one before: validating is Python work and saving mostly waits
+    """The items from `start` on, in batches of `size`, each validated in a second thread while
+    the caller saves the one before: validating is Python work and saving mostly waits
     for PostgreSQL, so the two overlap (validation touches no database). The items before
     `start`, which an earlier run saved, are validated too: a later copy of one of their review
     URLs is still a duplicate."""
