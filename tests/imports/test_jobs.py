@@ -50,6 +50,16 @@ def killed_with_its_worker(job: ImportJob) -> None:
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(days=1))
 
 
+def stopped_after_its_first_batch(job: ImportJob) -> None:
+    """Run `job` until its first batch is committed, then stop as a killed worker does."""
+
+    def die(job):
+        raise SystemExit("worker killed")
+
+    with pytest.raises(SystemExit):
+        import_job_run(job_id=job.pk, on_progress=die)
+
+
 def summary(job: ImportJob) -> tuple:
     job.refresh_from_db()
     return (
@@ -162,11 +172,7 @@ def test_a_resumed_job_still_rejects_a_copy_of_a_review_saved_before_it_stopped(
     elements.append(feed_item(claim_review(2, context=False)))
     job = file_job(json.dumps(data_feed(elements)).encode())
 
-    def die(job):
-        raise SystemExit("worker killed")
-
-    with pytest.raises(SystemExit):
-        import_job_run(job_id=job.pk, on_progress=die)
+    stopped_after_its_first_batch(job)
     killed_with_its_worker(job)
     import_job_run(job_id=job.pk)
 
@@ -178,12 +184,8 @@ def test_a_resumed_job_still_rejects_a_copy_of_a_review_saved_before_it_stopped(
 def test_an_import_leaves_garbage_collection_as_it_found_it(outcome):
     job = file_job(feed_bytes(8))
 
-    def die(job):
-        raise SystemExit("worker killed")
-
     if outcome == "stops":
-        with pytest.raises(SystemExit):
-            import_job_run(job_id=job.pk, on_progress=die)
+        stopped_after_its_first_batch(job)
     else:
         import_job_run(job_id=job.pk)
 
@@ -397,11 +399,7 @@ def test_a_redirected_feed_url_is_fetched_once_and_kept(source_server):
     )
     job = import_job_create(requested_by=None, url=source_server.url("/feed"))
 
-    def die(job):
-        raise SystemExit("worker killed")
-
-    with pytest.raises(SystemExit):
-        import_job_run(job_id=job.pk, on_progress=die)
+    stopped_after_its_first_batch(job)
     killed_with_its_worker(job)
     import_job_run(job_id=job.pk)
 
