@@ -359,7 +359,7 @@ def test_check_takes_a_post_of_a_few_thousand_characters(embedded):
     ("text", "code"),
     [
         ("😀🔥👀", "no_words"),
-        ("https://t.co/abc @someone", "no_words"),
+        ("https://t.co/abc pic.twitter.com/x1 #️⃣ 👀", "no_words"),
         ("funeral\x00kim", "null_characters_not_allowed"),
         ("funeral kim " * 10_000, "max_length"),
     ],
