@@ -295,9 +295,9 @@ class CheckView(APIView):
     Matching is by words and meaning: full-text terms (Chinese, Japanese and Korean by
     character bigrams; any of them, ranked) fused with multilingual sentence embeddings, so a
     Chinese post finds an English fact-check. A whole post may be sent (links and emoji are
-    left out; handles stay as the names they are). Each result says how it was found (`matched_by`), and the response
-    whether meaning was used (`retrieval`). A result is strong when the texts are very alike
-    and long enough (8 words or more) to be telling.
+    left out; handles stay as the names they are). Each result says how it was found
+    (`matched_by`), and the response whether meaning was used (`retrieval`). A result is
+    strong when the texts are very alike and long enough (8 words or more) to be telling.
     An `image` (multipart) is matched in the reverse-image index against the media of checked
     claims; a result found both ways keeps the better score.
     """
