@@ -50,3 +50,9 @@ class Passage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id}/{self.field}"
+
+
+def waiting_for_vector(model: str) -> Q:
+    """Passages without a vector of `model`: not embedded yet, or by another model. An empty
+    passage (nothing to embed) never waits. `model <> x` cannot use an index; two ranges can."""
+    return (Q(vector__isnull=True) | Q(model__lt=model) | Q(model__gt=model)) & ~Q(text="")

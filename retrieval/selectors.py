@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Max, QuerySet
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
 from claims.models import Claim, Verdict
 from core.search import STOPWORDS, search_document
 from retrieval import embedder as embedders
-from retrieval.models import Passage
+from retrieval.models import Passage, waiting_for_vector
 from retrieval.text import clean_post, embeddable
 
 logger = logging.getLogger(__name__)
@@ -119,12 +119,9 @@ def unembedded_claim_ids(model: str) -> list[int] | None:
     """Claims without a vector of `model` yet (at most UNEMBEDDED_SCOPE; None when there are
     more): passages waiting for a vector or made by another model, and claims newer than every
     passage (the worker has not seen them yet)."""
-    # `model <> x` cannot use an index; two ranges can.
-    waiting = (
-        Passage.objects.filter(Q(vector__isnull=True) | Q(model__lt=model) | Q(model__gt=model))
-        .exclude(text="")  # nothing to embed: never waiting (retrieval.services._desired)
-        .values_list("claim_id", flat=True)[: UNEMBEDDED_SCOPE + 1]
-    )
+    waiting = Passage.objects.filter(waiting_for_vector(model)).values_list("claim_id", flat=True)[
+        : UNEMBEDDED_SCOPE + 1
+    ]
     newest = Passage.objects.aggregate(newest=Max("claim_id"))["newest"] or 0
     unseen = Claim.objects.filter(pk__gt=newest).values_list("pk", flat=True)[
         : UNEMBEDDED_SCOPE + 1

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from claims.models import Claim, Verdict
 from core.enqueue import enqueue_on_commit
 from retrieval import embedder as embedders
-from retrieval.models import Passage
+from retrieval.models import Passage, waiting_for_vector
 from retrieval.text import embeddable
 
 logger = logging.getLogger(__name__)
@@ -99,10 +99,6 @@ def passages_embed(passages: list[Passage], embedder: embedders.Embedder) -> int
     return stored
 
 
-def _needing_vectors(embedder: embedders.Embedder) -> Q:
-    return (Q(vector__isnull=True) | ~Q(model=embedder.name)) & ~Q(text="")
-
-
 def claims_embed(*, claim_ids: Iterable[int]) -> int:
     """Make the claims' passages and embed those without a vector of the current model.
     Returns how many were embedded; 0 when no model is available (search stays lexical)."""
@@ -112,7 +108,7 @@ def claims_embed(*, claim_ids: Iterable[int]) -> int:
     if embedder is None:
         return 0
     todo = list(
-        Passage.objects.filter(_needing_vectors(embedder), claim_id__in=claim_ids).only(
+        Passage.objects.filter(waiting_for_vector(embedder.name), claim_id__in=claim_ids).only(
             "pk", "text"
         )
     )
@@ -139,7 +135,7 @@ def passages_embed_pending(
         .values_list("pk", flat=True)[:limit]
     )
     pending = (
-        Passage.objects.filter(_needing_vectors(embedder))
+        Passage.objects.filter(waiting_for_vector(embedder.name))
         .order_by("claim_id")
         .values_list("claim_id", flat=True)[:limit]
     )
