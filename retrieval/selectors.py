@@ -27,11 +27,13 @@ yet. When no model is loaded the ranking is lexical alone, and says so (`Ranking
 """
 
 import logging
+import math
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from pgvector import HalfVector
 from pgvector.django import CosineDistance
 
@@ -43,7 +45,8 @@ from retrieval.text import clean_post, embeddable
 
 logger = logging.getLogger(__name__)
 
-# Candidates read from each ranking.
+# Candidates read from each ranking: lexical ones at most, semantic ones as deep as the fusion
+# can lift a claim into the results asked for (semantic_depth), at most.
 LEXICAL_CANDIDATES = 100
 SEMANTIC_CANDIDATES = 100
 # Terms of a long query kept for the lexical ranking (its first ones, function words left out).
@@ -60,9 +63,10 @@ SEMANTIC_WEIGHT = 8.0
 # Claims waiting for a vector that the lexical ranking still searches one by one, in hybrid
 # mode; beyond this many it ranks every claim (slower, never blind to them).
 UNEMBEDDED_SCOPE = 5000
-# Of the HNSW search: candidates kept while walking the graph. With iterative scan, a filter
-# (published only, one language) that leaves few rows keeps reading until it has enough.
-EF_SEARCH = 200
+# Of the HNSW search: candidates kept while walking the graph, at least this many and at least
+# the rows asked for. With iterative scan, a filter (published only, one language) that leaves
+# few rows keeps reading until it has enough.
+MIN_EF_SEARCH = 100
 
 LEXICAL, HYBRID = "lexical", "hybrid"
 # Cosine similarity from which a claim found by meaning alone is worth showing: nearly every
@@ -119,14 +123,19 @@ def unembedded_claim_ids(model: str) -> list[int] | None:
     """Claims without a vector of `model` yet (at most UNEMBEDDED_SCOPE; None when there are
     more): passages waiting for a vector or made by another model, and claims newer than every
     passage (the worker has not seen them yet)."""
-    waiting = Passage.objects.filter(waiting_for_vector(model)).values_list("claim_id", flat=True)[
-        : UNEMBEDDED_SCOPE + 1
-    ]
-    newest = Passage.objects.aggregate(newest=Max("claim_id"))["newest"] or 0
-    unseen = Claim.objects.filter(pk__gt=newest).values_list("pk", flat=True)[
-        : UNEMBEDDED_SCOPE + 1
-    ]
-    ids = set(waiting) | set(unseen)
+    waiting = (
+        Passage.objects.filter(waiting_for_vector(model))
+        .order_by()
+        .values_list("claim_id", flat=True)[: UNEMBEDDED_SCOPE + 1]
+    )
+    newest = Passage.objects.order_by("-claim_id").values("claim_id")[:1]
+    unseen = (
+        Claim.objects.filter(pk__gt=Coalesce(Subquery(newest), 0))
+        .order_by()
+        .values_list("pk", flat=True)[: UNEMBEDDED_SCOPE + 1]
+    )
+    # One round trip: this runs on every search.
+    ids = set(waiting.union(unseen))
     return sorted(ids) if len(ids) <= UNEMBEDDED_SCOPE else None
 
 
@@ -164,21 +173,37 @@ def query_vector(text: str) -> list[float] | None:
     return embedder.queries([cleaned])[0].tolist()
 
 
-def _semantic(vector: list[float], claims: QuerySet[Claim], model: str) -> list[tuple[int, float]]:
+def semantic_depth(limit: int) -> int:
+    """How many of meaning's nearest claims a ranking of `limit` results needs: past rank D,
+    meaning's share of the fused score plus the best a lexical rank adds falls below the
+    `limit`-th claim's by meaning alone, so nothing deeper is ever shown. A claim waiting for
+    a vector is ranked by words whatever the depth."""
+    shown = SEMANTIC_WEIGHT / (RRF_K + limit)
+    lifted = shown - LEXICAL_WEIGHT / (RRF_K + 1)
+    if lifted <= 0:
+        return SEMANTIC_CANDIDATES
+    return max(1, min(SEMANTIC_CANDIDATES, math.ceil(SEMANTIC_WEIGHT / lifted - RRF_K)))
+
+
+def _semantic(
+    vector: list[float], claims: QuerySet[Claim], model: str, depth: int
+) -> list[tuple[int, float]]:
+    # A claim has up to two passages.
+    wanted = depth * 2
     rows = (
         Passage.objects.filter(model=model, vector__isnull=False, claim__in=claims)
         .annotate(distance=CosineDistance("vector", HalfVector(vector)))
         .order_by("distance")
-        .values_list("claim_id", "distance")[: SEMANTIC_CANDIDATES * 2]
+        .values_list("claim_id", "distance")[:wanted]
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {max(MIN_EF_SEARCH, wanted)}")
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         found = list(rows)
     best: dict[int, float] = {}
     for claim_id, distance in sorted(found, key=lambda row: row[1]):
         best.setdefault(claim_id, 1.0 - distance)
-    return list(best.items())[:SEMANTIC_CANDIDATES]
+    return list(best.items())[:depth]
 
 
 def ranked_claims(
@@ -203,7 +228,10 @@ def ranked_claims(
         lexical_source = claims
     embedder = embedders.current()
     vector = query_vector(text) if embedder is not None else None
-    semantic = _semantic(vector, claims, embedder.name) if vector is not None else []
+    # Claims found by meaning alone may be dropped below (relevant_only), so the depth that
+    # fills `limit` results is not known in advance.
+    depth = SEMANTIC_CANDIDATES if relevant_only else semantic_depth(limit)
+    semantic = _semantic(vector, claims, embedder.name, depth) if vector is not None else []
     scope = None
     if vector is not None:
         unembedded = unembedded_claim_ids(embedder.name)
