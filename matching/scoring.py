@@ -33,6 +33,7 @@ misses and unrelated claims in English, Chinese and Korean; that module lists th
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import pairwise, product
 from typing import Any
 
@@ -61,13 +62,22 @@ HAN_CHARACTERS_PER_WORD = 1.5
 HANGUL_SYLLABLES_PER_WORD = 2.0
 _HAN_KANA = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_CJK = re.compile(f"{_HAN_KANA.pattern}|{_HANGUL.pattern}")
 
 
+# A query is scored against twenty candidates, and the same claims come back as candidates
+# of similar queries: each text is tokenized once (search_document is most of a check's Python
+# time otherwise).
+TEXTS_CACHED = 4096
+
+
+@lru_cache(maxsize=TEXTS_CACHED)
 def content_terms(text: str) -> frozenset[str]:
     """The index terms of `text` that say something."""
     return frozenset(search_document(text).split()) - STOPWORDS
 
 
+@lru_cache(maxsize=TEXTS_CACHED)
 def word_count(text: str) -> float:
     """Words in `text`, counting Chinese, Japanese and Korean by characters (module docstring)."""
     spaced = sum(1 for term in search_document(text).split() if is_spaced_term(term))
@@ -78,7 +88,7 @@ def word_count(text: str) -> float:
 
 def is_spaced_term(term: str) -> bool:
     """A word of a spaced language, not a CJK bigram."""
-    return not _HAN_KANA.search(term) and not _HANGUL.search(term)
+    return not _CJK.search(term)
 
 
 def _same_word(a: str, b: str) -> bool:

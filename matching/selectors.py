@@ -254,20 +254,29 @@ def verdict_matches(*, text: str, language: str = "") -> CheckAnswer:
     ranking = ranked_claims(text, verdicts=published, limit=MAX_VERDICT_MATCHES * 2)
     hits = {hit.claim_id: hit for hit in ranking.hits}
     terms = {"text": content_terms(text)}
-    matches = {
-        claim_id: match
-        for claim_id, (match, _) in _text_matches({"text": text}, terms, list(hits)).items()
+    # The claims' trigram similarities come with their verdicts: one query for both.
+    trigram = {
+        f"trigram_{field}": TrigramSimilarity(f"claim__{field}", text) for field in CLAIM_FIELDS
     }
     verdicts = (
         published.filter(claim_id__in=hits)
+        .annotate(**trigram)
         .order_by(F("published_at").desc(nulls_last=True), "-pk")
         .select_related("claim", "publisher", "rating")
         .defer(*UNSHOWN_VERDICT_FIELDS)
     )
     order = {hit.claim_id: position for position, hit in enumerate(ranking.hits)}
+    matches: dict[int, TextMatch | None] = {}
     results = []
     for verdict in verdicts:
-        hit, match = hits[verdict.claim_id], matches.get(verdict.claim_id)
+        if verdict.claim_id not in matches:
+            matches[verdict.claim_id] = best_text_match(
+                {"text": text},
+                {field: getattr(verdict.claim, field) for field in CLAIM_FIELDS},
+                {("text", field): getattr(verdict, f"trigram_{field}") for field in CLAIM_FIELDS},
+                query_terms=terms,
+            )
+        hit, match = hits[verdict.claim_id], matches[verdict.claim_id]
         text_score = match.score if match is not None else 0.0
         if ranking.mode != LEXICAL and not (
             (hit.similarity or 0.0) >= SEMANTIC_SUGGEST_SIMILARITY
