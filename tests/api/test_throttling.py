@@ -36,3 +36,26 @@ def test_each_key_has_its_own_budget_and_may_carry_its_own_rate(limits):
     ]
     assert first_statuses == [200, 200, 200, 429]
     assert second_statuses == [200] * 5 + [429]
+
+
+def test_the_newsroom_shares_one_rate_decided_without_permission_queries(
+    limits, settings, django_assert_num_queries
+):
+    """The tier takes one query (the caller's groups); an editor's permissions were two more
+    on every request."""
+    from tests.factories import editor, fact_checker
+
+    settings.API_RATE_LIMITS = {"consumer": "1/min", "newsroom": "2/min"}
+    for member in (fact_checker(), editor()):
+        _, raw = api_key_create(owner=member, name="desk", created_by=None)
+        client = APIClient(HTTP_X_API_KEY=raw)
+        assert [client.get("/api/v1/topics/").status_code for _ in range(3)] == [200, 200, 429]
+    _, raw = api_key_create(owner=UserFactory(), name="partner", created_by=None)
+    consumer = APIClient(HTTP_X_API_KEY=raw)
+    assert [consumer.get("/api/v1/topics/").status_code for _ in range(2)] == [200, 429]
+
+    from core.api.throttling import rate_tier
+
+    partner = UserFactory()
+    with django_assert_num_queries(1):
+        assert rate_tier(partner) == "consumer"
