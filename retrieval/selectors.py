@@ -182,7 +182,7 @@ def semantic_depth(limit: int) -> int:
     lifted = shown - LEXICAL_WEIGHT / (RRF_K + 1)
     if lifted <= 0:
         return SEMANTIC_CANDIDATES
-    return max(1, min(SEMANTIC_CANDIDATES, math.ceil(SEMANTIC_WEIGHT / lifted - RRF_K)))
+    return max(1, min(SEMANTIC_CANDIDATES, math.floor(SEMANTIC_WEIGHT / lifted - RRF_K)))
 
 
 def _semantic(

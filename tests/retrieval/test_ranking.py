@@ -177,3 +177,26 @@ def test_too_many_claims_waiting_for_vectors_ranks_every_claim_by_words(embedded
     found = ids(ranked_claims(FUNERAL))
     assert first.pk in found
     assert second.pk in found
+
+
+@pytest.mark.parametrize("limit", [1, 5, 10, 20, 30, 40])
+def test_meaning_is_read_as_deep_as_words_can_lift_a_claim_into_the_results(limit):
+    """Past semantic_depth, a claim found by meaning scores less, even ranked first by words,
+    than the `limit`-th claim by meaning alone: it can never be shown."""
+    from retrieval.selectors import (
+        LEXICAL_WEIGHT,
+        RRF_K,
+        SEMANTIC_CANDIDATES,
+        SEMANTIC_WEIGHT,
+        semantic_depth,
+    )
+
+    def fused(semantic_rank, lexical_rank=None):
+        lexical = LEXICAL_WEIGHT / (RRF_K + lexical_rank) if lexical_rank else 0.0
+        return SEMANTIC_WEIGHT / (RRF_K + semantic_rank) + lexical
+
+    depth = semantic_depth(limit)
+    assert limit <= depth <= SEMANTIC_CANDIDATES
+    if depth < SEMANTIC_CANDIDATES:
+        assert fused(depth + 1, lexical_rank=1) < fused(limit)
+        assert fused(depth, lexical_rank=1) >= fused(limit)
