@@ -28,6 +28,7 @@ yet. When no model is loaded the ranking is lexical alone, and says so (`Ranking
 
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -166,6 +167,11 @@ def _lexical(text: str, source: QuerySet, scope: list[int] | None = None) -> lis
     return list(dict.fromkeys(rows))[:LEXICAL_CANDIDATES]
 
 
+# One thread per process: the embedder takes one text at a time anyway. Started on first use,
+# so that a process forked after loading the code (gunicorn, Celery) gets its own.
+_embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
+
+
 def query_vector(text: str) -> list[float] | None:
     """The text's embedding as a query, or None (no model, or nothing to embed)."""
     embedder = embedders.current()
@@ -229,16 +235,19 @@ def ranked_claims(
         claims = Claim.objects.all() if claims is None else claims
         lexical_source = claims
     embedder = embedders.current()
-    vector = query_vector(text) if embedder is not None else None
+    vector, unembedded = None, None
+    if embedder is not None:
+        # The model runs outside the GIL: the lookup that needs no vector is made meanwhile.
+        embedding = _embedding.submit(query_vector, text)
+        unembedded = unembedded_claim_ids(embedder.name)
+        vector = embedding.result()
     # Claims found by meaning alone may be dropped below (relevant_only), so the depth that
     # fills `limit` results is not known in advance.
     depth = SEMANTIC_CANDIDATES if relevant_only else semantic_depth(limit)
     semantic = _semantic(vector, claims, embedder.name, depth) if vector is not None else []
     scope = None
-    if vector is not None:
-        unembedded = unembedded_claim_ids(embedder.name)
-        if unembedded is not None:
-            scope = [claim_id for claim_id, _ in semantic] + unembedded
+    if vector is not None and unembedded is not None:
+        scope = [claim_id for claim_id, _ in semantic] + unembedded
     lexical = _lexical(text, lexical_source, scope)
     scores: dict[int, dict] = {}
     for rank, claim_id in enumerate(lexical, start=1):
