@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import Greatest
 
-from claims.models import SEARCH_COLUMNS, Claim, Verdict
+from claims.models import Claim, Verdict
 from claims.selectors.claims import claims_with_similar_media
 from matching.models import ClaimSuggestion
 from matching.scoring import (
@@ -142,12 +142,25 @@ def _text_matches(
 
 
 MAX_VERDICT_MATCHES = 10
-# Large columns a check result does not show.
-UNSHOWN_VERDICT_FIELDS = [
-    *SEARCH_COLUMNS,
-    "body",
-    "summary",
-    *(f"claim__{column}" for column in SEARCH_COLUMNS),
+# What a check result shows of a verdict, its claim, publisher and rating (matching.api): a
+# verdict row read whole, with its claim's, is most of the time a check spends reading rows.
+SHOWN_VERDICT_FIELDS = [
+    "claim",
+    "publisher",
+    "rating",
+    "status",
+    "textual_rating",
+    "headline",
+    "language",
+    "review_url",
+    "published_at",
+    "slug",
+    *(f"claim__{field}" for field in ("text", "original_text", "language", "claimant")),
+    "claim__claim_date",
+    "publisher__name",
+    "publisher__site",
+    "publisher__is_self",
+    "rating__label",
 ]
 
 
@@ -189,7 +202,7 @@ def verdict_matches_by_image(*, frames, language: str = "") -> list[VerdictMatch
         _published(language)
         .filter(claim_id__in=distances)
         .select_related("claim", "publisher", "rating")
-        .defer(*UNSHOWN_VERDICT_FIELDS)
+        .only(*SHOWN_VERDICT_FIELDS)
     )
     return [
         VerdictMatch(
@@ -263,7 +276,7 @@ def verdict_matches(*, text: str, language: str = "") -> CheckAnswer:
         .annotate(**trigram)
         .order_by(F("published_at").desc(nulls_last=True), "-pk")
         .select_related("claim", "publisher", "rating")
-        .defer(*UNSHOWN_VERDICT_FIELDS)
+        .only(*SHOWN_VERDICT_FIELDS)
     )
     order = {hit.claim_id: position for position, hit in enumerate(ranking.hits)}
     matches: dict[int, TextMatch | None] = {}

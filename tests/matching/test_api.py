@@ -198,6 +198,28 @@ def test_check_finds_published_verdicts_ours_and_imported_for_everyone(role):
     assert result["verdict"]["review_url"] == theirs.review_url
 
 
+def test_check_queries_do_not_grow_with_results():
+    """A result shows only fields its verdict, claim, publisher and rating were read with: a
+    field left unread would be one query more for each result."""
+    client = client_for("consumer")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(CHECK, {"text": FUNERAL_AGAIN}, format="json")
+        assert response.status_code == 200
+        return len(response.json()["results"]), len(captured)
+
+    published(FUNERAL)
+    queries()  # the caller's groups and key, once
+    one, few = queries()
+    for n in range(5):
+        imported(f"{FUNERAL} number {n}")
+        published(f"{FUNERAL}, again {n}")
+    many, more = queries()
+    assert (one, many) == (1, 10)
+    assert more == few
+
+
 def test_check_leaves_out_drafts_retractions_and_claims_without_verdicts():
     claim(FUNERAL)
     published(FUNERAL, status=Verdict.Status.DRAFT)
