@@ -21,9 +21,10 @@ from media.models import ArchiveFeatures, MediaFrame, MediaItem
 
 logger = logging.getLogger(__name__)
 
-# Descriptors stored and indexed per frame: 6.4 KB of index memory a frame (32 bytes and an
-# 8-byte frame id each). 160 to 250 found the same candidates in bench/media/robust.py's dev
-# set (451 and 456 of 494 queries with their photograph among the three most voted).
+# Descriptors stored and indexed per frame: 6.4 KB in the database, 8 KB of each worker's
+# memory (32 bytes and an 8-byte frame id each). 160 and 250 found about the same candidates in
+# bench/media/robust.py's dev set (451 and 456 of 494 queries with their photograph among the
+# three most voted).
 INDEX_KEYPOINTS = 200
 # What Pillow raises on a stored file that went missing or was damaged since intake.
 _READ_ERRORS = (OSError, ValueError, Image.DecompressionBombError)

@@ -115,31 +115,46 @@ def feature_candidates(
     (media.archive_index.FeatureIndex), most voted first: candidates that must verify. Their
     distance is the least between their hashes, for the record; it found nothing."""
     index = feature_index()
-    # Archive frame -> (votes, the query frame that gave the most).
-    voted: dict[int, tuple[int, float]] = {}
-    for offset, query in query_pictures.items():
-        for frame_id, votes in index.votes(local_features.query_descriptors(query)).items():
-            if votes >= MIN_VOTES and votes > voted.get(frame_id, (0, 0.0))[0]:
-                voted[frame_id] = (votes, offset)
-    if not voted:
+    # (query offset, archive frame, votes) for every pair with enough votes.
+    pairs = [
+        (offset, frame_id, votes)
+        for offset, query in query_pictures.items()
+        for frame_id, votes in index.votes(local_features.query_descriptors(query)).items()
+        if votes >= MIN_VOTES
+    ]
+    if not pairs:
         return []
-    rows = (
-        MediaFrame.objects.filter(
-            pk__in=voted,
+    archived = {
+        frame_id: (item_id, offset, bytes(archive_hashes))
+        for frame_id, item_id, offset, archive_hashes in MediaFrame.objects.filter(
+            pk__in={frame_id for _, frame_id, _ in pairs},
             media_item__in_archive=True,
             media_item__status=MediaItem.Status.READY,
         )
         .exclude(media_item_id=exclude_item_id)
         .values_list("id", "media_item_id", "offset_seconds", "archive_hashes")
-    )
-    # Item -> (votes, query offset, matched offset, archive hashes) of its best frame.
-    best: dict[int, tuple[int, float, float, bytes]] = {}
-    for frame_id, item_id, matched_offset, archive_hashes in rows:
-        votes, query_offset = voted[frame_id]
-        if item_id not in best or votes > best[item_id][0]:
-            best[item_id] = (votes, query_offset, matched_offset, bytes(archive_hashes))
+    }
+    # As archive_search aligns a clip: the pairs vote, by their votes, for the difference of
+    # their offsets; neighbouring keyframes of one shot share descriptors, so the single most
+    # voted pair may sit a second or two off. (item, alignment bin) -> [votes, best pair].
+    bins: dict[tuple[int, int], list] = {}
+    for query_offset, frame_id, votes in pairs:
+        if frame_id not in archived:
+            continue
+        item_id, matched_offset, archive_hashes = archived[frame_id]
+        key = (item_id, round((matched_offset - query_offset) / lookups.ALIGNMENT_BIN_SECONDS))
+        pair = (votes, query_offset, matched_offset, archive_hashes)
+        entry = bins.setdefault(key, [0, pair])
+        entry[0] += votes
+        if votes > entry[1][0]:
+            entry[1] = pair
+    # Item -> (total votes, its best pair) at its best alignment.
+    best: dict[int, tuple[int, tuple]] = {}
+    for (item_id, _), (total, pair) in bins.items():
+        if item_id not in best or total > best[item_id][0]:
+            best[item_id] = (total, pair)
     query_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
-    chosen = sorted(best.items(), key=lambda pair: (-pair[1][0], pair[0]))[:FEATURE_CANDIDATES]
+    chosen = sorted(best.items(), key=lambda entry: (-entry[1][0], entry[0]))[:FEATURE_CANDIDATES]
     return [
         lookups.ArchiveMatch(
             media_item_id=item_id,
@@ -149,7 +164,7 @@ def feature_candidates(
             frames_share=round(1 / len(query_pictures), 3),
             is_strong=False,
         )
-        for item_id, (_, query_offset, matched_offset, archive_hashes) in chosen
+        for item_id, (_, (_, query_offset, matched_offset, archive_hashes)) in chosen
     ]
 
 
