@@ -1,4 +1,6 @@
-"""The in-memory index of archive hashes that lookups search, one per worker process.
+"""The in-memory indexes that lookups search, one of each per worker process: of archive hashes
+(HashIndex), and of the local features of archive frames (FeatureIndex, a candidate stage for
+what no hash finds; media.services.verified_lookups).
 
 An exact scan (faiss's flat binary index: XOR and popcount over 32-byte codes, bounded by memory
 bandwidth) rather than an approximate index: near-duplicate PDQ hashes lie 30 to 60 bits apart,
@@ -6,27 +8,39 @@ where multi-index hashing degenerates into a scan and graph indexes lose recall 
 uniform (measured in bench/media). A lookup asks at most two hashes per query frame, so an image
 lookup is one pass over the archive.
 
-The index is never rebuilt: each search first reads the ArchiveHash rows added since the last one
-(an indexed range on the primary key), so an item is searchable by every worker as soon as its
-hashing commits. Ids taken by transactions still open at that moment are remembered and asked for
-again, so a row committed out of id order is not skipped. Rows deleted when an item leaves the
-archive stay in memory until the process restarts; their hits are dropped when they are resolved
-against the database.
+The indexes are never rebuilt: each search first reads the ArchiveHash (ArchiveFeatures) rows
+added since the last one (an indexed range on the primary key), so an item is searchable by every
+worker as soon as its hashing commits. Ids taken by transactions still open at that moment are
+remembered and asked for again, so a row committed out of id order is not skipped. Rows deleted
+when an item leaves the archive stay in memory until the process restarts; their hits are dropped
+when they are resolved against the database.
 """
 
 import threading
 import time
+from collections.abc import Callable
 
 import faiss
 import numpy as np
 from django.db import connection
 
 from media.hashing import PDQ_BYTES
-from media.models import ArchiveHash
+from media.models import ArchiveFeatures, ArchiveHash
+from media.verification import DESCRIPTOR_BYTES
 
 # How long an id skipped by the sequence is waited for: longer than any hashing transaction.
 GAP_PATIENCE_SECONDS = 600
+# Rows read per query: 100,000 hashes are 3 MB, 5,000 frames' features 32 MB.
 SYNC_BATCH = 100_000
+FEATURES_SYNC_BATCH = 5_000
+# A query descriptor votes for the archive frames with a descriptor within this many bits (of
+# 256; random descriptors lie about 128 apart): 56 rather than 40 put the right photograph among
+# the 3 most voted for a few more of bench/media/robust.py's dev queries (456 and 450 of 494, in
+# a first trial with nearest-neighbour votes and 250 descriptors a frame).
+MATCH_DISTANCE = 56
+# A query descriptor that near more frames than this is too common to vote: a video's
+# keyframes of one scene share most descriptors, so this is well above a scene's length.
+GENERIC_FRAMES = 64
 
 
 class HashIndex:
@@ -67,17 +81,20 @@ class HashIndex:
         )
 
 
-class ArchiveIndex(HashIndex):
-    """A HashIndex kept up to date with the ArchiveHash table."""
+class RowFeed:
+    """The rows of an archive table committed since the last read, in id order, with the ids a
+    still-open transaction held back asked for again (see the module)."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, table: str, columns: str, batch: int = SYNC_BATCH) -> None:
+        self._table = table
+        self._columns = columns
+        self._batch = batch
         self._last_id = 0
         self._gaps: dict[int, float] = {}
         self._lock = threading.Lock()
 
-    def sync(self) -> int:
-        """Load the rows committed since the last sync; returns how many were added."""
+    def read(self, add: Callable[[list[tuple]], None]) -> int:
+        """Pass the new rows (without their id) to `add`, in batches; returns how many."""
         with self._lock:
             now = time.monotonic()
             self._gaps = {
@@ -85,29 +102,25 @@ class ArchiveIndex(HashIndex):
                 for row_id, seen in self._gaps.items()
                 if now - seen < GAP_PATIENCE_SECONDS
             }
-            added = self._load("id = ANY(%s)", list(self._gaps), now) if self._gaps else 0
+            added = self._load(add, "id = ANY(%s)", list(self._gaps), now) if self._gaps else 0
             while True:
-                loaded = self._load("id > %s", self._last_id, now)
+                loaded = self._load(add, "id > %s", self._last_id, now)
                 added += loaded
-                if loaded < SYNC_BATCH:
+                if loaded < self._batch:
                     return added
 
-    def _load(self, condition: str, parameter, now: float) -> int:
-        table = ArchiveHash._meta.db_table
+    def _load(self, add, condition: str, parameter, now: float) -> int:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT id, frame_id, pdq_hash FROM {table} "
-                f"WHERE {condition} ORDER BY id LIMIT {SYNC_BATCH}",
+                f"SELECT id, {self._columns} FROM {self._table} "
+                f"WHERE {condition} ORDER BY id LIMIT {self._batch}",
                 [parameter],
             )
             rows = cursor.fetchall()
         if not rows:
             return 0
         ids = [row[0] for row in rows]
-        self.add(
-            np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows)),
-            np.frombuffer(b"".join(bytes(row[2]) for row in rows), dtype=np.uint8),
-        )
+        add([row[1:] for row in rows])
         for row_id in ids:
             self._gaps.pop(row_id, None)
         if ids[-1] > self._last_id:
@@ -117,7 +130,99 @@ class ArchiveIndex(HashIndex):
         return len(rows)
 
 
+class ArchiveIndex(HashIndex):
+    """A HashIndex kept up to date with the ArchiveHash table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._feed = RowFeed(ArchiveHash._meta.db_table, "frame_id, pdq_hash")
+
+    def sync(self) -> int:
+        """Load the rows committed since the last sync; returns how many were added."""
+        return self._feed.read(self._add_rows)
+
+    def _add_rows(self, rows: list[tuple]) -> None:
+        self.add(
+            np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)),
+            np.frombuffer(b"".join(bytes(row[1]) for row in rows), dtype=np.uint8),
+        )
+
+
+class FeatureIndex:
+    """Local-feature descriptors of archive frames (media.verification.strongest), searched for
+    the frames that share many of a query's descriptors: a candidate stage that no crop,
+    rotation or background defeats, since a keypoint inside what the query kept of a picture is
+    described the same whatever was cut from around it.
+
+    Each query descriptor votes once for every frame with a descriptor within MATCH_DISTANCE
+    bits, unless it lies that near more than GENERIC_FRAMES frames (a descriptor of sky, grass or
+    text, which says nothing about which picture it is in). A radius rather than a nearest
+    neighbour: the copies a frame's descriptors leave in memory when its item is hashed again or
+    leaves the archive cannot hide the current ones, and their votes are dropped when frames are
+    resolved against the database, as HashIndex's hits are. An exact scan, like HashIndex
+    (bench/media/README.md says what it costs as the archive grows).
+    """
+
+    def __init__(self) -> None:
+        self._index = faiss.IndexBinaryFlat(DESCRIPTOR_BYTES * 8)
+        self._chunks: list[np.ndarray] = []
+        self._frame_ids = np.empty(0, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return self._index.ntotal
+
+    def add(self, frame_ids: np.ndarray, descriptors: np.ndarray) -> None:
+        """`frame_ids` has one id per descriptor row."""
+        if not len(frame_ids):
+            return
+        descriptors = np.ascontiguousarray(descriptors, dtype=np.uint8)
+        self._index.add(descriptors.reshape(-1, DESCRIPTOR_BYTES))
+        self._chunks.append(np.asarray(frame_ids, dtype=np.int64))
+
+    def votes(self, queries: np.ndarray) -> dict[int, int]:
+        """Frame id -> how many of the query descriptors voted for it."""
+        if not len(self) or not len(queries):
+            return {}
+        if self._chunks:
+            self._frame_ids = np.concatenate([self._frame_ids, *self._chunks])
+            self._chunks = []
+        queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, DESCRIPTOR_BYTES)
+        # faiss returns distances strictly below the radius it is given.
+        limits, _, positions = self._index.range_search(queries, MATCH_DISTANCE + 1)
+        rows = np.repeat(np.arange(len(queries)), np.diff(limits.astype(np.int64)))
+        pairs = np.unique(np.stack([rows, self._frame_ids[positions]], axis=1), axis=0)
+        if not len(pairs):
+            return {}
+        per_row = np.bincount(pairs[:, 0], minlength=len(queries))
+        pairs = pairs[per_row[pairs[:, 0]] <= GENERIC_FRAMES]
+        frames, counts = np.unique(pairs[:, 1], return_counts=True)
+        return dict(zip(frames.tolist(), counts.tolist(), strict=True))
+
+
+class ArchiveFeatureIndex(FeatureIndex):
+    """A FeatureIndex kept up to date with the ArchiveFeatures table."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._feed = RowFeed(
+            ArchiveFeatures._meta.db_table, "frame_id, descriptors", FEATURES_SYNC_BATCH
+        )
+
+    def sync(self) -> int:
+        """Load the frames committed since the last sync; returns how many were added."""
+        return self._feed.read(self._add_rows)
+
+    def _add_rows(self, rows: list[tuple]) -> None:
+        joined = [bytes(row[1]) for row in rows]
+        counts = [len(descriptors) // DESCRIPTOR_BYTES for descriptors in joined]
+        self.add(
+            np.repeat(np.fromiter((row[0] for row in rows), dtype=np.int64), counts),
+            np.frombuffer(b"".join(joined), dtype=np.uint8),
+        )
+
+
 _process_index: ArchiveIndex | None = None
+_process_features: ArchiveFeatureIndex | None = None
 _process_lock = threading.Lock()
 
 
@@ -131,8 +236,19 @@ def archive_index() -> ArchiveIndex:
     return _process_index
 
 
+def feature_index() -> ArchiveFeatureIndex:
+    """This process's index of local features, brought up to date."""
+    global _process_features
+    with _process_lock:
+        if _process_features is None:
+            _process_features = ArchiveFeatureIndex()
+    _process_features.sync()
+    return _process_features
+
+
 def reset_archive_index() -> None:
-    """Forget the index, for a process whose database was replaced (tests)."""
-    global _process_index
+    """Forget the indexes, for a process whose database was replaced (tests)."""
+    global _process_index, _process_features
     with _process_lock:
         _process_index = None
+        _process_features = None

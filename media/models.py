@@ -157,6 +157,15 @@ class MediaFrame(models.Model):
     thumbnail = models.BinaryField(
         default=bytes, help_text=_("A JPEG of the frame, 320 pixels on its longest side.")
     )
+    # NULL until extracted (frames hashed before local features were): extract_features fills it.
+    local_features = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "ORB descriptors (32 bytes each, strongest keypoint first) of the picture "
+            "verification sees (media.verification); empty for a frame too flat to have any."
+        ),
+    )
 
     class Meta:
         ordering = ["media_item", "offset_seconds"]
@@ -185,6 +194,23 @@ class ArchiveHash(models.Model):
     media_item = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="+")
     frame = models.ForeignKey(MediaFrame, on_delete=models.CASCADE, related_name="+")
     pdq_hash = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.frame_id}#{self.pk}"
+
+
+class ArchiveFeatures(models.Model):
+    """The local-feature descriptors of an archive item's frame: the rows each worker's feature
+    index is loaded from and kept up to date with, by id, as ArchiveHash is for hashes
+    (media.archive_index). Rows exist while the item is in the archive."""
+
+    id = models.BigAutoField(primary_key=True)
+    media_item = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="+")
+    frame = models.ForeignKey(MediaFrame, on_delete=models.CASCADE, related_name="+")
+    descriptors = models.BinaryField()
+
+    class Meta:
+        verbose_name_plural = _("archive features")
 
     def __str__(self) -> str:
         return f"{self.frame_id}#{self.pk}"

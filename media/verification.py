@@ -20,7 +20,7 @@ error.
 """
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import IO
 
 import cv2
@@ -35,6 +35,8 @@ FEATURE_SIDE = 480
 # Matching is quadratic in keypoints: 500 a picture verify as many of bench/media/robust.py's
 # copies as 1000 did, in a quarter of the time.
 MAX_KEYPOINTS = 500
+# ORB's descriptors: 256 bits.
+DESCRIPTOR_BYTES = 32
 # A picture narrower than this on either side has no room for ORB's 31-pixel patches.
 MIN_SIDE = 48
 # Lowe's ratio test: a match is kept when its best descriptor is clearly better than the second.
@@ -75,6 +77,8 @@ class Features:
     descriptors: np.ndarray | None
     size: tuple[int, int]
     factor: float
+    # Each keypoint's corner response: how distinctive it is, for picking the strongest.
+    responses: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
 
     def __len__(self) -> int:
         return len(self.points)
@@ -131,7 +135,17 @@ def features(image: Image.Image, original_size: tuple[int, int] | None = None) -
     if descriptors is None or len(keypoints) < MIN_INLIERS:
         return empty
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32)
-    return Features(points, descriptors, picture.size, factor)
+    responses = np.array([kp.response for kp in keypoints], dtype=np.float32)
+    return Features(points, descriptors, picture.size, factor, responses)
+
+
+def strongest(found: Features, count: int) -> np.ndarray:
+    """The descriptors of the `count` keypoints with the strongest responses, strongest first:
+    (n, 32) bytes, none for a picture without features."""
+    if found.descriptors is None:
+        return np.empty((0, DESCRIPTOR_BYTES), np.uint8)
+    order = np.argsort(-found.responses, kind="stable")[:count]
+    return found.descriptors[order]
 
 
 def _good_matches(query: Features, reference: Features) -> tuple[np.ndarray, np.ndarray]:

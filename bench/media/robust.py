@@ -13,9 +13,11 @@ matches; every other photograph among them is a wrong match.
 The lookup is media.services.verified_lookups.archive_search_verified without the database:
 the same stage one (media.hashing query hashes searched in media.archive_index.HashIndex at the
 suggest distance; again, with the views, out to VERIFY_RADIUS), the same views
-(media.content_region), the same verification (media.verification) on the same pictures (the
-stored JPEGs, decoded by verification.open_picture) and the same rule: a hash match is kept, a
-match found only through a view or beyond the suggest distance is kept when it verifies.
+(media.content_region), the same feature index (media.archive_index.FeatureIndex: the most voted
+few photographs), the same verification (media.verification) on the same pictures (the stored
+JPEGs, decoded by verification.open_picture) and the same rule: a hash match is kept, a match
+found only through a view, beyond the suggest distance or by the feature index is kept when it
+verifies.
 """
 
 import argparse
@@ -43,8 +45,14 @@ from django.conf import settings  # noqa: E402
 from bench.media import reupload  # noqa: E402
 from bench.media.transforms import crop, photos, transforms  # noqa: E402
 from media import content_region, hashing, verification  # noqa: E402
-from media.archive_index import HashIndex  # noqa: E402
-from media.services.verified_lookups import MAX_VERIFIED, VERIFY_RADIUS  # noqa: E402
+from media.archive_index import FeatureIndex, HashIndex  # noqa: E402
+from media.services import local_features  # noqa: E402
+from media.services.verified_lookups import (  # noqa: E402
+    FEATURE_CANDIDATES,
+    MAX_VERIFIED,
+    MIN_VOTES,
+    VERIFY_RADIUS,
+)
 
 BASELINE_DISTANCE = 31
 
@@ -60,10 +68,12 @@ def _rows(joined: bytes) -> np.ndarray:
 
 
 class Archive:
-    def __init__(self, originals: dict, noise: int = 0) -> None:
+    def __init__(self, originals: dict, noise: int = 0, features: bool = True) -> None:
         self.names = list(originals)
         self.files = {number: _jpeg(originals[name]) for number, name in enumerate(self.names)}
         self.index = HashIndex()
+        self.features = FeatureIndex()
+        self.with_features = features
         self.pdq = {}
         if noise:
             rng = np.random.default_rng(5)
@@ -77,6 +87,13 @@ class Archive:
             hashes = _rows(frame.archive_hashes)
             self.index.add(np.full(len(hashes), number), hashes)
             self.pdq[number] = frame.pdq
+            if not features:
+                continue
+            picture = verification.open_picture(io.BytesIO(data))
+            descriptors = np.frombuffer(
+                local_features.picture_descriptors(picture), dtype=np.uint8
+            ).reshape(-1, verification.DESCRIPTOR_BYTES)
+            self.features.add(np.full(len(descriptors), number), descriptors)
 
     def _search(self, joined: bytes, radius: int) -> dict[int, int]:
         best: dict[int, int] = {}
@@ -100,6 +117,16 @@ class Archive:
                 if item not in by_hash:
                     by_view[item] = min(distance, by_view.get(item, 256))
         query_picture = verification.QueryPicture(picture)
+        votes = {}
+        if self.with_features:
+            votes = self.features.votes(local_features.query_descriptors(query_picture))
+        voted = sorted(
+            (item for item, count in votes.items() if count >= MIN_VOTES and item < 10_000),
+            key=lambda item: (-votes[item], item),
+        )
+        for item in voted[:FEATURE_CANDIDATES]:
+            if item not in by_hash:
+                by_view.setdefault(item, 256)
         kept: dict[int, object] = {}
         budget = MAX_VERIFIED
         for found, required in ((by_hash, False), (by_view, True)):
@@ -180,9 +207,9 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
 
 
-def run_speed(originals: dict, size: int) -> None:
+def run_speed(originals: dict, size: int, features: bool) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    archive = Archive(originals, noise=size)
+    archive = Archive(originals, noise=size, features=features)
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\narchive of {len(archive.index):,} hashes: peak RSS {before:.0f} -> {after:.0f} MB")
     samples, verify_samples = [], []
@@ -200,10 +227,54 @@ def run_speed(originals: dict, size: int) -> None:
         start = time.perf_counter()
         verification.verify_pictures(reference, reference)
         verify_samples.append(time.perf_counter() - start)
-    print(f"lookup with views and verification, {len(samples)} queries: {_percentiles(samples)}")
+    print(
+        f"lookup with views, feature index ({len(archive.features):,} descriptors, of the 19 "
+        f"photographs only) and verification, {len(samples)} queries: {_percentiles(samples)}"
+    )
     print(f"one verification (features of both, match, RANSAC): {_percentiles(verify_samples)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS after the lookups: {peak:.0f} MB")
+    if features:
+        run_feature_scaling(archive, originals)
+
+
+def run_feature_scaling(archive: Archive, originals: dict) -> None:
+    """The feature index's search alone against archives of random descriptors (frames of
+    INDEX_KEYPOINTS each): what a lookup's candidate stage costs as the archive grows."""
+    name = archive.names[0]
+    query = verification.QueryPicture(
+        verification.open_picture(io.BytesIO(_jpeg(crop(originals[name], 0.05, 0.2, 0.2, 0.05))))
+    )
+    descriptors = local_features.query_descriptors(query)
+    rng = np.random.default_rng(9)
+    for frames in (1_000, 5_000):
+        count = frames * local_features.INDEX_KEYPOINTS
+        before = _rss_mb()
+        index = FeatureIndex()
+        index.add(
+            np.repeat(np.arange(frames), local_features.INDEX_KEYPOINTS),
+            rng.integers(0, 256, (count, verification.DESCRIPTOR_BYTES), dtype=np.uint8),
+        )
+        index.votes(descriptors[:1])
+        grown = _rss_mb() - before
+        samples = []
+        for _ in range(5):
+            start = time.perf_counter()
+            index.votes(descriptors)
+            samples.append(time.perf_counter() - start)
+        print(
+            f"feature index of {frames:,} frames ({count:,} random descriptors): +{grown:.0f} MB "
+            f"RSS; votes for {len(descriptors)} query descriptors {_percentiles(samples)}"
+        )
+        del index
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
@@ -211,10 +282,13 @@ def main() -> None:
     parser.add_argument("--speed", type=int, default=0, help="archive size for the speed run")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--dev-only", action="store_true", help="tuning: the dev seed alone")
+    parser.add_argument(
+        "--no-features", action="store_true", help="without the feature index, to compare"
+    )
     arguments = parser.parse_args()
     originals = photos()
     if not arguments.skip_quality:
-        archive = Archive(originals)
+        archive = Archive(originals, features=not arguments.no_features)
         print(f"archive: {len(archive.names)} photographs, {len(archive.index)} hashes")
         dev = run_quality(archive, originals, reupload.DEV_SEED)
         held_out = (
@@ -222,7 +296,7 @@ def main() -> None:
         )
         print_quality(dev, held_out)
     if arguments.speed:
-        run_speed(originals, arguments.speed)
+        run_speed(originals, arguments.speed, features=not arguments.no_features)
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from media import hashing  # noqa: E402
+from media import hashing, verification  # noqa: E402
 from media.archive_index import HashIndex  # noqa: E402
+from media.services import local_features  # noqa: E402
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -71,9 +72,16 @@ def bench_images() -> None:
         total = _timed(lambda data=data: hashing.hash_image(io.BytesIO(data)), 40)
         decode = _timed(lambda data=data: hashing.open_image(io.BytesIO(data)), 40)
         full = _timed(lambda data=data: Image.open(io.BytesIO(data)).convert("RGB"), 10)
+        features = _timed(
+            lambda data=data: local_features.picture_descriptors(
+                verification.open_picture(io.BytesIO(data))
+            ),
+            40,
+        )
         print(
             f"image {size[0]}x{size[1]} JPEG ({len(data) // 1024} KB): hash {_percentiles(total)}; "
-            f"draft decode {_percentiles(decode)}; full decode {_percentiles(full)}"
+            f"draft decode {_percentiles(decode)}; full decode {_percentiles(full)}; "
+            f"local features (in the hashing job, after the hashes) {_percentiles(features)}"
         )
 
 

@@ -59,16 +59,10 @@ def test_a_vertical_reframing_is_placed_within_a_second(original):
     assert position(clip, original) == pytest.approx(6.6, abs=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Since the stored PDQ follows Meta's reference (keyframes decoded at 512 px or more), "
-    "this clip's closest frame hash is 96 bits from the original's, past VERIFY_RADIUS (84), and "
-    "no content-region view comes closer; a wider radius would only pass in a small archive "
-    "(about 30 random hashes in a million lie within 96 bits). Open in issue 14's note.",
-)
 def test_a_clip_of_a_clip_finds_the_original(original):
     """Cut, cropped and subtitled; then cut again from that, cropped again and put under a
-    caption block: two levels of re-upload."""
+    caption block: two levels of re-upload. Its closest frame hash is 96 bits from the
+    original's, past VERIFY_RADIUS (84): the feature index is what finds it."""
     reference = videos.reference_frames()
     first = [videos.cropped_with_caption(f, 0.03) for f in videos.cut(reference, 4.5, 20)]
     second = [videos.under_caption_block(f) for f in videos.cut(first, 7.2, 10)]

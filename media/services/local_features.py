@@ -1,0 +1,132 @@
+"""Local features of archive frames: extracted at hashing, indexed by every worker
+(media.archive_index.FeatureIndex), and searched by lookups for the candidates no hash finds.
+
+What is stored is the INDEX_KEYPOINTS strongest ORB descriptors of the picture verification
+sees (an image's file decoded at 480 pixels, a video frame's 320-pixel thumbnail): the
+keypoints most likely to be found again in an edited copy. Positions are not stored; the
+candidate's pictures are read again to verify it, as every candidate's are.
+"""
+
+import io
+import logging
+
+import numpy as np
+from django.db import transaction
+from django.db.models import Q
+from PIL import Image
+
+from media import verification
+from media.hashing import FrameHashes
+from media.models import ArchiveFeatures, MediaFrame, MediaItem
+
+logger = logging.getLogger(__name__)
+
+# Descriptors stored and indexed per frame: 6.4 KB in the database, 8 KB of each worker's
+# memory (32 bytes and an 8-byte frame id each). 160 and 250 found about the same candidates in
+# bench/media/robust.py's dev set (451 and 456 of 494 queries with their photograph among the
+# three most voted).
+INDEX_KEYPOINTS = 200
+# What Pillow raises on a stored file that went missing or was damaged since intake.
+_READ_ERRORS = (OSError, ValueError, Image.DecompressionBombError)
+
+
+def original_size(item: MediaItem) -> tuple[int, int] | None:
+    return (item.width, item.height) if item.width and item.height else None
+
+
+def picture_descriptors(picture: Image.Image | None) -> bytes:
+    """The strongest descriptors of a picture at feature size, joined (empty when flat)."""
+    if picture is None:
+        return b""
+    return verification.strongest(verification.features(picture), INDEX_KEYPOINTS).tobytes()
+
+
+def item_picture(item: MediaItem) -> Image.Image | None:
+    """An image item's picture at feature size; None when its file cannot be read now."""
+    try:
+        with item.file.open("rb") as stream:
+            return verification.open_picture(stream)
+    except _READ_ERRORS as error:
+        logger.warning("media item %s unreadable for local features: %s", item.pk, error)
+        return None
+
+
+def thumbnail_picture(thumbnail: bytes) -> Image.Image | None:
+    """A video frame's stored thumbnail; None when there is none or it cannot be decoded."""
+    if not thumbnail:
+        return None
+    try:
+        return Image.open(io.BytesIO(thumbnail), formats=("JPEG",)).convert("RGB")
+    except _READ_ERRORS:
+        return None
+
+
+def frame_descriptors(item: MediaItem, frames: list[FrameHashes]) -> list[bytes | None]:
+    """The descriptors of each hashed frame of an item, as hashing stores them; None where the
+    picture cannot be read now (extract_features tries again)."""
+    if item.kind == MediaItem.Kind.IMAGE:
+        picture = item_picture(item) if frames else None
+        return [None if picture is None else picture_descriptors(picture) for _ in frames]
+    return [picture_descriptors(thumbnail_picture(frame.thumbnail)) for frame in frames]
+
+
+def archive_features_sync(*, media_item: MediaItem) -> None:
+    """Make the item's archive features match its membership, as archive_sync does for its
+    hashes: a row for every frame with features while it is in the archive and hashed."""
+    ArchiveFeatures.objects.filter(media_item=media_item).delete()
+    if not (media_item.in_archive and media_item.hashed_at):
+        return
+    ArchiveFeatures.objects.bulk_create(
+        ArchiveFeatures(media_item_id=media_item.pk, frame_id=frame_id, descriptors=descriptors)
+        for frame_id, descriptors in media_item.frames.exclude(
+            Q(local_features__isnull=True) | Q(local_features=b"")
+        ).values_list("id", "local_features")
+    )
+
+
+def media_items_features_missing():
+    """Hashed items with frames whose local features were never extracted, archive first."""
+    return (
+        MediaItem.objects.filter(
+            status=MediaItem.Status.READY,
+            hashed_at__isnull=False,
+            frames__local_features__isnull=True,
+        )
+        .distinct()
+        .order_by("-in_archive", "pk")
+    )
+
+
+def media_item_features_extract(*, media_item_id: int) -> int:
+    """Extract the local features its frames lack and index them if the item is in the
+    archive; returns how many frames got them. Safe to run again."""
+    item = MediaItem.objects.get(pk=media_item_id)
+    missing = list(item.frames.filter(local_features__isnull=True))
+    if not missing:
+        return 0
+    image = item_picture(item) if item.kind == MediaItem.Kind.IMAGE else None
+    extracted = {}
+    for frame in missing:
+        if item.kind == MediaItem.Kind.IMAGE:
+            if image is not None:
+                extracted[frame.pk] = picture_descriptors(image)
+        else:
+            extracted[frame.pk] = picture_descriptors(thumbnail_picture(bytes(frame.thumbnail)))
+    with transaction.atomic():
+        locked = MediaItem.objects.select_for_update().get(pk=item.pk)
+        # Frames hashed again meanwhile are new rows with their own features: left alone.
+        for frame_id, descriptors in extracted.items():
+            MediaFrame.objects.filter(pk=frame_id, local_features__isnull=True).update(
+                local_features=descriptors
+            )
+        archive_features_sync(media_item=locked)
+    return len(extracted)
+
+
+def query_descriptors(query: verification.QueryPicture) -> np.ndarray:
+    """All descriptors of a query picture and of its mirror image, for the feature index."""
+    found = [query.features(mirrored=mirrored).descriptors for mirrored in (False, True)]
+    present = [descriptors for descriptors in found if descriptors is not None]
+    if not present:
+        return np.empty((0, verification.DESCRIPTOR_BYTES), np.uint8)
+    return np.concatenate(present)

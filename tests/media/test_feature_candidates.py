@@ -1,0 +1,145 @@
+"""The feature index finds archive pictures no hash or content view finds (deep crops, turned
+pictures cropped to fill their frame, pictures on a busy background), and finds nothing wrong
+in pictures with no features or a flood of them."""
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from media.archive_index import FeatureIndex, reset_archive_index
+from media.models import ArchiveFeatures, MediaFrame, MediaItem
+from media.services import lookups, verified_lookups
+from tests.media.pictures import crop, photo
+from tests.media.test_verified_lookups import jpeg, looked_up, png, stored
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_index():
+    reset_archive_index()
+    yield
+    reset_archive_index()
+
+
+@pytest.fixture
+def archive():
+    return {
+        name: stored(jpeg(photo(name, width=640)), f"{name}.jpg", in_archive=True)
+        for name in ("astronaut", "chelsea", "coffee", "rocket")
+    }
+
+
+def turned_to_fill(image: Image.Image, degrees: float) -> Image.Image:
+    """Turned, then cropped to the largest upright box inside, as phone editors do."""
+    turned = image.rotate(degrees, Image.Resampling.BICUBIC)
+    cut = 0.5 * np.sin(np.radians(abs(degrees))) + 0.02
+    return crop(turned, cut, cut, cut, cut)
+
+
+def on_texture(image: Image.Image) -> Image.Image:
+    """Shrunk onto a busy background (gravel), whose edges hide the picture's."""
+    background = photo("gravel", width=round(image.width * 1.5))
+    background = background.resize((round(image.width * 1.5), round(image.height * 1.5)))
+    small = image.resize((round(image.width * 0.8), round(image.height * 0.8)))
+    background.paste(small, (round(image.width * 0.4), round(image.height * 0.2)))
+    return background
+
+
+def found_by_hashes(query: MediaItem) -> set[int]:
+    """What stage one finds: the query's hashes out to VERIFY_RADIUS, and its content views."""
+    frames = list(query.frames.all())
+    picture = verified_lookups._Pictures().get(query, frames[0])
+    searched = [frames, verified_lookups.query_views({0.0: picture})]
+    return {
+        match.media_item_id
+        for queries in searched
+        for match in lookups.archive_search(
+            queries, exclude_item_id=query.pk, radius=verified_lookups.VERIFY_RADIUS
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"),
+    [
+        ("coffee", lambda image: crop(image, 0.05, 0.25, 0.25, 0.02)),
+        ("astronaut", lambda image: turned_to_fill(image, 12)),
+        ("astronaut", on_texture),
+    ],
+    ids=["crop-25%-a-side", "rotation-12", "textured-background"],
+)
+def test_what_no_hash_finds_is_found_by_local_features_and_verified(archive, name, edit):
+    query = stored(jpeg(edit(photo(name, width=640))), "edited.jpg")
+    assert archive[name].pk not in found_by_hashes(query)
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == archive[name].pk
+    assert match.transform["inliers"] >= 20
+    assert match.is_strong is False
+
+
+def test_the_rotation_and_crop_are_reported(archive):
+    query = stored(jpeg(turned_to_fill(photo("astronaut", width=640), 12)), "turned.jpg")
+    (match,) = looked_up(query).matches.all()
+    assert match.transform["rotation_degrees"] == pytest.approx(12, abs=1.5)
+    left, _, right, _ = match.transform["reference_box"]
+    assert 0.05 < left < 0.2
+    assert 0.8 < right < 0.95
+
+
+def test_archive_items_hashed_before_features_get_them_from_the_command(archive):
+    MediaFrame.objects.update(local_features=None)
+    ArchiveFeatures.objects.all().delete()
+    reset_archive_index()
+    edited = crop(photo("coffee", width=640), 0.05, 0.25, 0.25, 0.02)
+    before = stored(jpeg(edited), "before.jpg")
+    assert list(looked_up(before).matches.all()) == []
+
+    call_command("extract_features")
+
+    assert not MediaFrame.objects.filter(local_features__isnull=True).exists()
+    assert ArchiveFeatures.objects.count() == len(archive)
+    (match,) = looked_up(before).matches.all()
+    assert match.matched_item_id == archive["coffee"].pk
+
+
+def test_features_are_stored_at_hashing_and_indexed_only_for_the_archive(archive):
+    outside = stored(jpeg(photo("camera")), "camera.jpg")
+    frame = outside.frames.get()
+    assert 100 <= len(bytes(frame.local_features)) // 32 <= 200
+    assert not ArchiveFeatures.objects.filter(media_item=outside).exists()
+    lookups.archive_add(media_items=[outside])
+    assert ArchiveFeatures.objects.filter(media_item=outside).count() == 1
+
+
+def noise(width: int, height: int) -> Image.Image:
+    pixels = np.random.default_rng(11).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    return Image.fromarray(pixels)
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        noise(800, 600),
+        photo("camera").resize((30_000, 30)),
+        Image.new("RGB", (1, 1), "white"),
+        Image.new("RGB", (800, 600), (30, 90, 200)),
+        Image.new("RGB", (800, 600), "white"),
+    ],
+    ids=["keypoint-flood", "strip", "1x1", "one-colour", "blank"],
+)
+def test_hostile_pictures_end_in_no_match(archive, picture):
+    query = stored(png(picture), "q.png")
+    assert query.status == MediaItem.Status.READY
+    assert list(looked_up(query).matches.all()) == []
+
+
+def test_a_flood_of_random_descriptors_votes_for_nothing(archive):
+    queries = np.random.default_rng(5).integers(0, 256, (5000, 32), dtype=np.uint8)
+    index = FeatureIndex()
+    for frame_id, descriptors in ArchiveFeatures.objects.values_list("frame_id", "descriptors"):
+        rows = np.frombuffer(bytes(descriptors), np.uint8).reshape(-1, 32)
+        index.add(np.full(len(rows), frame_id), rows)
+    votes = index.votes(queries)
+    assert max(votes.values(), default=0) < verified_lookups.MIN_VOTES
