@@ -273,8 +273,8 @@ REST_FRAMEWORK = {
 }
 # Cached JSON of list rows, keyed by their ETags (never stale; the timeout only bounds memory).
 API_REPRESENTATION_CACHE_SECONDS = env.int("API_REPRESENTATION_CACHE_SECONDS", default=3600)
-# Requests per period, by role; an API key may carry its own.
-# Per tier of caller (core.api.throttling): both newsroom roles share one.
+# Requests per period by tier of caller (core.api.throttling: the newsroom's roles share one);
+# an API key may carry its own.
 API_RATE_LIMITS = {
     "anonymous": env.str("API_RATE_ANONYMOUS", default="60/min"),
     "consumer": env.str("API_RATE_CONSUMER", default="600/min"),

@@ -28,6 +28,7 @@ yet. When no model is loaded the ranking is lexical alone, and says so (`Ranking
 
 import logging
 import math
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -167,9 +168,22 @@ def _lexical(text: str, source: QuerySet, scope: list[int] | None = None) -> lis
     return list(dict.fromkeys(rows))[:LEXICAL_CANDIDATES]
 
 
-# One thread per process: the embedder takes one text at a time anyway. Started on first use,
-# so that a process forked after loading the code (gunicorn, Celery) gets its own.
-_embedding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
+def _embedding_thread() -> ThreadPoolExecutor:
+    # One thread: the embedder takes one text at a time anyway.
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-embedding")
+
+
+_embedding = _embedding_thread()
+
+
+def _after_fork() -> None:
+    # A thread does not survive a fork (gunicorn's and Celery's workers): a child that kept
+    # the parent's executor would queue its texts for a thread it does not have.
+    global _embedding
+    _embedding = _embedding_thread()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def query_vector(text: str) -> list[float] | None:

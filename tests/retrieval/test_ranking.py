@@ -200,3 +200,24 @@ def test_meaning_is_read_as_deep_as_words_can_lift_a_claim_into_the_results(limi
     if depth < SEMANTIC_CANDIDATES:
         assert fused(depth + 1, lexical_rank=1) < fused(limit)
         assert fused(depth, lexical_rank=1) >= fused(limit)
+
+
+def test_a_forked_worker_embeds_queries_on_a_thread_of_its_own():
+    """gunicorn and Celery fork their workers: a child that kept its parent's executor would
+    queue its texts for a thread it does not have, and wait forever."""
+    import os
+
+    from retrieval import selectors
+
+    assert selectors._embedding.submit(lambda: "parent").result(timeout=5) == "parent"
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            answer = selectors._embedding.submit(lambda: b"child").result(timeout=5)
+        except Exception:
+            answer = b"stuck"
+        os.write(write, answer)
+        os._exit(0)
+    os.waitpid(child, 0)
+    assert os.read(read, 16) == b"child"
