@@ -43,6 +43,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from bench.media import reupload  # noqa: E402
+from bench.media.memory import rss_mb  # noqa: E402
 from bench.media.transforms import crop, photos, transforms  # noqa: E402
 from media import content_region, hashing, verification  # noqa: E402
 from media.archive_index import FeatureIndex, HashIndex  # noqa: E402
@@ -249,14 +250,14 @@ def run_feature_scaling(archive: Archive, originals: dict) -> None:
     rng = np.random.default_rng(9)
     for frames in (1_000, 5_000):
         count = frames * local_features.INDEX_KEYPOINTS
-        before = _rss_mb()
+        before = rss_mb()
         index = FeatureIndex()
         index.add(
             np.repeat(np.arange(frames), local_features.INDEX_KEYPOINTS),
             rng.integers(0, 256, (count, verification.DESCRIPTOR_BYTES), dtype=np.uint8),
         )
         index.votes(descriptors[:1])
-        grown = _rss_mb() - before
+        grown = rss_mb() - before
         samples = []
         for _ in range(5):
             start = time.perf_counter()
@@ -267,14 +268,6 @@ def run_feature_scaling(archive: Archive, originals: dict) -> None:
             f"RSS; votes for {len(descriptors)} query descriptors {_percentiles(samples)}"
         )
         del index
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def main() -> None:

@@ -34,6 +34,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from bench.media.memory import rss_mb  # noqa: E402
 from media import hashing, verification  # noqa: E402
 from media.archive_index import HashIndex  # noqa: E402
 from media.services import local_features  # noqa: E402
@@ -52,14 +53,6 @@ def _timed(function, runs: int) -> list[float]:
         function()
         samples.append(time.perf_counter() - start)
     return samples
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def bench_images() -> None:
@@ -133,7 +126,7 @@ def _flip_bits(rng, codes: np.ndarray, count: int) -> np.ndarray:
 
 def bench_lookups(size: int, rng) -> None:
     suggest = settings.LOOKUP_SUGGEST_DISTANCE
-    before = _rss_mb()
+    before = rss_mb()
     codes = rng.integers(0, 256, size=(size, hashing.PDQ_BYTES), dtype=np.uint8)
     index = HashIndex()
     start = time.perf_counter()
@@ -142,7 +135,7 @@ def bench_lookups(size: int, rng) -> None:
         index.add(np.arange(offset, offset + len(chunk)), chunk)
     index.search(codes[:1], 0)  # joins the id chunks
     added = time.perf_counter() - start
-    grown = _rss_mb() - before
+    grown = rss_mb() - before
     print(f"\narchive of {size:,} hashes: filled in {added:.1f} s, +{grown:.0f} MB RSS")
 
     # An image query sends one hash per distinct view: 1 for a plain picture, 2 or 3 when it
