@@ -71,11 +71,17 @@ def prepare_environment(environ: MutableMapping[str, str] = os.environ) -> None:
         environ["DJANGO_SECRET_KEY"] = secret_key(data_dir / "secret_key")
     if environ.get("CELERY_BROKER_URL", FILESYSTEM_BROKER) == FILESYSTEM_BROKER:
         for folder in BROKER_FOLDERS:
-            (data_dir / "broker" / folder).mkdir(parents=True, exist_ok=True)
+            (broker_folder(environ) / folder).mkdir(parents=True, exist_ok=True)
 
 
 def data_folder(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(environ.get("FACTCHECK_DATA_DIR", str(PROJECT_DIR / "var")))
+
+
+def broker_folder(environ: Mapping[str, str] = os.environ) -> Path:
+    """The filesystem broker's messages: under the data folder unless FACTCHECK_BROKER_DIR says
+    otherwise (the test run's own, factcheck.pytest_plugin)."""
+    return Path(environ.get("FACTCHECK_BROKER_DIR", str(data_folder(environ) / "broker")))
 
 
 def stop(pgdata: Path) -> None:

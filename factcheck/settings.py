@@ -197,7 +197,7 @@ ADMIN_LOGIN_WINDOW_SECONDS = env.int("FACTCHECK_ADMIN_LOGIN_WINDOW_SECONDS", def
 # Celery. Without a broker URL, kombu's filesystem transport: a real worker process, no server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=embedded.FILESYSTEM_BROKER)
 if CELERY_BROKER_URL == embedded.FILESYSTEM_BROKER:
-    _broker_dir = DATA_DIR / "broker"
+    _broker_dir = embedded.broker_folder()
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
