@@ -43,42 +43,51 @@ MATCH_DISTANCE = 56
 GENERIC_FRAMES = 64
 
 
-class HashIndex:
-    """PDQ hashes with the id of the frame each belongs to, searched by Hamming radius."""
+class _CodeIndex:
+    """Binary codes of `code_bytes` each, with the id of the frame each belongs to, searched by
+    Hamming radius (an exact scan)."""
+
+    code_bytes: int
 
     def __init__(self) -> None:
-        self._index = faiss.IndexBinaryFlat(PDQ_BYTES * 8)
+        self._index = faiss.IndexBinaryFlat(self.code_bytes * 8)
         self._chunks: list[np.ndarray] = []
         self._frame_ids = np.empty(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return self._index.ntotal
 
-    def add(self, frame_ids: np.ndarray, hashes: np.ndarray) -> None:
+    def add(self, frame_ids: np.ndarray, codes: np.ndarray) -> None:
+        """`frame_ids` has one id per code."""
         if not len(frame_ids):
             return
-        self._index.add(np.ascontiguousarray(hashes, dtype=np.uint8).reshape(-1, PDQ_BYTES))
+        codes = np.ascontiguousarray(codes, dtype=np.uint8)
+        self._index.add(codes.reshape(-1, self.code_bytes))
         self._chunks.append(np.asarray(frame_ids, dtype=np.int64))
+
+    def _within(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
+        """(query rows, frame ids, distances) of every code within `radius` bits of a query."""
+        if self._chunks:
+            self._frame_ids = np.concatenate([self._frame_ids, *self._chunks])
+            self._chunks = []
+        queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, self.code_bytes)
+        # faiss returns distances strictly below the radius it is given.
+        limits, distances, positions = self._index.range_search(queries, radius + 1)
+        rows = np.repeat(np.arange(len(queries)), np.diff(limits.astype(np.int64)))
+        return rows, self._frame_ids[positions], distances
+
+
+class HashIndex(_CodeIndex):
+    """PDQ hashes with the id of the frame each belongs to, searched by Hamming radius."""
+
+    code_bytes = PDQ_BYTES
 
     def search(self, queries: np.ndarray, radius: int) -> list[tuple[int, int, int]]:
         """(query row, frame id, distance) for every hash within `radius` bits of a query."""
         if not len(self) or not len(queries):
             return []
-        if self._chunks:
-            self._frame_ids = np.concatenate([self._frame_ids, *self._chunks])
-            self._chunks = []
-        queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, PDQ_BYTES)
-        # faiss returns distances strictly below the radius it is given.
-        limits, distances, positions = self._index.range_search(queries, radius + 1)
-        rows = np.repeat(np.arange(len(queries)), np.diff(limits.astype(np.int64)))
-        return list(
-            zip(
-                rows.tolist(),
-                self._frame_ids[positions].tolist(),
-                distances.tolist(),
-                strict=True,
-            )
-        )
+        rows, frame_ids, distances = self._within(queries, radius)
+        return list(zip(rows.tolist(), frame_ids.tolist(), distances.tolist(), strict=True))
 
 
 class RowFeed:
@@ -148,7 +157,7 @@ class ArchiveIndex(HashIndex):
         )
 
 
-class FeatureIndex:
+class FeatureIndex(_CodeIndex):
     """Local-feature descriptors of archive frames (media.verification.strongest), searched for
     the frames that share many of a query's descriptors: a candidate stage that no crop,
     rotation or background defeats, since a keypoint inside what the query kept of a picture is
@@ -163,37 +172,17 @@ class FeatureIndex:
     (bench/media/README.md says what it costs as the archive grows).
     """
 
-    def __init__(self) -> None:
-        self._index = faiss.IndexBinaryFlat(DESCRIPTOR_BYTES * 8)
-        self._chunks: list[np.ndarray] = []
-        self._frame_ids = np.empty(0, dtype=np.int64)
-
-    def __len__(self) -> int:
-        return self._index.ntotal
-
-    def add(self, frame_ids: np.ndarray, descriptors: np.ndarray) -> None:
-        """`frame_ids` has one id per descriptor row."""
-        if not len(frame_ids):
-            return
-        descriptors = np.ascontiguousarray(descriptors, dtype=np.uint8)
-        self._index.add(descriptors.reshape(-1, DESCRIPTOR_BYTES))
-        self._chunks.append(np.asarray(frame_ids, dtype=np.int64))
+    code_bytes = DESCRIPTOR_BYTES
 
     def votes(self, queries: np.ndarray) -> dict[int, int]:
         """Frame id -> how many of the query descriptors voted for it."""
         if not len(self) or not len(queries):
             return {}
-        if self._chunks:
-            self._frame_ids = np.concatenate([self._frame_ids, *self._chunks])
-            self._chunks = []
-        queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, DESCRIPTOR_BYTES)
-        # faiss returns distances strictly below the radius it is given.
-        limits, _, positions = self._index.range_search(queries, MATCH_DISTANCE + 1)
-        rows = np.repeat(np.arange(len(queries)), np.diff(limits.astype(np.int64)))
-        pairs = np.unique(np.stack([rows, self._frame_ids[positions]], axis=1), axis=0)
+        rows, frame_ids, _ = self._within(queries, MATCH_DISTANCE)
+        pairs = np.unique(np.stack([rows, frame_ids], axis=1), axis=0)
         if not len(pairs):
             return {}
-        per_row = np.bincount(pairs[:, 0], minlength=len(queries))
+        per_row = np.bincount(pairs[:, 0])
         pairs = pairs[per_row[pairs[:, 0]] <= GENERIC_FRAMES]
         frames, counts = np.unique(pairs[:, 1], return_counts=True)
         return dict(zip(frames.tolist(), counts.tolist(), strict=True))
