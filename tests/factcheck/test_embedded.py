@@ -43,6 +43,48 @@ def test_second_start_reuses_the_running_server(pgdata):
     assert (pgdata / "postmaster.pid").read_text().split()[0] == pid_before
 
 
+def _connect(url: str, **options) -> psycopg.Connection:
+    return psycopg.connect(url.replace("postgres://", "postgresql://", 1), **options)
+
+
+def _shared_buffers_mb(url: str) -> int:
+    with _connect(url) as conn:
+        query = "SELECT pg_size_bytes(current_setting('shared_buffers')) >> 20"
+        return conn.execute(query).fetchone()[0]
+
+
+def test_a_new_server_gets_room_for_the_vector_index(pgdata):
+    url = embedded.database_url(pgdata)
+
+    assert embedded.SHARED_BUFFERS_MB > 128
+    assert _shared_buffers_mb(url) == embedded.SHARED_BUFFERS_MB
+
+
+def test_a_server_in_use_gets_its_settings_when_nobody_else_is_connected(tmp_path):
+    path = tmp_path / "pgdata"
+    url = embedded.database_url(path)
+    try:
+        with psycopg.connect(
+            url.replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as conn:
+            conn.execute("ALTER SYSTEM SET shared_buffers = '128MB'")
+        embedded.control(path, "restart")
+        with _connect(url) as user:
+            pid_before = (path / "postmaster.pid").read_text().split()[0]
+
+            embedded.database_url(path)
+
+            assert user.execute("SELECT 1").fetchone() == (1,)
+            assert (path / "postmaster.pid").read_text().split()[0] == pid_before
+            assert _shared_buffers_mb(url) == 128
+
+        embedded.database_url(path)
+
+        assert _shared_buffers_mb(url) == embedded.SHARED_BUFFERS_MB
+    finally:
+        embedded.stop(path)
+
+
 def test_stop_ends_the_server(tmp_path):
     path = tmp_path / "pgdata"
     embedded.database_url(path)
