@@ -84,7 +84,9 @@ def claims_to_triage() -> QuerySet[Claim]:
 def _matches() -> Prefetch:
     return Prefetch(
         "matches",
-        queryset=LookupMatch.objects.select_related("matched_item").prefetch_related(
+        queryset=LookupMatch.objects.select_related(
+            "matched_item", "shared_hash__hash_list"
+        ).prefetch_related(
             Prefetch(
                 "evidence", queryset=Evidence.objects.only("id", "claim_id", "lookup_match_id")
             )

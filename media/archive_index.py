@@ -1,6 +1,7 @@
 """The in-memory indexes that lookups search, one of each per worker process: of archive hashes
-(HashIndex), and of the local features of archive frames (FeatureIndex, a candidate stage for
-what no hash finds; media.services.verified_lookups).
+(HashIndex), of the hashes of lists other newsrooms shared (SharedHash rows, media without the
+media), and of the local features of archive frames (FeatureIndex, a candidate stage for what no
+hash finds; media.services.verified_lookups).
 
 An exact scan (faiss's flat binary index: XOR and popcount over 32-byte codes, bounded by memory
 bandwidth) rather than an approximate index: near-duplicate PDQ hashes lie 30 to 60 bits apart,
@@ -25,7 +26,7 @@ import numpy as np
 from django.db import connection
 
 from media.hashing import PDQ_BYTES
-from media.models import ArchiveFeatures, ArchiveHash
+from media.models import ArchiveFeatures, ArchiveHash, SharedHash
 from media.verification import DESCRIPTOR_BYTES
 
 # How long an id skipped by the sequence is waited for: longer than any hashing transaction.
@@ -140,11 +141,12 @@ class RowFeed:
 
 
 class ArchiveIndex(HashIndex):
-    """A HashIndex kept up to date with the ArchiveHash table."""
+    """A HashIndex kept up to date with a table of hashes: ArchiveHash, whose hits name archive
+    frames, or SharedHash (`owner` "id"), whose hits name the shared hashes themselves."""
 
-    def __init__(self) -> None:
+    def __init__(self, model=ArchiveHash, owner: str = "frame_id") -> None:
         super().__init__()
-        self._feed = RowFeed(ArchiveHash._meta.db_table, "frame_id, pdq_hash")
+        self._feed = RowFeed(model._meta.db_table, f"{owner}, pdq_hash")
 
     def sync(self) -> int:
         """Load the rows committed since the last sync; returns how many were added."""
@@ -211,6 +213,7 @@ class ArchiveFeatureIndex(FeatureIndex):
 
 
 _process_index: ArchiveIndex | None = None
+_process_shared: ArchiveIndex | None = None
 _process_features: ArchiveFeatureIndex | None = None
 _process_lock = threading.Lock()
 
@@ -225,6 +228,16 @@ def archive_index() -> ArchiveIndex:
     return _process_index
 
 
+def shared_hash_index() -> ArchiveIndex:
+    """This process's index of the hashes of shared hash lists, brought up to date."""
+    global _process_shared
+    with _process_lock:
+        if _process_shared is None:
+            _process_shared = ArchiveIndex(SharedHash, owner="id")
+    _process_shared.sync()
+    return _process_shared
+
+
 def feature_index() -> ArchiveFeatureIndex:
     """This process's index of local features, brought up to date."""
     global _process_features
@@ -237,7 +250,8 @@ def feature_index() -> ArchiveFeatureIndex:
 
 def reset_archive_index() -> None:
     """Forget the indexes, for a process whose database was replaced (tests)."""
-    global _process_index, _process_features
+    global _process_index, _process_shared, _process_features
     with _process_lock:
         _process_index = None
+        _process_shared = None
         _process_features = None

@@ -122,6 +122,14 @@ def pdq_hash(rgb: np.ndarray) -> tuple[bytes, int]:
     return np.packbits(bits.astype(np.uint8)).tobytes(), int(quality)
 
 
+def dihedral_hashes(picture: bytes) -> list[bytes]:
+    """The PDQ hashes of a picture (an encoded file) in its 8 rotations and mirrorings, as
+    Meta's tools search their hash lists with."""
+    rgb = np.asarray(Image.open(io.BytesIO(picture)).convert("RGB"))
+    hashes, _ = pdqhash.compute_dihedral(np.ascontiguousarray(rgb))
+    return [np.packbits(bits.astype(np.uint8)).tobytes() for bits in hashes]
+
+
 _DCT_32 = np.array(
     [
         [

@@ -304,13 +304,17 @@ class LookupJob(Job):
 
 
 class LookupMatch(models.Model):
-    """A candidate earlier copy found by a lookup: an archive item (with its frame offsets) or, for
-    an external engine, a URL. `distance` is the Hamming distance between hashes (lower is closer);
-    `score` is an external engine's own confidence."""
+    """A candidate earlier copy found by a lookup: an archive item (with its frame offsets), a
+    picture or video of a hash list another newsroom shared (its hash nearest the query's), or,
+    for an external engine, a URL. `distance` is the Hamming distance between hashes (lower is
+    closer); `score` is an external engine's own confidence."""
 
     job = models.ForeignKey(LookupJob, on_delete=models.CASCADE, related_name="matches")
     matched_item = models.ForeignKey(
         MediaItem, on_delete=models.PROTECT, null=True, blank=True, related_name="matched_by"
+    )
+    shared_hash = models.ForeignKey(
+        "SharedHash", on_delete=models.CASCADE, null=True, blank=True, related_name="matched_by"
     )
     external_url = HttpUrlField(blank=True)
     distance = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -342,7 +346,9 @@ class LookupMatch(models.Model):
         verbose_name_plural = _("lookup matches")
         constraints = [
             models.CheckConstraint(
-                condition=Q(matched_item__isnull=False) | ~Q(external_url=""),
+                condition=Q(matched_item__isnull=False)
+                | Q(shared_hash__isnull=False)
+                | ~Q(external_url=""),
                 name="lookup_match_has_target",
             ),
             models.UniqueConstraint(
@@ -351,8 +357,13 @@ class LookupMatch(models.Model):
                 name="lookup_match_unique_archive",
             ),
             models.UniqueConstraint(
+                fields=["job", "shared_hash"],
+                condition=Q(shared_hash__isnull=False),
+                name="lookup_match_unique_shared",
+            ),
+            models.UniqueConstraint(
                 fields=["job", "external_url"],
-                condition=Q(matched_item__isnull=True),
+                condition=Q(matched_item__isnull=True, shared_hash__isnull=True),
                 name="lookup_match_unique_external",
             ),
         ]

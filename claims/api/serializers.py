@@ -21,7 +21,7 @@ from core.api.serializers import HttpUrlField, StrictSerializer
 from core.roles import NEWSROOM_ROLES, is_newsroom
 from core.validators import LANGUAGE_TAG
 from media import hash_lists
-from media.models import HashList, LookupJob, LookupMatch, MediaItem
+from media.models import HashList, LookupJob, LookupMatch, MediaItem, SharedHash
 from media.services.lookups import earliest_match
 
 User = get_user_model()
@@ -267,9 +267,27 @@ class MatchTransformOutput(serializers.Serializer):
     )
 
 
+class SharedHashMatchOutput(serializers.ModelSerializer):
+    hash_list = serializers.IntegerField(source="hash_list_id", read_only=True)
+    hash_list_name = serializers.CharField(source="hash_list.name", read_only=True)
+
+    class Meta:
+        model = SharedHash
+        fields = ["hash_list", "hash_list_name", "signal", "signal_type", "line"]
+
+
 class LookupMatchOutput(serializers.ModelSerializer):
     first_published_at = serializers.SerializerMethodField()
     source = serializers.SerializerMethodField()
+    shared_hash = SharedHashMatchOutput(
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            "Set when the match is a picture or video of a hash list another newsroom shared "
+            "(only its hashes are here): the list, the signal's place in it and its line in "
+            "the file imported."
+        ),
+    )
     transform = MatchTransformOutput(
         read_only=True,
         allow_null=True,
@@ -281,6 +299,7 @@ class LookupMatchOutput(serializers.ModelSerializer):
         fields = [
             "id",
             "matched_item",
+            "shared_hash",
             "external_url",
             "distance",
             "score",
@@ -301,6 +320,8 @@ class LookupMatchOutput(serializers.ModelSerializer):
         return serializers.DateTimeField().to_representation(published) if published else None
 
     def get_source(self, match: LookupMatch) -> str:
+        if match.shared_hash is not None:
+            return f"hash list {match.shared_hash.hash_list.name}"
         if match.matched_item is None:
             return match.external_url
         return match.matched_item.publisher_name or match.matched_item.original_url

@@ -70,7 +70,7 @@ def lookup_job_list(*, viewer: Viewer) -> QuerySet[LookupJob]:
     """Lookups are newsroom work: nobody else sees them."""
     if not is_newsroom(viewer):
         return LookupJob.objects.none()
-    matches = LookupMatch.objects.select_related("matched_item")
+    matches = LookupMatch.objects.select_related("matched_item", "shared_hash__hash_list")
     return LookupJob.objects.select_related("media_item").prefetch_related(
         Prefetch("matches", queryset=matches)
     )

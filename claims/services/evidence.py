@@ -165,7 +165,9 @@ def evidence_from_match(
 def _match_title(match: LookupMatch, published) -> str:
     """What was found, where and when, for readers: no distances or offsets."""
     matched = match.matched_item
-    if matched is None:
+    if match.shared_hash is not None:
+        where = f"in the hash list “{match.shared_hash.hash_list.name}” shared with us"
+    elif matched is None:
         where = f"found at {urlsplit(match.external_url).hostname or match.external_url}"
     elif matched.publisher_name:
         where = f"published by {matched.publisher_name}"

@@ -70,6 +70,8 @@ def matched_published_at(match):
 
 @register.filter
 def matched_source(match) -> str:
+    if match.shared_hash_id:
+        return f"hash list “{match.shared_hash.hash_list.name}”"
     if not match.matched_item_id:
         return match.external_url
     item = match.matched_item

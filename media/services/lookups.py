@@ -17,10 +17,18 @@ from django.utils import timezone
 from core import events, jobs
 from core.exceptions import ApplicationError
 from media import hashing
-from media.archive_index import archive_index
+from media.archive_index import archive_index, shared_hash_index
 from media.integrations.reverse_image.base import ImageQuery, ProviderError
 from media.integrations.reverse_image.registry import configured_providers
-from media.models import ArchiveHash, LookupJob, LookupMatch, MediaFrame, MediaItem, MediaJob
+from media.models import (
+    ArchiveHash,
+    LookupJob,
+    LookupMatch,
+    MediaFrame,
+    MediaItem,
+    MediaJob,
+    SharedHash,
+)
 
 # Modules, not their names: verified_lookups imports this one back for archive_search.
 from media.services import local_features, verified_lookups
@@ -350,7 +358,7 @@ def _hashed_or_deferred(job: LookupJob, item: MediaItem) -> bool:
 
 
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
-    return _exact_copy(job, item) + _near_copies(job, item)
+    return _exact_copy(job, item) + _near_copies(job, item) + _shared_copies(job, item)
 
 
 def _exact_copy(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
@@ -385,6 +393,87 @@ def _near_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
         )
         for found in verified_lookups.archive_search_verified(item)
     ]
+
+
+def _shared_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
+    return [
+        LookupMatch(
+            job=job,
+            shared_hash_id=match.shared_hash_id,
+            distance=match.distance,
+            score=match.frames_share,
+            query_offset_seconds=match.query_offset_seconds,
+            matched_offset_seconds=match.matched_offset_seconds,
+            is_strong=True,
+        )
+        for match in shared_search(list(item.frames.all()))
+    ]
+
+
+@dataclass(frozen=True)
+class SharedMatch:
+    """A picture or video of a shared list near the query: its hash nearest a query frame's."""
+
+    shared_hash_id: int
+    distance: int
+    query_offset_seconds: float
+    matched_offset_seconds: float
+    frames_share: float
+
+
+def shared_search(frames: list[MediaFrame]) -> list[SharedMatch]:
+    """The pictures and videos of shared hash lists within LOOKUP_STRONG_DISTANCE of the query's
+    frames, closest first, each once.
+
+    Only their hashes were shared, so nothing can verify a looser match as the archive's are
+    verified: the strong distance (Meta's own PDQ threshold is 31) is the only one trusted.
+    Shared hashes of a quality under hashing.MIN_QUALITY (flat pictures, alike whatever they
+    show) are never matched, as such frames of ours are never stored.
+    """
+    queries, query_offsets = [], []
+    for frame in frames:
+        # Lists hold reference hashes of pictures as stored, not our canonical orientations:
+        # the frame's own reference hash, then its thumbnail turned and mirrored every way.
+        thumbnail = bytes(frame.thumbnail)
+        turned = hashing.dihedral_hashes(thumbnail) if thumbnail else []
+        for pdq in dict.fromkeys([bytes(frame.pdq_hash), *turned]):
+            queries.append(np.frombuffer(pdq, dtype=np.uint8))
+            query_offsets.append(frame.offset_seconds)
+    if not queries:
+        return []
+    hits = shared_hash_index().search(np.stack(queries), settings.LOOKUP_STRONG_DISTANCE)
+    if not hits:
+        return []
+    shared = {
+        row[0]: row[1:]
+        for row in SharedHash.objects.filter(pk__in={shared_id for _, shared_id, _ in hits})
+        .exclude(quality__lt=hashing.MIN_QUALITY)
+        .values_list("id", "hash_list_id", "signal", "offset_seconds")
+    }
+    # (list, signal) -> {query offset: (distance, shared hash, its offset)}
+    pairs: dict[tuple[int, int], dict[float, tuple[int, int, float]]] = defaultdict(dict)
+    for row, shared_id, distance in hits:
+        if shared_id not in shared:
+            continue
+        hash_list_id, signal, offset = shared[shared_id]
+        found = pairs[(hash_list_id, signal)]
+        query_offset = query_offsets[row]
+        if query_offset not in found or distance < found[query_offset][0]:
+            found[query_offset] = (int(distance), shared_id, offset or 0.0)
+    query_frame_count = len({frame.offset_seconds for frame in frames})
+    matches = []
+    for found in pairs.values():
+        query_offset, (distance, shared_id, offset) = min(found.items(), key=lambda p: p[1][0])
+        matches.append(
+            SharedMatch(
+                shared_hash_id=shared_id,
+                distance=distance,
+                query_offset_seconds=query_offset,
+                matched_offset_seconds=offset,
+                frames_share=round(len(found) / query_frame_count, 3),
+            )
+        )
+    return sorted(matches, key=lambda m: (m.distance, -m.frames_share, m.shared_hash_id))
 
 
 def _provider(name: str):
