@@ -208,19 +208,25 @@ def semantic_depth(limit: int) -> int:
 
 
 def _semantic(
-    vector: list[float], claims: QuerySet[Claim], model: str, depth: int
+    vector: list[float], claim_ids: QuerySet | None, model: str, depth: int
 ) -> list[tuple[int, float]]:
     # A claim has up to two passages.
     wanted = depth * 2
+    passages = Passage.objects.filter(model=model, vector__isnull=False)
+    if claim_ids is not None:
+        passages = passages.filter(claim_id__in=claim_ids)
     rows = (
-        Passage.objects.filter(model=model, vector__isnull=False, claim__in=claims)
-        .annotate(distance=CosineDistance("vector", HalfVector(vector)))
+        passages.annotate(distance=CosineDistance("vector", HalfVector(vector)))
         .order_by("distance")
         .values_list("claim_id", "distance")[:wanted]
     )
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL hnsw.ef_search = {max(MIN_EF_SEARCH, wanted)}")
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        # Both for this transaction only (SET LOCAL), in one round trip.
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, true),"
+            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
+            [str(max(MIN_EF_SEARCH, wanted))],
+        )
         found = list(rows)
     best: dict[int, float] = {}
     for claim_id, distance in sorted(found, key=lambda row: row[1]):
@@ -243,11 +249,12 @@ def ranked_claims(
     With `relevant_only`, claims found by meaning alone must reach RELEVANT_SIMILARITY (the
     nearest passages are always some distance away, however unrelated).
     """
+    # The claims searched by meaning, as a subquery of their ids (None: every claim).
     if verdicts is not None:
-        lexical_source, claims = verdicts, Claim.objects.filter(pk__in=verdicts.values("claim_id"))
+        lexical_source, claim_ids = verdicts, verdicts.values("claim_id")
     else:
-        claims = Claim.objects.all() if claims is None else claims
-        lexical_source = claims
+        lexical_source = Claim.objects.all() if claims is None else claims
+        claim_ids = None if claims is None else claims.values("pk")
     embedder = embedders.current()
     vector, unembedded = None, None
     if embedder is not None:
@@ -258,7 +265,7 @@ def ranked_claims(
     # Claims found by meaning alone may be dropped below (relevant_only), so the depth that
     # fills `limit` results is not known in advance.
     depth = SEMANTIC_CANDIDATES if relevant_only else semantic_depth(limit)
-    semantic = _semantic(vector, claims, embedder.name, depth) if vector is not None else []
+    semantic = _semantic(vector, claim_ids, embedder.name, depth) if vector is not None else []
     scope = None
     if vector is not None and unembedded is not None:
         scope = [claim_id for claim_id, _ in semantic] + unembedded
