@@ -220,7 +220,7 @@ class FeatureIndex(_CodeIndex):
     most voted in 119 of 120; bench/media/README.md), and a descriptor's frames may be
     undercounted against GENERIC_FRAMES. Descriptors added later join the trained lists; once
     the index has grown RETRAIN_GROWTH times, the next lookup trains it again and waits for that
-    (7 s at a million descriptors, 24 s at three, measured there).
+    (5-7 s at a million descriptors, 11-24 s at three, measured there).
     """
 
     code_bytes = DESCRIPTOR_BYTES
