@@ -3,11 +3,14 @@
 media), and of the local features of archive frames (FeatureIndex, a candidate stage for what no
 hash finds; media.services.verified_lookups).
 
-An exact scan (faiss's flat binary index: XOR and popcount over 32-byte codes, bounded by memory
-bandwidth) rather than an approximate index: near-duplicate PDQ hashes lie 30 to 60 bits apart,
-where multi-index hashing degenerates into a scan and graph indexes lose recall on codes this
-uniform (measured in bench/media). A lookup asks at most two hashes per query frame, so an image
-lookup is one pass over the archive.
+The hash index is an exact scan (faiss's flat binary index: XOR and popcount over 32-byte codes,
+bounded by memory bandwidth) rather than an approximate index: near-duplicate PDQ hashes lie 30
+to 60 bits apart, where multi-index hashing degenerates into a scan and graph indexes lose recall
+on codes this uniform (measured in bench/media). A lookup asks at most two hashes per query
+frame, so an image lookup is one pass over the archive. The feature index asks about 1000
+descriptors per query picture, 1000 passes: an exact scan while the archive is small, an
+approximate index (inverted lists of ORB descriptors, which cluster as PDQ hashes do not) once it
+holds more than APPROXIMATE_FROM descriptors.
 
 The indexes are never rebuilt: each search first reads the ArchiveHash (ArchiveFeatures) rows
 added since the last one (an indexed range on the primary key), so an item is searchable by every
@@ -42,11 +45,28 @@ MATCH_DISTANCE = 56
 # A query descriptor that near more frames than this is too common to vote: a video's
 # keyframes of one scene share most descriptors, so this is well above a scene's length.
 GENERIC_FRAMES = 64
+# Above this many descriptors (1,000 frames) the feature index is searched approximately: there
+# the exact scan costs a lookup about 0.1 s and grows with the archive, the approximate search
+# about a tenth of that, and training takes under a second (bench/media/README.md).
+APPROXIMATE_FROM = 200_000
+# The approximate index is trained again when it has grown this many times since it was last
+# trained, so its lists stay balanced as what the archive holds changes.
+RETRAIN_GROWTH = 4
+# Lists of the approximate index: about LIST_CODES descriptors each when trained, at most
+# MAX_LISTS (the query's descriptors are compared with every list's centroid, and training and
+# assigning the archive to lists cost in proportion to their number).
+LIST_CODES = 256
+MAX_LISTS = 4096
+# Descriptors a list's centroid is trained on, and rounds of training.
+TRAINING_CODES_PER_LIST = 16
+TRAINING_ROUNDS = 6
+# Lists searched for each query descriptor, nearest centroids first.
+PROBED_LISTS = 16
 
 
 class _CodeIndex:
     """Binary codes of `code_bytes` each, with the id of the frame each belongs to, searched by
-    Hamming radius (an exact scan)."""
+    Hamming radius (an exact scan; FeatureIndex replaces it with an approximate one at size)."""
 
     code_bytes: int
 
@@ -159,6 +179,28 @@ class ArchiveIndex(HashIndex):
         )
 
 
+def _trained_centroids(codes: np.ndarray, lists: int, rounds: int, seed: int) -> np.ndarray:
+    """Binary centroids of `codes` by k-majority (k-means with Hamming distance, each centroid
+    the bitwise majority of its codes). faiss's own training converts the codes to 256 floats
+    and clusters those: 210 s on 200,000 random descriptors here, where this took 0.4 s on
+    200,000 ORB descriptors (bench/media/README.md)."""
+    rng = np.random.default_rng(seed)
+    centroids = codes[rng.choice(len(codes), lists, replace=False)].copy()
+    bits = np.unpackbits(codes, axis=1)
+    for _ in range(rounds):
+        nearest = faiss.IndexBinaryFlat(codes.shape[1] * 8)
+        nearest.add(centroids)
+        assigned = nearest.assign(codes, 1)[:, 0]
+        order = np.argsort(assigned, kind="stable")
+        assigned = assigned[order]
+        starts = np.flatnonzero(np.r_[True, assigned[1:] != assigned[:-1]])
+        ones = np.add.reduceat(bits[order], starts, axis=0, dtype=np.int32)
+        sizes = np.diff(np.r_[starts, len(assigned)])
+        # A centroid no code chose keeps its place; it is a list of nothing.
+        centroids[assigned[starts]] = np.packbits(ones * 2 > sizes[:, None], axis=1)
+    return centroids
+
+
 class FeatureIndex(_CodeIndex):
     """Local-feature descriptors of archive frames (media.verification.strongest), searched for
     the frames that share many of a query's descriptors: a candidate stage that no crop,
@@ -170,24 +212,69 @@ class FeatureIndex(_CodeIndex):
     text, which says nothing about which picture it is in). A radius rather than a nearest
     neighbour: the copies a frame's descriptors leave in memory when its item is hashed again or
     leaves the archive cannot hide the current ones, and their votes are dropped when frames are
-    resolved against the database, as HashIndex's hits are. An exact scan, like HashIndex
-    (bench/media/README.md says what it costs as the archive grows).
+    resolved against the database, as HashIndex's hits are.
+
+    An exact scan up to `approximate_from` descriptors. From there on the first lookup trains an
+    inverted-file index (faiss IndexBinaryIVF) on a sample of the descriptors it holds: each
+    query descriptor is compared with the PROBED_LISTS lists whose centroids are nearest, so a
+    neighbour within MATCH_DISTANCE that sits in another list is missed (about 5% of the right
+    photograph's votes on bench/media's dev queries, which found the same photographs among the
+    most voted in 119 of 120; bench/media/README.md), and a descriptor's frames may be
+    undercounted against GENERIC_FRAMES. Descriptors added later join the trained lists; once
+    the index has grown RETRAIN_GROWTH times, the next lookup trains it again and waits for that
+    (5-7 s at a million descriptors, 11-24 s at three, measured there).
     """
 
     code_bytes = DESCRIPTOR_BYTES
+    # A class attribute, so that tests can search small archives approximately.
+    approximate_from = APPROXIMATE_FROM
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._trained_size = 0
+        self._quantizer: faiss.IndexBinary | None = None
 
     def votes(self, queries: np.ndarray) -> dict[int, int]:
         """Frame id -> how many of the query descriptors voted for it."""
         if not len(self) or not len(queries):
             return {}
+        if len(self) >= max(self.approximate_from, RETRAIN_GROWTH * self._trained_size):
+            self.train()
         rows, frame_ids, _ = self._within(queries, MATCH_DISTANCE)
-        pairs = np.unique(np.stack([rows, frame_ids], axis=1), axis=0)
-        if not len(pairs):
+        if not len(rows):
             return {}
-        per_row = np.bincount(pairs[:, 0])
-        pairs = pairs[per_row[pairs[:, 0]] <= GENERIC_FRAMES]
-        frames, counts = np.unique(pairs[:, 1], return_counts=True)
-        return dict(zip(frames.tolist(), counts.tolist(), strict=True))
+        # One integer per (frame, query row) pair, deduplicated by sorting: common descriptors
+        # are near hundreds of thousands of codes of a large archive, and np.unique took ten
+        # times as long as a sort on these (and longer still on rows of two columns).
+        pairs = np.sort(frame_ids * len(queries) + rows)
+        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
+        rows = pairs % len(queries)
+        frames = pairs[np.bincount(rows, minlength=len(queries))[rows] <= GENERIC_FRAMES]
+        frames //= len(queries)
+        if not len(frames):
+            return {}
+        starts = np.flatnonzero(np.r_[True, frames[1:] != frames[:-1]])
+        counts = np.diff(np.r_[starts, len(frames)])
+        return dict(zip(frames[starts].tolist(), counts.tolist(), strict=True))
+
+    def train(self) -> None:
+        """Replace the index with an approximate one trained on a sample of what it holds, and
+        holding all of it; what is added later goes to the trained lists. Takes the time of
+        training and of assigning every descriptor to a list (bench/media/README.md)."""
+        codes = self._index.reconstruct_n(0, len(self))
+        lists = min(MAX_LISTS, max(1, 2 ** round(np.log2(len(codes) / LIST_CODES))))
+        rng = np.random.default_rng(len(codes))
+        chosen = rng.choice(len(codes), min(len(codes), lists * TRAINING_CODES_PER_LIST), False)
+        sample = codes[chosen]
+        quantizer = faiss.IndexBinaryFlat(self.code_bytes * 8)
+        quantizer.add(_trained_centroids(sample, lists, TRAINING_ROUNDS, seed=len(codes)))
+        index = faiss.IndexBinaryIVF(quantizer, self.code_bytes * 8, lists)
+        index.nprobe = PROBED_LISTS
+        # Positions in the new index are the old ones: codes are added in the same order.
+        index.add(codes)
+        self._quantizer = quantizer
+        self._index = index
+        self._trained_size = len(codes)
 
 
 class ArchiveFeatureIndex(FeatureIndex):

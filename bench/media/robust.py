@@ -3,6 +3,8 @@ verification) on what re-uploads do, with the same run's plain PDQ at distance 3
 
     .venv/bin/python -m bench.media.robust                 # dev and held-out sets, about 3 min
     .venv/bin/python -m bench.media.robust --speed 1000000 # plus lookup speed on 1M hashes
+    .venv/bin/python -m bench.media.robust --skip-quality --feature-sizes 200000 1000000
+                                          # the feature index alone, exact and approximate
 
 The archive is scikit-image's 19 photographs, stored as JPEGs (q90) at their own size. Every
 photograph is edited by every family of bench/media/transforms.py and bench/media/reupload.py;
@@ -42,7 +44,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from bench.media import reupload  # noqa: E402
+from bench.media import orb_archive, reupload  # noqa: E402
 from bench.media.memory import rss_mb  # noqa: E402
 from bench.media.transforms import crop, photos, transforms  # noqa: E402
 from media import content_region, hashing, verification  # noqa: E402
@@ -69,7 +71,9 @@ def _rows(joined: bytes) -> np.ndarray:
 
 
 class Archive:
-    def __init__(self, originals: dict, noise: int = 0, features: bool = True) -> None:
+    def __init__(
+        self, originals: dict, noise: int = 0, features: bool = True, feature_noise: int = 0
+    ) -> None:
         self.names = list(originals)
         self.files = {number: _jpeg(originals[name]) for number, name in enumerate(self.names)}
         self.index = HashIndex()
@@ -83,6 +87,12 @@ class Archive:
                 np.arange(10_000, 10_000 + noise),
                 rng.integers(0, 256, (noise, hashing.PDQ_BYTES), dtype=np.uint8),
             )
+        if feature_noise:
+            # Frames of real ORB descriptors stand for the rest of the archive, ids as above.
+            frame_ids, descriptors = orb_archive.descriptors(
+                feature_noise, list(originals.values())
+            )
+            self.features.add(10_000 + frame_ids, descriptors)
         for number, data in self.files.items():
             (frame,) = hashing.hash_image(io.BytesIO(data))
             hashes = _rows(frame.archive_hashes)
@@ -235,39 +245,76 @@ def run_speed(originals: dict, size: int, features: bool) -> None:
     print(f"one verification (features of both, match, RANSAC): {_percentiles(verify_samples)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS after the lookups: {peak:.0f} MB")
-    if features:
-        run_feature_scaling(archive, originals)
 
 
-def run_feature_scaling(archive: Archive, originals: dict) -> None:
-    """The feature index's search alone against archives of random descriptors (frames of
-    INDEX_KEYPOINTS each): what a lookup's candidate stage costs as the archive grows."""
-    name = archive.names[0]
-    query = verification.QueryPicture(
-        verification.open_picture(io.BytesIO(_jpeg(crop(originals[name], 0.05, 0.2, 0.2, 0.05))))
-    )
-    descriptors = local_features.query_descriptors(query)
-    rng = np.random.default_rng(9)
-    for frames in (1_000, 5_000):
-        count = frames * local_features.INDEX_KEYPOINTS
-        before = rss_mb()
-        index = FeatureIndex()
-        index.add(
-            np.repeat(np.arange(frames), local_features.INDEX_KEYPOINTS),
-            rng.integers(0, 256, (count, verification.DESCRIPTOR_BYTES), dtype=np.uint8),
-        )
-        index.votes(descriptors[:1])
-        grown = rss_mb() - before
-        samples = []
-        for _ in range(5):
+def _dev_query_descriptors(originals: dict) -> list[tuple[int, np.ndarray]]:
+    """(photograph number, query descriptors) of a dev query for every family and every third
+    photograph, as a lookup computes them."""
+    queries = []
+    for edit in families(reupload.DEV_SEED).values():
+        for number, name in list(enumerate(originals))[::3]:
+            picture = verification.open_picture(io.BytesIO(_jpeg(edit(originals[name]), 85)))
+            query = verification.QueryPicture(picture)
+            queries.append((number, local_features.query_descriptors(query)))
+    return queries
+
+
+def _most_voted(votes: dict[int, int]) -> list[int]:
+    """The feature candidates a lookup would take, photographs and stand-in frames alike."""
+    voted = (frame for frame, count in votes.items() if count >= MIN_VOTES)
+    return sorted(voted, key=lambda frame: (-votes[frame], frame))[:FEATURE_CANDIDATES]
+
+
+def run_feature_scaling(originals: dict, sizes: list[int], exact_queries: int) -> None:
+    """The feature index's votes alone, exact and approximate, against archives of real ORB
+    descriptors (bench/media/orb_archive.py) plus the 19 photographs': what a lookup's
+    candidate stage costs as the archive grows, and whether the same candidates come out."""
+    queries = _dev_query_descriptors(originals)
+    photographs = []
+    for number, name in enumerate(originals):
+        picture = verification.open_picture(io.BytesIO(_jpeg(originals[name])))
+        descriptors = np.frombuffer(local_features.picture_descriptors(picture), dtype=np.uint8)
+        photographs.append((number, descriptors.reshape(-1, verification.DESCRIPTOR_BYTES)))
+    for size in sizes:
+        frame_ids, descriptors = orb_archive.descriptors(size, list(originals.values()))
+        results = {}
+        for approximate in (False, True):
+            before = rss_mb()
+            index = FeatureIndex()
+            index.approximate_from = 0 if approximate else size + 10**6
+            index.add(10_000 + frame_ids, descriptors)
+            for number, rows in photographs:
+                index.add(np.full(len(rows), number), rows)
             start = time.perf_counter()
-            index.votes(descriptors)
-            samples.append(time.perf_counter() - start)
-        print(
-            f"feature index of {frames:,} frames ({count:,} random descriptors): +{grown:.0f} MB "
-            f"RSS; votes for {len(descriptors)} query descriptors {_percentiles(samples)}"
+            index.votes(queries[0][1][:1])
+            trained = time.perf_counter() - start
+            grown = rss_mb() - before
+            asked = queries if approximate else queries[:exact_queries]
+            samples, found = [], []
+            for _, query in asked:
+                start = time.perf_counter()
+                found.append(_most_voted(index.votes(query)))
+                samples.append(time.perf_counter() - start)
+            results[approximate] = found
+            right = sum(number in top for (number, _), top in zip(asked, found, strict=True))
+            label = "approximate" if approximate else "exact"
+            extra = f", trained in {trained:.1f} s" if approximate else ""
+            print(
+                f"feature index of {len(index):,} descriptors, {label}{extra}: +{grown:.0f} MB "
+                f"RSS; votes for {len(asked)} dev queries {_percentiles(samples)}; own "
+                f"photograph among the {FEATURE_CANDIDATES} most voted: {right}/{len(asked)}"
+            )
+            del index
+        exact, approximate = results[False], results[True]
+        same = sum(set(a) == set(e) for a, e in zip(approximate, exact, strict=False))
+        photograph = sum(
+            [f for f in a if f < 10_000] == [f for f in e if f < 10_000]
+            for a, e in zip(approximate, exact, strict=False)
         )
-        del index
+        print(
+            f"  of {len(exact)} queries, approximate and exact gave the same {FEATURE_CANDIDATES} "
+            f"most voted frames for {same}, the same photographs among them for {photograph}"
+        )
 
 
 def main() -> None:
@@ -278,10 +325,34 @@ def main() -> None:
     parser.add_argument(
         "--no-features", action="store_true", help="without the feature index, to compare"
     )
+    parser.add_argument(
+        "--feature-noise",
+        type=int,
+        default=0,
+        help="stand-in archive descriptors added to the quality run's feature index",
+    )
+    parser.add_argument(
+        "--feature-index",
+        choices=("auto", "exact", "approximate"),
+        default="auto",
+        help="the quality run's feature index: as production chooses by size, or forced",
+    )
+    parser.add_argument(
+        "--feature-sizes", type=int, nargs="*", default=[], help="feature index speed run sizes"
+    )
+    parser.add_argument(
+        "--exact-queries", type=int, default=40, help="dev queries timed on the exact index"
+    )
     arguments = parser.parse_args()
+    if arguments.feature_index != "auto":
+        FeatureIndex.approximate_from = 0 if arguments.feature_index == "approximate" else 2**62
     originals = photos()
     if not arguments.skip_quality:
-        archive = Archive(originals, features=not arguments.no_features)
+        archive = Archive(
+            originals,
+            features=not arguments.no_features,
+            feature_noise=arguments.feature_noise,
+        )
         print(f"archive: {len(archive.names)} photographs, {len(archive.index)} hashes")
         dev = run_quality(archive, originals, reupload.DEV_SEED)
         held_out = (
@@ -290,6 +361,8 @@ def main() -> None:
         print_quality(dev, held_out)
     if arguments.speed:
         run_speed(originals, arguments.speed, features=not arguments.no_features)
+    if arguments.feature_sizes:
+        run_feature_scaling(originals, arguments.feature_sizes, arguments.exact_queries)
 
 
 if __name__ == "__main__":
