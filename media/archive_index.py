@@ -12,7 +12,7 @@ descriptors per query picture, 1000 passes: an exact scan while the archive is s
 approximate index (inverted lists of ORB descriptors, which cluster as PDQ hashes do not) once it
 holds more than APPROXIMATE_FROM descriptors.
 
-The indexes are never rebuilt: each search first reads the ArchiveHash (ArchiveFeatures) rows
+The indexes are never reloaded: each search first reads the ArchiveHash (ArchiveFeatures) rows
 added since the last one (an indexed range on the primary key), so an item is searchable by every
 worker as soon as its hashing commits. Ids taken by transactions still open at that moment are
 remembered and asked for again, so a row committed out of id order is not skipped. Rows deleted
