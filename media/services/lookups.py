@@ -430,6 +430,9 @@ def shared_search(frames: list[MediaFrame]) -> list[SharedMatch]:
     Shared hashes of a quality under hashing.MIN_QUALITY (flat pictures, alike whatever they
     show) are never matched, as such frames of ours are never stored.
     """
+    index = shared_hash_index()
+    if not len(index):
+        return []
     queries, query_offsets = [], []
     for frame in frames:
         # Lists hold reference hashes of pictures as stored, not our canonical orientations:
@@ -441,7 +444,7 @@ def shared_search(frames: list[MediaFrame]) -> list[SharedMatch]:
             query_offsets.append(frame.offset_seconds)
     if not queries:
         return []
-    hits = shared_hash_index().search(np.stack(queries), settings.LOOKUP_STRONG_DISTANCE)
+    hits = index.search(np.stack(queries), settings.LOOKUP_STRONG_DISTANCE)
     if not hits:
         return []
     shared = {
