@@ -1,5 +1,7 @@
 import pytest
 
+from media.archive_index import reset_archive_index
+
 
 @pytest.fixture(autouse=True)
 def _isolated_files(settings, tmp_path):
@@ -23,3 +25,12 @@ def _archive_searched_in_process(settings):
     """Web requests' image searches run in the test process: tests with a worker
     (tests/workers.py) turn ARCHIVE_SEARCH_BY_WORKER back on."""
     settings.ARCHIVE_SEARCH_BY_WORKER = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_archive_index():
+    """Each test's database starts again from empty ids: the process's archive indexes must too,
+    or a test would find another test's hashes under its own rows' ids."""
+    reset_archive_index()
+    yield
+    reset_archive_index()

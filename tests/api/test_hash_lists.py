@@ -8,7 +8,6 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from media import demo_media, hash_lists
-from media.archive_index import reset_archive_index
 from media.models import HashList, MediaItem, SharedHash
 from tests.api.conftest import client_for
 from tests.claims.services.test_lookups import jpeg, photo, stored
@@ -16,13 +15,6 @@ from tests.claims.services.test_lookups import jpeg, photo, stored
 pytestmark = pytest.mark.django_db
 
 HEX = "f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339c4e9c9b22"
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 @pytest.fixture

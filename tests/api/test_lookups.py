@@ -4,7 +4,6 @@ import pytest
 from django.core.files.base import ContentFile
 
 from claims.models import ClaimMedia, Evidence
-from media.archive_index import reset_archive_index
 from media.models import LookupJob, LookupMatch, MediaItem
 from media.services import lookups
 from media.services.media import media_item_create
@@ -12,13 +11,6 @@ from tests.api.conftest import client_for
 from tests.factories import ClaimFactory, MediaItemFactory, jpeg_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 @pytest.fixture

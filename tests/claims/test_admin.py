@@ -11,7 +11,6 @@ from claims.admin import RatingForm, RatingSynonymForm
 from claims.models import Appearance, Claim, Evidence, Rating, RatingScale, RatingSynonym, Verdict
 from claims.services.demo import X_POST_URL, demo_load
 from media import demo_media
-from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaItem
 from media.services.lookups import earliest_match
 from media.tasks import run_lookup
@@ -51,9 +50,7 @@ def _claim_form(**fields) -> dict:
 
 @pytest.fixture
 def demo():
-    reset_archive_index()
-    yield demo_load(actor=None)
-    reset_archive_index()
+    return demo_load(actor=None)
 
 
 @pytest.fixture

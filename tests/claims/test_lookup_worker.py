@@ -12,7 +12,6 @@ from django.test import override_settings
 from django.utils import timezone
 
 from media import demo_media
-from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaFrame, MediaJob
 from media.services import lookups
 from media.services.media import media_item_create
@@ -22,13 +21,6 @@ from tests.workers import Worker, celery_worker
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 FINISHED = (LookupJob.Status.SUCCEEDED, LookupJob.Status.FAILED)
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 def _worker_env(**extra: str) -> dict[str, str]:

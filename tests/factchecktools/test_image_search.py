@@ -13,7 +13,6 @@ from PIL import Image, ImageOps
 
 from claims.models import ClaimMedia
 from media import demo_media
-from media.archive_index import reset_archive_index
 from media.services.lookups import media_item_hash
 from media.services.media import media_item_create
 from tests.factchecktools.conftest import publish
@@ -48,10 +47,8 @@ def images(settings):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    reset_archive_index()
     yield bodies, f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
-    reset_archive_index()
 
 
 def _checked_claim_with_picture(scale, publisher, seed: int, text: str):

@@ -10,7 +10,6 @@ from PIL import Image, ImageDraw, ImageOps
 from claims.models import ClaimMedia
 from matching.models import ClaimSuggestion
 from media import demo_media
-from media.archive_index import reset_archive_index
 from media.models import LookupJob
 from media.services.lookups import media_item_hash
 from media.services.media import media_item_create
@@ -21,13 +20,6 @@ from tests.matching.factories import claim, imported, published
 pytestmark = pytest.mark.django_db
 
 CHECK = "/api/v1/check/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 def _picture(seed: int) -> Image.Image:

@@ -16,13 +16,6 @@ from tests.media.test_verified_lookups import jpeg, looked_up, png, stored
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
-
-
 @pytest.fixture
 def archive():
     return {

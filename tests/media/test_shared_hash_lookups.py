@@ -10,7 +10,6 @@ from PIL import Image, ImageOps
 
 from claims.services.evidence import evidence_from_match
 from media import hash_lists, hashing
-from media.archive_index import reset_archive_index
 from media.models import HashList
 from media.services import lookups
 from media.services.hash_lists import hash_list_import
@@ -20,13 +19,6 @@ from tests.claims.services.test_lookups import jpeg, photo, stored
 from tests.factories import ClaimFactory, fact_checker
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 def _pdq(image: Image.Image) -> str:

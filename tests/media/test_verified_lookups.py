@@ -8,7 +8,6 @@ import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaItem
 from media.services import lookups
 from media.services.media import media_item_create
@@ -17,13 +16,6 @@ from tests.api.conftest import client_for
 from tests.media.pictures import crop, on_background, photo, vertical
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 def jpeg(image: Image.Image, quality: int = 88) -> bytes:

@@ -4,7 +4,6 @@ captioned and reframed clips, and a clip of a clip still finds the original."""
 import pytest
 from django.core.files.base import ContentFile
 
-from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaItem
 from media.services import lookups
 from media.services.media import media_item_create
@@ -12,13 +11,6 @@ from media.tasks import run_lookup
 from tests.media import videos
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 def stored(data: bytes, name: str, **provenance) -> MediaItem:

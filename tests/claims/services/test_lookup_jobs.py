@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.test import Client
 
 from media import hashing
-from media.archive_index import reset_archive_index
 from media.models import LookupJob, MediaItem, MediaJob
 from media.services import lookups
 from media.services.media import media_item_create
@@ -20,13 +19,6 @@ from tests.claims.services.test_lookups import jpeg, photo, stored
 from tests.factories import fact_checker
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 def _uploaded(data: bytes, **provenance) -> MediaItem:

@@ -12,7 +12,6 @@ from claims.models import Evidence
 from claims.services.evidence import evidence_from_match
 from claims.services.workflow import verdict_publish, verdict_submit
 from media import demo_media, hashing
-from media.archive_index import reset_archive_index
 from media.models import ArchiveHash, LookupJob, MediaItem, MediaJob
 from media.services import lookups
 from media.services.media import media_item_create
@@ -21,14 +20,6 @@ from tests.claims.services.test_workflow import ready_verdict
 from tests.factories import ClaimFactory, editor, fact_checker
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_index():
-    # Each test's database starts again from empty ids: the process index must too.
-    reset_archive_index()
-    yield
-    reset_archive_index()
 
 
 def photo(seed: int, size=(480, 360)) -> Image.Image:
