@@ -152,6 +152,9 @@ def test_a_sweep_is_skipped_while_an_earlier_one_still_runs():
 
         assert tasks.embed_pending() == 0
         assert not vectors()
+        # Released before the earlier sweep's session ends: closing it releases the lock only
+        # when its server process has exited, which may come after the next line's sweep.
+        earlier.execute("SELECT pg_advisory_unlock(%s, 0)", [SWEEP_LOCK_NAMESPACE])
 
     assert tasks.embed_pending() == 1
     assert set(vectors()) == {(waiting.pk, "claim")}
