@@ -185,6 +185,27 @@ class ArchiveMatch:
     is_strong: bool
 
 
+def _query_rows(
+    frames: list[MediaFrame], hashes_of: Callable[[MediaFrame], list[bytes]]
+) -> tuple[np.ndarray | None, list[float]]:
+    """The hashes `hashes_of` gives for each frame, one row each, and the offset of the frame
+    each row is of; (None, []) when there are none."""
+    rows, offsets = [], []
+    for frame in frames:
+        for pdq in hashes_of(frame):
+            rows.append(np.frombuffer(pdq, dtype=np.uint8))
+            offsets.append(frame.offset_seconds)
+    return (np.stack(rows) if rows else None), offsets
+
+
+def _reference_hashes(frame: MediaFrame) -> list[bytes]:
+    """Lists hold reference hashes of pictures as stored, not our canonical orientations: the
+    frame's own reference hash, then its thumbnail turned and mirrored every way."""
+    thumbnail = bytes(frame.thumbnail)
+    turned = hashing.dihedral_hashes(thumbnail) if thumbnail else []
+    return list(dict.fromkeys([bytes(frame.pdq_hash), *turned]))
+
+
 def archive_search(
     frames: list[MediaFrame], *, exclude_item_id: int | None = None, radius: int | None = None
 ):
@@ -195,14 +216,12 @@ def archive_search(
     difference of their offsets, and the difference most query frames agree on is where the
     clip sits in the longer video.
     """
-    queries, query_offsets = [], []
-    for frame in frames:
-        for pdq in hashing.split_hashes(bytes(frame.query_hashes)):
-            queries.append(np.frombuffer(pdq, dtype=np.uint8))
-            query_offsets.append(frame.offset_seconds)
-    if not queries:
+    queries, query_offsets = _query_rows(
+        frames, lambda frame: hashing.split_hashes(bytes(frame.query_hashes))
+    )
+    if not query_offsets:
         return []
-    hits = archive_index().search(np.stack(queries), radius or settings.LOOKUP_SUGGEST_DISTANCE)
+    hits = archive_index().search(queries, radius or settings.LOOKUP_SUGGEST_DISTANCE)
     if not hits:
         return []
     matched_frames = {
@@ -358,7 +377,8 @@ def _hashed_or_deferred(job: LookupJob, item: MediaItem) -> bool:
 
 
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
-    return _exact_copy(job, item) + _near_copies(job, item) + _shared_copies(job, item)
+    frames = list(item.frames.all())
+    return _exact_copy(job, item) + _near_copies(job, item, frames) + _shared_copies(job, frames)
 
 
 def _exact_copy(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
@@ -378,7 +398,7 @@ def _exact_copy(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
     ]
 
 
-def _near_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
+def _near_copies(job: LookupJob, item: MediaItem, frames: list[MediaFrame]) -> list[LookupMatch]:
     # Verification re-reads pictures: it runs here, in the lookup job, never while hashing.
     return [
         LookupMatch(
@@ -391,11 +411,11 @@ def _near_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
             is_strong=found.match.is_strong,
             transform=found.transform.as_dict() if found.transform else None,
         )
-        for found in verified_lookups.archive_search_verified(item)
+        for found in verified_lookups.archive_search_verified(item, frames)
     ]
 
 
-def _shared_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
+def _shared_copies(job: LookupJob, frames: list[MediaFrame]) -> list[LookupMatch]:
     return [
         LookupMatch(
             job=job,
@@ -406,7 +426,7 @@ def _shared_copies(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
             matched_offset_seconds=match.matched_offset_seconds,
             is_strong=True,
         )
-        for match in shared_search(list(item.frames.all()))
+        for match in shared_search(frames)
     ]
 
 
@@ -433,18 +453,10 @@ def shared_search(frames: list[MediaFrame]) -> list[SharedMatch]:
     index = shared_hash_index()
     if not len(index):
         return []
-    queries, query_offsets = [], []
-    for frame in frames:
-        # Lists hold reference hashes of pictures as stored, not our canonical orientations:
-        # the frame's own reference hash, then its thumbnail turned and mirrored every way.
-        thumbnail = bytes(frame.thumbnail)
-        turned = hashing.dihedral_hashes(thumbnail) if thumbnail else []
-        for pdq in dict.fromkeys([bytes(frame.pdq_hash), *turned]):
-            queries.append(np.frombuffer(pdq, dtype=np.uint8))
-            query_offsets.append(frame.offset_seconds)
-    if not queries:
+    queries, query_offsets = _query_rows(frames, _reference_hashes)
+    if not query_offsets:
         return []
-    hits = index.search(np.stack(queries), settings.LOOKUP_STRONG_DISTANCE)
+    hits = index.search(queries, settings.LOOKUP_STRONG_DISTANCE)
     if not hits:
         return []
     shared = {

@@ -176,9 +176,9 @@ def _frame_near(item_id: int, offset: float) -> MediaFrame | None:
     return min(window, key=lambda frame: abs(frame.offset_seconds - offset), default=None)
 
 
-def archive_search_verified(item: MediaItem) -> list[VerifiedMatch]:
-    """The archive matches of an item, verified where its pictures allow (see the module)."""
-    frames = list(item.frames.all())
+def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[VerifiedMatch]:
+    """The archive matches of an item (its `frames`), verified where its pictures allow (see
+    the module)."""
     if not frames:
         return []
     pictures = _Pictures()
