@@ -33,7 +33,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection, transaction
 from django.db.models import F, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from pgvector import HalfVector
@@ -65,12 +64,13 @@ SEMANTIC_WEIGHT = 8.0
 # Claims waiting for a vector that the lexical ranking still searches one by one, in hybrid
 # mode; beyond this many it ranks every claim (slower, never blind to them).
 UNEMBEDDED_SCOPE = 5000
-# Of the HNSW search: candidates kept while walking the graph, at least this many and at least
-# the rows asked for. With iterative scan, a filter (published only, one language) that leaves
-# few rows keeps reading until it has enough. Fewer lose right answers: on the CheckThat! 2020
-# tweets, check-this's MAP@5 with 35 claims read is 0.841 on train and 0.831 on dev at 200
-# (as with 100 claims read), 0.837 on train at 150 and 0.816 on dev at 100.
-MIN_EF_SEARCH = 200
+# Of the HNSW search (configure_hnsw_search): candidates kept while walking the graph, at least
+# the rows a search asks for (2 * SEMANTIC_CANDIDATES). With iterative scan, a filter (published
+# only, one language) that leaves few rows keeps reading until it has enough. Fewer lose right
+# answers: on the CheckThat! 2020 tweets, check-this's MAP@5 with 35 claims read is 0.841 on
+# train and 0.831 on dev at 200 (as with 100 claims read), 0.837 on train at 150 and 0.816 on
+# dev at 100.
+EF_SEARCH = 200
 
 LEXICAL, HYBRID = "lexical", "hybrid"
 # Cosine similarity from which a claim found by meaning alone is worth showing: nearly every
@@ -195,6 +195,18 @@ def query_vector(text: str) -> list[float] | None:
     return embedder.queries([cleaned])[0].tolist()
 
 
+def configure_hnsw_search(sender, connection, **kwargs) -> None:
+    """The HNSW search's parameters, set for the session as a connection opens
+    (`connection_created`, retrieval.apps): set with SET LOCAL around each search, they cost a
+    transaction and two more round trips on every search."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('hnsw.ef_search', %s, false),"
+            " set_config('hnsw.iterative_scan', 'relaxed_order', false)",
+            [str(EF_SEARCH)],
+        )
+
+
 def semantic_depth(limit: int) -> int:
     """How many of meaning's nearest claims a ranking of `limit` results needs: past rank D,
     meaning's share of the fused score plus the best a lexical rank adds falls below the
@@ -215,19 +227,11 @@ def _semantic(
     passages = Passage.objects.filter(model=model, vector__isnull=False)
     if claim_ids is not None:
         passages = passages.filter(claim_id__in=claim_ids)
-    rows = (
+    found = (
         passages.annotate(distance=CosineDistance("vector", HalfVector(vector)))
         .order_by("distance")
         .values_list("claim_id", "distance")[:wanted]
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Both for this transaction only (SET LOCAL), in one round trip.
-        cursor.execute(
-            "SELECT set_config('hnsw.ef_search', %s, true),"
-            " set_config('hnsw.iterative_scan', 'relaxed_order', true)",
-            [str(max(MIN_EF_SEARCH, wanted))],
-        )
-        found = list(rows)
     best: dict[int, float] = {}
     for claim_id, distance in sorted(found, key=lambda row: row[1]):
         best.setdefault(claim_id, 1.0 - distance)

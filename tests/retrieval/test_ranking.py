@@ -1,12 +1,15 @@
 """retrieval.selectors.ranked_claims: words (any of them, ranked) fused with meaning."""
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from claims.models import Verdict
 from retrieval.embedder import current_name
 from retrieval.selectors import (
+    EF_SEARCH,
     HYBRID,
     LEXICAL,
+    SEMANTIC_CANDIDATES,
     lexical_tsquery,
     ranked_claims,
     unembedded_claim_ids,
@@ -221,3 +224,17 @@ def test_a_forked_worker_embeds_queries_on_a_thread_of_its_own():
         os._exit(0)
     os.waitpid(child, 0)
     assert os.read(read, 16) == b"child"
+
+
+def test_every_connection_searches_the_hnsw_graph_as_deep_as_the_ranking_needs():
+    """Set once per connection (retrieval.apps), not per search: a new connection has them
+    before its first query, and every search of it runs with them."""
+    fresh = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with fresh.cursor() as cursor:
+            cursor.execute("SHOW hnsw.ef_search")
+            assert int(cursor.fetchone()[0]) == EF_SEARCH >= 2 * SEMANTIC_CANDIDATES
+            cursor.execute("SHOW hnsw.iterative_scan")
+            assert cursor.fetchone()[0] == "relaxed_order"
+    finally:
+        fresh.close()
