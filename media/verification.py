@@ -8,6 +8,10 @@ matches agree on. A candidate is accepted only when enough matches (inliers) agr
 homography then says where the query's picture lies in the reference (the crop), at what scale
 and rotation, and whether it was mirrored or seen in perspective.
 
+An archive picture's features are extracted once, when it is hashed, and stored with its frame
+(`encoded`, `decoded`): a lookup extracts only its query's, and verifies each candidate against
+what its frame stored, as it would against the picture.
+
 ORB rather than SIFT: a tenth of the time per picture (a few milliseconds at 480 pixels), binary
 descriptors matched by Hamming distance, and rotation invariance, which the edits need. It is not
 mirror invariant, so a mirrored query is tried once more, flipped, when the first try fails.
