@@ -166,6 +166,16 @@ class MediaFrame(models.Model):
             "verification sees (media.verification); empty for a frame too flat to have any."
         ),
     )
+    # NULL until extracted, as above; verification reads the frame's picture again meanwhile.
+    verification_features = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "All ORB keypoints of the same picture with their positions and responses, and its "
+            "size, as media.verification.encoded stores them for verifying a candidate without "
+            "reading its picture; empty for a frame too flat to have any."
+        ),
+    )
 
     class Meta:
         ordering = ["media_item", "offset_seconds"]

@@ -1,10 +1,14 @@
-"""Local features of archive frames: extracted at hashing, indexed by every worker
-(media.archive_index.FeatureIndex), and searched by lookups for the candidates no hash finds.
+"""Local features of frames: extracted at hashing from the picture verification sees (an
+image's file decoded at 480 pixels, a video frame's 320-pixel thumbnail), and stored twice over.
 
-What is stored is the INDEX_KEYPOINTS strongest ORB descriptors of the picture verification
-sees (an image's file decoded at 480 pixels, a video frame's 320-pixel thumbnail): the
-keypoints most likely to be found again in an edited copy. Positions are not stored; the
-candidate's pictures are read again to verify it, as every candidate's are.
+- `MediaFrame.local_features`: the INDEX_KEYPOINTS strongest ORB descriptors, the keypoints
+  most likely to be found again in an edited copy. Archive frames' are indexed by every worker
+  (media.archive_index.FeatureIndex) and searched by lookups for the candidates no hash finds.
+- `MediaFrame.verification_features`: all the picture's keypoints with their positions
+  (media.verification.encoded, about 22 KB a frame), so that verifying a candidate reads one
+  column instead of decoding its picture and extracting its features again (two thirds of a
+  verification's time). Frames hashed before they were stored get them from extract_features;
+  until then they are verified from their pictures, with the same result.
 """
 
 import io
@@ -34,6 +38,19 @@ def original_size(item: MediaItem) -> tuple[int, int] | None:
     return (item.width, item.height) if item.width and item.height else None
 
 
+def picture_features(picture: Image.Image | None) -> tuple[bytes, bytes]:
+    """(index descriptors, verification features) of a picture at feature size, as frames store
+    them; both empty when it has none."""
+    if picture is None:
+        return b"", b""
+    # The item's original size only sets the scale factor, which is not stored (see decoded).
+    found = verification.features(picture)
+    return (
+        verification.strongest(found, INDEX_KEYPOINTS).tobytes(),
+        verification.encoded(found),
+    )
+
+
 def picture_descriptors(picture: Image.Image | None) -> bytes:
     """The strongest descriptors of a picture at feature size, joined (empty when flat)."""
     if picture is None:
@@ -61,13 +78,14 @@ def thumbnail_picture(thumbnail: bytes) -> Image.Image | None:
         return None
 
 
-def frame_descriptors(item: MediaItem, frames: list[FrameHashes]) -> list[bytes | None]:
-    """The descriptors of each hashed frame of an item, as hashing stores them; None where the
-    picture cannot be read now (extract_features tries again)."""
+def frame_features(item: MediaItem, frames: list[FrameHashes]) -> list[tuple[bytes, bytes] | None]:
+    """The features of each hashed frame of an item (see picture_features), as hashing stores
+    them; None where the picture cannot be read now (extract_features tries again)."""
     if item.kind == MediaItem.Kind.IMAGE:
         picture = item_picture(item) if frames else None
-        return [None if picture is None else picture_descriptors(picture) for _ in frames]
-    return [picture_descriptors(thumbnail_picture(frame.thumbnail)) for frame in frames]
+        found = None if picture is None else picture_features(picture)
+        return [found for _ in frames]
+    return [picture_features(thumbnail_picture(frame.thumbnail)) for frame in frames]
 
 
 def archive_features_sync(*, media_item: MediaItem) -> None:
@@ -85,12 +103,12 @@ def archive_features_sync(*, media_item: MediaItem) -> None:
 
 
 def media_items_features_missing():
-    """Hashed items with frames whose local features were never extracted, archive first."""
+    """Hashed items with frames whose local features (either kind) were never extracted,
+    archive first."""
     return (
-        MediaItem.objects.filter(
-            status=MediaItem.Status.READY,
-            hashed_at__isnull=False,
-            frames__local_features__isnull=True,
+        MediaItem.objects.filter(status=MediaItem.Status.READY, hashed_at__isnull=False)
+        .filter(
+            Q(frames__local_features__isnull=True) | Q(frames__verification_features__isnull=True)
         )
         .distinct()
         .order_by("-in_archive", "pk")
@@ -98,28 +116,35 @@ def media_items_features_missing():
 
 
 def media_item_features_extract(*, media_item_id: int) -> int:
-    """Extract the local features its frames lack and index them if the item is in the
-    archive; returns how many frames got them. Safe to run again."""
+    """Extract the local features (either kind) its frames lack, and index them if the item is
+    in the archive; returns how many frames got some. Safe to run again."""
     item = MediaItem.objects.get(pk=media_item_id)
-    missing = list(item.frames.filter(local_features__isnull=True))
+    missing = list(
+        item.frames.filter(Q(local_features__isnull=True) | Q(verification_features__isnull=True))
+    )
     if not missing:
         return 0
-    image = item_picture(item) if item.kind == MediaItem.Kind.IMAGE else None
-    extracted = {}
-    for frame in missing:
-        if item.kind == MediaItem.Kind.IMAGE:
-            if image is not None:
-                extracted[frame.pk] = picture_descriptors(image)
-        else:
-            extracted[frame.pk] = picture_descriptors(thumbnail_picture(bytes(frame.thumbnail)))
+    if item.kind == MediaItem.Kind.IMAGE:
+        image = item_picture(item)
+        found = None if image is None else picture_features(image)
+        extracted = {frame.pk: found for frame in missing if found is not None}
+    else:
+        extracted = {
+            frame.pk: picture_features(thumbnail_picture(bytes(frame.thumbnail)))
+            for frame in missing
+        }
     with transaction.atomic():
         locked = MediaItem.objects.select_for_update().get(pk=item.pk)
         # Frames hashed again meanwhile are new rows with their own features: left alone.
-        for frame_id, descriptors in extracted.items():
-            MediaFrame.objects.filter(pk=frame_id, local_features__isnull=True).update(
-                local_features=descriptors
-            )
-        archive_features_sync(media_item=locked)
+        indexed = 0
+        for frame_id, (descriptors, stored) in extracted.items():
+            frame = MediaFrame.objects.filter(pk=frame_id)
+            indexed += frame.filter(local_features__isnull=True).update(local_features=descriptors)
+            frame.filter(verification_features__isnull=True).update(verification_features=stored)
+        # New index rows make every worker's feature index drop and add the item's frames: only
+        # when there is something new to index, not for frames that lacked only the keypoints.
+        if indexed:
+            archive_features_sync(media_item=locked)
     return len(extracted)
 
 

@@ -116,7 +116,7 @@ def media_item_hash(
         raise MediaUnreadable(locked.failure_reason) from error
     # In the job, after the hashes: media.hashing (what a web request's image search runs too)
     # stays as fast as it was; this costs a few milliseconds an image or video frame.
-    descriptors = local_features.frame_descriptors(item, frames)
+    extracted = local_features.frame_features(item, frames)
     with transaction.atomic():
         locked = MediaItem.objects.select_for_update().get(pk=item.pk)
         locked.frames.all().delete()
@@ -130,9 +130,10 @@ def media_item_hash(
                 query_hashes=frame.query_hashes,
                 archive_hashes=frame.archive_hashes,
                 thumbnail=frame.thumbnail,
-                local_features=features,
+                local_features=None if features is None else features[0],
+                verification_features=None if features is None else features[1],
             )
-            for frame, features in zip(frames, descriptors, strict=True)
+            for frame, features in zip(frames, extracted, strict=True)
         )
         locked.hashed_at = timezone.now()
         locked.hash_version = hashing.HASH_VERSION
@@ -377,7 +378,9 @@ def _hashed_or_deferred(job: LookupJob, item: MediaItem) -> bool:
 
 
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
-    frames = list(item.frames.all())
+    # A candidate's stored keypoints are what verification reads; the query's own are not used
+    # (its features are extracted from its picture with its mirror image's): 22 KB a frame.
+    frames = list(item.frames.defer("verification_features"))
     return _exact_copy(job, item) + _near_copies(job, item, frames) + _shared_copies(job, frames)
 
 

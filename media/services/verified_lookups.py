@@ -18,13 +18,15 @@ What is kept:
   the picture is, votes of a few descriptors are a guess at what it is, and a guess must not add
   a wrong match.
 
-Verification reads the candidates' pictures again (at most MAX_VERIFIED a lookup), from the
-item's file for an image (decoded at reduced size, a JPEG in draft mode) and from the frame's
-stored 320-pixel thumbnail for a video: the feature index stores 200 descriptors a frame (6 KB),
-without positions; all 500 keypoints with positions would be 16 KB a frame in the database, to
-save a few milliseconds on each candidate of a lookup.
+Verification (at most MAX_VERIFIED candidates a lookup) uses the keypoints each frame stored at
+hashing (`MediaFrame.verification_features`): reading a candidate's picture again and extracting
+its features was two thirds of a verification's time. A frame stored before them, until
+extract_features has filled them, is verified from its picture as before: the item's file for an
+image (decoded at reduced size, a JPEG in draft mode), the frame's 320-pixel thumbnail for a
+video. The query's own features are extracted once a lookup (verification.QueryPicture).
 """
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +38,8 @@ from media.models import MediaFrame, MediaItem
 
 # Modules: media.services.lookups calls this one from its lookup job.
 from media.services import local_features, lookups
+
+logger = logging.getLogger(__name__)
 
 # Candidates verified per lookup, closest first: bounds a lookup's time whatever the archive.
 MAX_VERIFIED = 8
@@ -83,6 +87,32 @@ class _Pictures:
         if frame is None:
             return None
         return local_features.thumbnail_picture(bytes(frame.thumbnail))
+
+
+class _References:
+    """Candidates' features, read once per lookup: stored with their frame, or extracted from
+    the picture of a frame stored before them."""
+
+    def __init__(self) -> None:
+        self._pictures = _Pictures()
+        self._features: dict[tuple[int, int | None], verification.Features | None] = {}
+
+    def get(self, item: MediaItem, frame: MediaFrame | None) -> verification.Features | None:
+        key = (item.pk, None if frame is None else frame.pk)
+        if key not in self._features:
+            self._features[key] = self._read(item, frame)
+        return self._features[key]
+
+    def _read(self, item: MediaItem, frame: MediaFrame | None) -> verification.Features | None:
+        size = local_features.original_size(item)
+        if frame is not None and frame.verification_features is not None:
+            try:
+                return verification.decoded(bytes(frame.verification_features), size)
+            except ValueError as error:
+                # Written by another version of the format: the picture still answers.
+                logger.warning("frame %s: stored keypoints unreadable: %s", frame.pk, error)
+        picture = self._pictures.get(item, frame)
+        return None if picture is None else verification.features(picture, size)
 
 
 def query_views(pictures: dict[float, Image.Image]) -> list[QueryView]:
@@ -168,10 +198,13 @@ def feature_candidates(
     ]
 
 
-def _frame_near(item_id: int, offset: float) -> MediaFrame | None:
-    """The item's keyframe nearest to `offset` (keyframes are at most two seconds apart)."""
+def _frame_near(item: MediaItem, offset: float) -> MediaFrame | None:
+    """The item's keyframe nearest to `offset` (keyframes are at most two seconds apart); an
+    image's one frame whatever the offset, as its picture is the same at every offset."""
+    if item.kind == MediaItem.Kind.IMAGE:
+        return item.frames.first()
     window = MediaFrame.objects.filter(
-        media_item_id=item_id, offset_seconds__gte=offset - 2, offset_seconds__lte=offset + 2
+        media_item_id=item.pk, offset_seconds__gte=offset - 2, offset_seconds__lte=offset + 2
     )
     return min(window, key=lambda frame: abs(frame.offset_seconds - offset), default=None)
 
@@ -216,6 +249,7 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
             pk__in=[match.media_item_id for match in [*by_hash, *by_view]]
         )
     }
+    references = _References()
     verified_count = 0
 
     def verify(match: lookups.ArchiveMatch) -> verification.Transform | None:
@@ -229,14 +263,12 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         alignment = match.matched_offset_seconds - match.query_offset_seconds
         nearest = sorted(frame_pictures, key=lambda o: abs(o - match.query_offset_seconds))
         for query_offset in nearest[:PAIRS_TRIED]:
-            reference = pictures.get(
-                matched_item, _frame_near(matched_item.pk, query_offset + alignment)
+            reference = references.get(
+                matched_item, _frame_near(matched_item, query_offset + alignment)
             )
             if reference is None:
                 continue
-            found = verification.verify_query(
-                query_pictures[query_offset], reference, local_features.original_size(matched_item)
-            )
+            found = verification.verify_query(query_pictures[query_offset], reference)
             if found is not None:
                 return found
         return None

@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
+from media import verification
 from media.archive_index import FeatureIndex, reset_archive_index
 from media.models import ArchiveFeatures, MediaFrame, MediaItem
-from media.services import lookups, verified_lookups
+from media.services import local_features, lookups, verified_lookups
 from tests.media.pictures import crop, photo
 from tests.media.test_verified_lookups import jpeg, looked_up, png, stored
 
@@ -82,7 +83,7 @@ def test_the_rotation_and_crop_are_reported(archive):
 
 
 def test_archive_items_hashed_before_features_get_them_from_the_command(archive):
-    MediaFrame.objects.update(local_features=None)
+    MediaFrame.objects.update(local_features=None, verification_features=None)
     ArchiveFeatures.objects.all().delete()
     reset_archive_index()
     edited = crop(photo("coffee", width=640), 0.05, 0.25, 0.25, 0.02)
@@ -92,6 +93,7 @@ def test_archive_items_hashed_before_features_get_them_from_the_command(archive)
     call_command("extract_features")
 
     assert not MediaFrame.objects.filter(local_features__isnull=True).exists()
+    assert not MediaFrame.objects.filter(verification_features__isnull=True).exists()
     assert ArchiveFeatures.objects.count() == len(archive)
     (match,) = looked_up(before).matches.all()
     assert match.matched_item_id == archive["coffee"].pk
@@ -101,9 +103,21 @@ def test_features_are_stored_at_hashing_and_indexed_only_for_the_archive(archive
     outside = stored(jpeg(photo("camera")), "camera.jpg")
     frame = outside.frames.get()
     assert 100 <= len(bytes(frame.local_features)) // 32 <= 200
+    keypoints = verification.decoded(bytes(frame.verification_features))
+    assert 200 <= len(keypoints) <= verification.MAX_KEYPOINTS
     assert not ArchiveFeatures.objects.filter(media_item=outside).exists()
     lookups.archive_add(media_items=[outside])
     assert ArchiveFeatures.objects.filter(media_item=outside).count() == 1
+
+
+def test_items_lacking_only_keypoints_get_them_without_being_indexed_again(archive):
+    MediaFrame.objects.filter(media_item=archive["coffee"]).update(verification_features=None)
+    indexed = set(ArchiveFeatures.objects.values_list("id", flat=True))
+    call_command("extract_features")
+    call_command("extract_features")
+    assert not MediaFrame.objects.filter(verification_features__isnull=True).exists()
+    assert set(ArchiveFeatures.objects.values_list("id", flat=True)) == indexed
+    assert not local_features.media_items_features_missing().exists()
 
 
 def noise(width: int, height: int) -> Image.Image:
@@ -126,6 +140,27 @@ def test_hostile_pictures_end_in_no_match(archive, picture):
     query = stored(png(picture), "q.png")
     assert query.status == MediaItem.Status.READY
     assert list(looked_up(query).matches.all()) == []
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        photo("camera").resize((30_000, 30)),
+        Image.new("RGB", (1, 1), "white"),
+        Image.new("RGB", (800, 600), (30, 90, 200)),
+        Image.new("RGB", (800, 600), "white"),
+    ],
+    ids=["strip", "1x1", "one-colour", "blank"],
+)
+def test_flat_archive_pictures_store_no_keypoints_and_are_never_verified(archive, picture):
+    flat = stored(png(picture), "flat.png", in_archive=True)
+    assert flat.status == MediaItem.Status.READY
+    for frame in flat.frames.all():
+        assert bytes(frame.local_features) == bytes(frame.verification_features) == b""
+    assert local_features.picture_features(picture) == (b"", b"")
+    # The same picture again: a hash match, if the picture has a frame, kept without a transform.
+    matches = list(looked_up(stored(jpeg(picture.convert("RGB")), "again.jpg")).matches.all())
+    assert all(match.transform is None for match in matches)
 
 
 def test_a_flood_of_random_descriptors_votes_for_nothing(archive):

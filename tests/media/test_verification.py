@@ -1,6 +1,7 @@
 """Geometric verification with local features: each edit re-uploads make is recognised and
 reported, unrelated pictures are not, and degenerate pictures are a plain "no" quickly."""
 
+import io
 import time
 
 import numpy as np
@@ -9,6 +10,12 @@ from PIL import Image, ImageDraw, ImageOps
 
 from media import verification
 from tests.media.pictures import crop, on_background, photo, photo_of_screen, vertical
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def verify(query: Image.Image, reference: Image.Image) -> verification.Transform | None:
@@ -115,3 +122,62 @@ def test_a_keypoint_flood_is_bounded_and_does_not_verify():
     assert verify(noise, other) is None
     assert verify(noise, photo()) is None
     assert time.monotonic() - started < 5
+
+
+@pytest.mark.parametrize(
+    ("edit", "verifies"),
+    [
+        (lambda image: image.rotate(12, Image.Resampling.BICUBIC, expand=True), True),
+        (lambda image: crop(image, 0.25, 0.25, 0.25, 0.1), True),
+        (lambda image: ImageOps.mirror(image).resize((200, 200)), True),
+        (photo_of_screen, True),
+        (on_background, True),
+        (lambda image: vertical(image, "blurred"), True),
+        (lambda image: photo("coffee"), False),
+    ],
+    ids=["rotated", "deep-crop", "mirrored", "photo-of-screen", "on-background", "9:16", "other"],
+)
+def test_stored_features_verify_as_the_picture_does(edit, verifies):
+    """What a frame stores at hashing gives the picture's own answer: verification reads the
+    stored keypoints instead of the candidate's picture, and nothing it accepts may change."""
+    reference = photo("astronaut", width=1200)
+    shrunk = verification.open_picture(io.BytesIO(_jpeg(reference)))
+    size = reference.size
+    stored = verification.decoded(
+        verification.encoded(verification.features(shrunk)), original_size=size
+    )
+    extracted = verification.features(shrunk, size)
+    assert stored.size == extracted.size
+    assert stored.factor == extracted.factor
+    for name in ("points", "descriptors", "responses"):
+        assert np.array_equal(getattr(stored, name), getattr(extracted, name))
+    from_stored = verification.verify_query(verification.QueryPicture(edit(reference)), stored)
+    from_picture = verification.verify_pictures(edit(reference), shrunk, reference_size=size)
+    assert from_stored == from_picture
+    assert (from_stored is not None) == verifies
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        Image.new("RGB", (1, 1)),
+        Image.new("RGB", (640, 480), "white"),
+        Image.new("RGB", (640, 480), (200, 30, 30)),
+        Image.new("RGB", (30_000, 30), "white"),
+        photo().resize((30_000, 30)),
+    ],
+    ids=["1x1", "blank", "one-colour", "blank-strip", "photo-strip"],
+)
+def test_degenerate_pictures_store_no_features_and_stay_unverifiable(picture):
+    stored = verification.encoded(verification.features(picture))
+    assert stored == b""
+    assert verification.decoded(stored).descriptors is None
+    query = verification.QueryPicture(photo())
+    assert verification.verify_query(query, verification.decoded(stored)) is None
+
+
+def test_stored_features_not_written_by_encoded_are_refused():
+    stored = verification.encoded(verification.features(photo()))
+    for damaged in (stored[:3], stored[:-1], b"\x09" + stored[1:]):
+        with pytest.raises(ValueError, match="stored features"):
+            verification.decoded(damaged)

@@ -6,10 +6,11 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
-from PIL import Image
+from PIL import Image, ImageOps
 
-from media.models import LookupJob, MediaItem
-from media.services import lookups
+from media import verification
+from media.models import LookupJob, MediaFrame, MediaItem
+from media.services import lookups, verified_lookups
 from media.services.media import media_item_create
 from media.tasks import run_lookup
 from tests.api.conftest import client_for
@@ -100,12 +101,61 @@ def test_the_transform_is_in_the_lookup_api(archive):
     }
 
 
-def test_a_hash_match_whose_file_went_missing_is_kept_unverified(archive):
+def test_a_candidate_whose_file_went_missing_is_verified_from_its_stored_keypoints(archive):
+    archive["coffee"].file.storage.delete(archive["coffee"].file.name)
+    query = stored(jpeg(photo("coffee"), quality=40), "copy.jpg")
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == archive["coffee"].pk
+    assert match.transform["inliers"] >= 20
+
+
+def test_a_hash_match_without_stored_keypoints_whose_file_went_missing_is_kept_unverified(
+    archive,
+):
+    MediaFrame.objects.filter(media_item=archive["coffee"]).update(verification_features=None)
     archive["coffee"].file.storage.delete(archive["coffee"].file.name)
     query = stored(jpeg(photo("coffee"), quality=40), "copy.jpg")
     (match,) = looked_up(query).matches.all()
     assert match.matched_item_id == archive["coffee"].pk
     assert match.transform is None
+
+
+def test_stored_keypoints_in_another_format_are_verified_from_the_picture(archive):
+    MediaFrame.objects.filter(media_item=archive["coffee"]).update(verification_features=b"\x09?")
+    query = stored(jpeg(photo("coffee"), quality=40), "copy.jpg")
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == archive["coffee"].pk
+    assert match.transform["inliers"] >= 20
+
+
+def test_stored_keypoints_give_the_matches_and_transforms_the_pictures_give(archive):
+    """Items hashed before keypoints were stored are verified from their pictures: the same
+    lookup finds the same matches with the same transforms either way."""
+    queries = [
+        stored(jpeg(photo("astronaut").rotate(12, Image.Resampling.BICUBIC, expand=True)), "a.jpg"),
+        stored(jpeg(vertical(photo("chelsea"), "mirrored")), "b.jpg"),
+        stored(jpeg(crop(photo("coffee"), 0.25, 0.25, 0.25, 0.25)), "c.jpg"),
+        stored(jpeg(on_background(ImageOps.mirror(photo("coffee")))), "d.jpg"),
+        stored(jpeg(photo("rocket")), "e.jpg"),
+    ]
+
+    def found() -> list[list[tuple[int, verification.Transform | None]]]:
+        return [
+            [
+                (verified.match.media_item_id, verified.transform)
+                for verified in verified_lookups.archive_search_verified(
+                    query, list(query.frames.all())
+                )
+            ]
+            for query in queries
+        ]
+
+    from_stored = found()
+    assert all(archive_frame.verification_features for archive_frame in MediaFrame.objects.all())
+    MediaFrame.objects.update(verification_features=None)
+    assert found() == from_stored
+    assert [len(matches) for matches in from_stored] == [1, 1, 1, 1, 0]
+    assert all(transform is not None for matches in from_stored for _, transform in matches)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Extract the local features of media hashed before they were stored, so that the feature index
-(media.archive_index.FeatureIndex) finds archive items by them too. Runs in this process, item by
-item, archive first (a few milliseconds an image or video frame); safe to run again or to stop."""
+(media.archive_index.FeatureIndex) finds archive items by them too and verification reads their
+stored keypoints instead of their pictures. Runs in this process, item by item, archive first (a
+few milliseconds an image or video frame); safe to run again or to stop."""
 
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -8,7 +9,10 @@ from media.services.local_features import media_item_features_extract, media_ite
 
 
 class Command(BaseCommand):
-    help = "Extract the local features of hashed media that lack them (archive first)."
+    help = (
+        "Extract the local features (index descriptors, verification keypoints) of hashed media "
+        "that lack them (archive first)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--limit", type=int, default=None, help="At most this many items.")
