@@ -49,9 +49,13 @@ def setup() -> None:
     # Imports record events whose tasks nobody here runs: the filesystem transport keeps them
     # off any shared broker. Embedding is run by this process.
     os.environ["CELERY_BROKER_URL"] = embedded.FILESYSTEM_BROKER
-    embedded.prepare_environment()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    # The configured Celery app, as every entry point loads it: without it the events' tasks
+    # went to Celery's default app, whose filesystem transport has no folders (an error logged
+    # for every imported batch).
     import django
+
+    import factcheck.celery  # noqa: F401
 
     django.setup()
 
