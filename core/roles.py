@@ -1,8 +1,6 @@
 """Roles are Django groups created by a data migration; these names are their only spelling."""
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 FACT_CHECKER = "fact-checker"
 EDITOR = "editor"
@@ -16,17 +14,6 @@ def _group_names(user: AbstractBaseUser | AnonymousUser) -> set[str]:
     if not hasattr(user, "_role_names"):
         user._role_names = set(user.groups.values_list("name", flat=True))
     return user._role_names
-
-
-def group_names_of(user_field: str) -> ArraySubquery:
-    """The names of the groups of the user in `user_field`, as an annotation: a read that
-    fetches the user anyway (an API key's owner) learns its roles in the same query."""
-    return ArraySubquery(Group.objects.filter(user=OuterRef(user_field)).values("name"))
-
-
-def remember_group_names(user: AbstractBaseUser, names: list[str]) -> None:
-    """Role checks on `user` for this request use `names` (from `group_names_of`)."""
-    user._role_names = set(names)
 
 
 def is_newsroom(user: AbstractBaseUser | AnonymousUser) -> bool:

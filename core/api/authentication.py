@@ -6,7 +6,6 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from core.models import ApiKey, hash_key
-from core.roles import group_names_of, remember_group_names
 from core.services.api_keys import api_key_record_use
 
 HEADER = "HTTP_X_API_KEY"
@@ -45,14 +44,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         api_key = (
             ApiKey.objects.select_related("owner")
-            .annotate(owner_groups=group_names_of("owner_id"))
             .filter(key_hash=hash_key(raw_key), revoked_at__isnull=True)
             .first()
         )
         if api_key is None or not api_key.owner.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.")
-        # The rate limit's tier and the permissions ask for them on every request.
-        remember_group_names(api_key.owner, api_key.owner_groups)
         api_key_record_use(api_key=api_key)
         return api_key.owner, api_key
 

@@ -59,32 +59,3 @@ def test_the_newsroom_shares_one_rate_decided_without_permission_queries(
     partner = UserFactory()
     with django_assert_num_queries(1):
         assert rate_tier(partner) == "consumer"
-
-
-def test_a_keys_roles_come_with_the_key_and_are_read_again_on_each_request(
-    limits, settings, django_assert_num_queries
-):
-    """The key's query brings its owner's groups: the tier costs no query of its own; a
-    fact-checker who leaves the newsroom is a consumer from the next request on."""
-    from django.contrib.auth.models import Group
-    from rest_framework.request import Request
-    from rest_framework.test import APIRequestFactory
-
-    from core.api.authentication import ApiKeyAuthentication
-    from core.api.throttling import rate_tier
-    from core.roles import FACT_CHECKER
-    from tests.factories import fact_checker
-
-    member = fact_checker()
-    _, raw = api_key_create(owner=member, name="desk", created_by=None)
-
-    def authenticated_tier() -> str:
-        request = Request(APIRequestFactory().get("/api/v1/topics/", HTTP_X_API_KEY=raw))
-        user, _ = ApiKeyAuthentication().authenticate(request)
-        return rate_tier(user)
-
-    assert authenticated_tier() == "newsroom"  # records the key's first use: a write
-    with django_assert_num_queries(1):
-        assert authenticated_tier() == "newsroom"
-    member.groups.remove(Group.objects.get(name=FACT_CHECKER))
-    assert authenticated_tier() == "consumer"
