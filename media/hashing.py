@@ -295,6 +295,17 @@ def hash_picture(
     )
 
 
+def query_hashes(image: Image.Image) -> bytes | None:
+    """The query hashes `hash_picture` gives a picture (None when too flat), without the rest:
+    the archive's orientations and crops, the reference PDQ, the thumbnail. For pictures hashed
+    only to be searched, such as a lookup's content views, those were two thirds of the time."""
+    image = image.convert("RGB")
+    if pdq_hash(np.asarray(image))[1] < MIN_QUALITY:
+        return None
+    image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
+    return _unique([h for view in _query_views(image) for h in _view_hashes(view, 0)])
+
+
 def image_size(stream: IO[bytes]) -> tuple[int, int]:
     """(width, height) from the header alone, nothing decoded; Undecodable when the bytes are
     not an image of a format we read. Leaves the stream at its start."""
