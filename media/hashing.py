@@ -149,18 +149,30 @@ def phash(image: Image.Image) -> bytes:
     return np.packbits(low.flatten() > np.median(low)).tobytes()
 
 
+# Lines of a band compared at once.
+_BORDER_CHUNK = 8
+
+
 def _border_depth(lines: np.ndarray, limit: int, tolerance: int = 12) -> int:
     """How many lines from the edge form a uniform band: the edge colour, text allowed on it.
     Colours are compared per channel: a red caption bar is not a grey sky of the same lightness.
     """
     edge = np.median(lines[0], axis=0)
-    # Every line's share at once: one line at a time was most of the time of hashing a view.
-    shares = (np.abs(lines[:limit] - edge) <= tolerance).all(axis=2).mean(axis=1)
-    # The band ends before the first line with next to nothing of the edge colour.
-    ended = np.flatnonzero(shares < 0.1)
-    scanned = shares[: ended[0]] if len(ended) else shares
-    uniform = np.flatnonzero(scanned >= 0.9)
-    return int(uniform[-1]) + 1 if len(uniform) else 0
+    depth = 0
+    # A few lines at a time: one at a time was most of the time of hashing a view, and all of
+    # them at once wastes it on photographs, whose band (none) ends within a few lines.
+    for start in range(0, limit, _BORDER_CHUNK):
+        chunk = lines[start : min(start + _BORDER_CHUNK, limit)]
+        shares = (np.abs(chunk - edge) <= tolerance).all(axis=2).mean(axis=1)
+        # The band ends before the first line with next to nothing of the edge colour.
+        ended = np.flatnonzero(shares < 0.1)
+        scanned = shares[: ended[0]] if len(ended) else shares
+        uniform = np.flatnonzero(scanned >= 0.9)
+        if len(uniform):
+            depth = start + int(uniform[-1]) + 1
+        if len(ended):
+            break
+    return depth
 
 
 def _trim_once(image: Image.Image) -> Image.Image | None:
