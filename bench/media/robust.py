@@ -48,7 +48,7 @@ from django.conf import settings  # noqa: E402
 from bench.media import orb_archive, reupload  # noqa: E402
 from bench.media.memory import rss_mb  # noqa: E402
 from bench.media.transforms import crop, photos, transforms  # noqa: E402
-from media import content_region, hashing, verification  # noqa: E402
+from media import hashing, verification  # noqa: E402
 from media.archive_index import FeatureIndex, HashIndex  # noqa: E402
 from media.services import local_features  # noqa: E402
 from media.services.verified_lookups import (  # noqa: E402
@@ -56,6 +56,7 @@ from media.services.verified_lookups import (  # noqa: E402
     MAX_VERIFIED,
     MIN_VOTES,
     VERIFY_RADIUS,
+    query_views,
 )
 
 BASELINE_DISTANCE = 31
@@ -120,11 +121,8 @@ class Archive:
         """(stage-one matches, kept matches with their transform or None)."""
         by_hash = self._search(frame.query_hashes, settings.LOOKUP_SUGGEST_DISTANCE)
         picture = verification.open_picture(io.BytesIO(query))
-        searched = [frame.query_hashes]
-        for view in content_region.content_views(picture):
-            hashed = hashing.hash_picture(view, crops=False)
-            if hashed is not None:
-                searched.append(hashed.query_hashes)
+        views = query_views({0.0: picture}, {0.0: frame.query_hashes})
+        searched = [frame.query_hashes, *(view.query_hashes for view in views)]
         by_view: dict[int, int] = {}
         for joined in searched:
             for item, distance in self._search(joined, VERIFY_RADIUS).items():

@@ -115,14 +115,24 @@ class _References:
         return None if picture is None else verification.features(picture, size)
 
 
-def query_views(pictures: dict[float, Image.Image]) -> list[QueryView]:
-    """The content-region views of each query frame, hashed as queries."""
+def query_views(
+    pictures: dict[float, Image.Image], searched: dict[float, bytes] | None = None
+) -> list[QueryView]:
+    """The content-region views of each query frame, hashed as queries (their query hashes
+    alone). A hash is searched once a frame: views of one picture often hash alike (a box cut on
+    both axes and on one alone), and a view barely smaller than the picture like the picture,
+    whose own hashes (`searched`, by offset) are searched already."""
     views = []
     for offset, picture in pictures.items():
+        seen = set(hashing.split_hashes((searched or {}).get(offset, b"")))
         for view in content_region.content_views(picture):
-            hashed = hashing.hash_picture(view, offset, crops=False)
-            if hashed is not None:
-                views.append(QueryView(offset_seconds=offset, query_hashes=hashed.query_hashes))
+            hashed = hashing.query_hashes(view)
+            if hashed is None:
+                continue
+            new = [h for h in hashing.split_hashes(hashed) if h not in seen]
+            seen.update(new)
+            if new:
+                views.append(QueryView(offset_seconds=offset, query_hashes=b"".join(new)))
     return views
 
 
@@ -228,7 +238,8 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     found_ids = {match.media_item_id for match in by_hash}
     # The query's own hashes again, further out, then its views: each item once, closest first.
     to_verify: dict[int, lookups.ArchiveMatch] = {}
-    for searched in (frames, query_views(frame_pictures)):
+    own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
+    for searched in (frames, query_views(frame_pictures, own_hashes)):
         for match in lookups.archive_search(
             searched, exclude_item_id=item.pk, radius=VERIFY_RADIUS
         ):

@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 import skimage.data
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 
 @functools.cache
@@ -69,3 +69,14 @@ def photo_of_screen(image: Image.Image) -> Image.Image:
     quad = (-0.18 * width, -0.04 * height, 0.02 * width, 1.04 * height,
             0.98 * width, 1.02 * height, 1.16 * width, -0.06 * height)  # fmt: skip
     return image.transform(image.size, Image.Transform.QUAD, quad, Image.Resampling.BICUBIC)
+
+
+def captioned(image: Image.Image) -> Image.Image:
+    """A headline bar above the picture, as a news post frames it."""
+    bar = image.height // 5
+    framed = Image.new("RGB", (image.width, image.height + bar), "white")
+    framed.paste(image, (0, bar))
+    ImageDraw.Draw(framed).text(
+        (10, bar // 5), "BREAKING: this is what happened", fill="black", font_size=bar // 3
+    )
+    return framed
