@@ -102,12 +102,12 @@ class Archive:
             self.index.add(np.full(len(hashes), number), hashes)
             self.pdq[number] = frame.pdq
             picture = verification.open_picture(io.BytesIO(data))
-            self.keypoints[number] = verification.encoded(verification.features(picture))
+            strongest, self.keypoints[number] = local_features.picture_features(picture)
             if not features:
                 continue
-            descriptors = np.frombuffer(
-                local_features.picture_descriptors(picture), dtype=np.uint8
-            ).reshape(-1, verification.DESCRIPTOR_BYTES)
+            descriptors = np.frombuffer(strongest, dtype=np.uint8).reshape(
+                -1, verification.DESCRIPTOR_BYTES
+            )
             self.features.add(np.full(len(descriptors), number), descriptors)
 
     def _search(self, joined: bytes, radius: int) -> dict[int, int]:

@@ -93,8 +93,8 @@ class _References:
     """Candidates' features, read once per lookup: stored with their frame, or extracted from
     the picture of a frame stored before them."""
 
-    def __init__(self) -> None:
-        self._pictures = _Pictures()
+    def __init__(self, pictures: _Pictures) -> None:
+        self._pictures = pictures
         self._features: dict[tuple[int, int | None], verification.Features | None] = {}
 
     def get(self, item: MediaItem, frame: MediaFrame | None) -> verification.Features | None:
@@ -260,7 +260,7 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
             pk__in=[match.media_item_id for match in [*by_hash, *by_view]]
         )
     }
-    references = _References()
+    references = _References(pictures)
     verified_count = 0
 
     def verify(match: lookups.ArchiveMatch) -> verification.Transform | None:
