@@ -53,7 +53,7 @@ MATCH_CHUNK = 4000
 # Hashed term space for finding each passage's anchor: collisions only blur which anchor wins.
 BUCKETS = 4096
 NOISE = 0.43
-INDEX_NAME = "passage_vector_hnsw"
+INDEX_NAME = "passage_vector_cosine"
 
 
 def sync_all() -> int:

@@ -228,12 +228,14 @@ def test_a_forked_worker_embeds_queries_on_a_thread_of_its_own():
 
 def test_every_connection_searches_the_hnsw_graph_as_deep_as_the_ranking_needs():
     """Set once per connection (retrieval.apps), not per search: a new connection has them
-    before its first query, and every search of it runs with them."""
+    before its first query, and every search of it runs with them. claims:search reads more
+    passages than EF_SEARCH: the iterative scan reads on past it (at 200,000 claims, 200 rows
+    with it, 100 without; bench/matching/README.md)."""
     fresh = connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         with fresh.cursor() as cursor:
             cursor.execute("SHOW hnsw.ef_search")
-            assert int(cursor.fetchone()[0]) == EF_SEARCH >= 2 * SEMANTIC_CANDIDATES
+            assert int(cursor.fetchone()[0]) == EF_SEARCH < 2 * SEMANTIC_CANDIDATES
             cursor.execute("SHOW hnsw.iterative_scan")
             assert cursor.fetchone()[0] == "relaxed_order"
     finally:
