@@ -20,7 +20,7 @@ few photographs), the same verification (media.verification) against the same st
 (extracted from the stored JPEGs, decoded by verification.open_picture, when the archive is
 made, as hashing stores them) and the same rule: a hash match is kept, a match
 found only through a view, beyond the suggest distance or by the feature index is kept when it
-verifies.
+verifies, or when a view's hash is within VIEW_MATCH_DISTANCE.
 """
 
 import argparse
@@ -56,6 +56,7 @@ from media.services.verified_lookups import (  # noqa: E402
     MAX_VERIFIED,
     MIN_VOTES,
     VERIFY_RADIUS,
+    VIEW_MATCH_DISTANCE,
     query_views,
 )
 
@@ -122,12 +123,15 @@ class Archive:
         by_hash = self._search(frame.query_hashes, settings.LOOKUP_SUGGEST_DISTANCE)
         picture = verification.open_picture(io.BytesIO(query))
         views = query_views({0.0: picture}, {0.0: frame.query_hashes})
-        searched = [frame.query_hashes, *(view.query_hashes for view in views)]
+        searched = [(frame.query_hashes, False), *((view.query_hashes, True) for view in views)]
         by_view: dict[int, int] = {}
-        for joined in searched:
+        close_by_view: set[int] = set()
+        for joined, is_view in searched:
             for item, distance in self._search(joined, VERIFY_RADIUS).items():
                 if item not in by_hash:
                     by_view[item] = min(distance, by_view.get(item, 256))
+                    if is_view and distance <= VIEW_MATCH_DISTANCE:
+                        close_by_view.add(item)
         query_picture = verification.QueryPicture(picture)
         votes = {}
         if self.with_features:
@@ -148,7 +152,7 @@ class Archive:
                     budget -= 1
                     reference = verification.decoded(self.keypoints[item])
                     transform = verification.verify_query(query_picture, reference)
-                if transform is not None or not required:
+                if transform is not None or not required or item in close_by_view:
                     kept[item] = transform
         return by_hash, kept
 

@@ -13,10 +13,12 @@ What is kept:
 - a hash match within the suggest distance of the query's own hashes, verified or not (a flat
   picture has no keypoints to verify with, and these matches were right before verification);
   the transform is attached when it verifies;
-- a match found only through an extra view, further than the suggest distance (up to
-  VERIFY_RADIUS) or through the feature index, only when it verifies: a view is a guess at where
-  the picture is, votes of a few descriptors are a guess at what it is, and a guess must not add
-  a wrong match.
+- a match found through an extra view within VIEW_MATCH_DISTANCE, verified or not, as a plain
+  PDQ match at that distance would be: a small or flat picture inside a screen recording or
+  between bands has too few keypoints to verify, and its view's hash is as telling as its own;
+- any other match found only through an extra view, further out (up to VERIFY_RADIUS), or
+  through the feature index, only when it verifies: a view is a guess at where the picture is,
+  votes of a few descriptors are a guess at what it is, and a guess must not add a wrong match.
 
 Verification (at most MAX_VERIFIED candidates a lookup) uses the keypoints each frame stored at
 hashing (`MediaFrame.verification_features`): reading a candidate's picture again and extracting
@@ -48,6 +50,9 @@ MAX_VERIFIED = 8
 # also lie (88 and up in bench/media), so only verification can tell them apart. Random hashes
 # lie this close about once in a million, which keeps the candidates of a large archive few.
 VERIFY_RADIUS = 84
+# A view's hash this close to an archive frame's is a match by itself: the distance at which
+# PDQ's authors call two pictures the same (and bench/media/robust.py's plain PDQ baseline).
+VIEW_MATCH_DISTANCE = 31
 # Pairs of frames tried per video candidate.
 PAIRS_TRIED = 3
 # The feature index's candidates: items one of whose frames got this many votes from a query
@@ -238,8 +243,10 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     found_ids = {match.media_item_id for match in by_hash}
     # The query's own hashes again, further out, then its views: each item once, closest first.
     to_verify: dict[int, lookups.ArchiveMatch] = {}
+    close_by_view: set[int] = set()
     own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
-    for searched in (frames, query_views(frame_pictures, own_hashes)):
+    views = query_views(frame_pictures, own_hashes)
+    for searched in (frames, views):
         for match in lookups.archive_search(
             searched, exclude_item_id=item.pk, radius=VERIFY_RADIUS
         ):
@@ -247,6 +254,8 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
                 current = to_verify.get(match.media_item_id)
                 if current is None or match.distance < current.distance:
                     to_verify[match.media_item_id] = match
+                if searched is views and match.distance <= VIEW_MATCH_DISTANCE:
+                    close_by_view.add(match.media_item_id)
     by_view = sorted(to_verify.values(), key=lambda match: match.distance)
     # Then what the local features find that no hash did, most voted first.
     by_view += [
@@ -287,6 +296,6 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     results = [VerifiedMatch(match, verify(match)) for match in by_hash]
     for match in by_view:
         transform = verify(match)
-        if transform is not None:
+        if transform is not None or match.media_item_id in close_by_view:
             results.append(VerifiedMatch(match, transform))
     return results

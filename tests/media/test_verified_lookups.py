@@ -158,6 +158,20 @@ def test_stored_keypoints_give_the_matches_and_transforms_the_pictures_give(arch
     assert all(transform is not None for matches in from_stored for _, transform in matches)
 
 
+def test_a_small_flat_picture_between_bands_is_found_by_its_view_without_keypoints(archive):
+    """Too small and flat for any keypoint: its view's hash lies well within PDQ's own match
+    distance of the original's, which is enough (it had to verify, and could not)."""
+    original = stored(jpeg(photo("microaneurysms", width=102)), "eye.jpg", in_archive=True)
+    query = stored(jpeg(vertical(photo("microaneurysms", width=102), "mirrored")), "eye.jpg")
+    assert lookups.archive_search(list(query.frames.all()), exclude_item_id=query.pk) == []
+
+    (match,) = looked_up(query).matches.all()
+
+    assert match.matched_item_id == original.pk
+    assert match.distance <= verified_lookups.VIEW_MATCH_DISTANCE
+    assert match.transform is None
+
+
 @pytest.mark.parametrize(
     "picture",
     [
