@@ -2,8 +2,9 @@
 through the production lookup job, with the same run's plain vPDQ at distance 31; and a 12 s
 clip's lookup against 1M hashes.
 
-    .venv/bin/python -m bench.media.video                  # dev and held-out sets, speed at 1M
-    .venv/bin/python -m bench.media.video --clips 2 --speed 0   # a quick look
+    .venv/bin/python -m bench.media.video            # dev and held-out sets, speed at 1M: 12-15 min
+    .venv/bin/python -m bench.media.video --details  # with a line for every miss
+    .venv/bin/python -m bench.media.video --clips 1 --speed 0   # a quick look, about 4 min
 
 The archive is ARCHIVE_VIDEOS videos of 60 s, 480x270 at 10 frames a second, made from
 scikit-image's 19 photographs (bench/media/transforms.py): each video shows 3-4 of them, one
@@ -98,20 +99,27 @@ OUTER_CLIP_SECONDS = 20
 PLAIN_DISTANCE = 31
 
 
-@functools.cache
-def _scenes() -> tuple[tuple[Image.Image, ...], ...]:
-    """The photographs of each archive video, dealt out in turn: 4, 4, 4, 4 and 3."""
-    pictures = list(photos().values())
-    return tuple(tuple(pictures[i::ARCHIVE_VIDEOS]) for i in range(ARCHIVE_VIDEOS))
+_photos = functools.cache(photos)
+
+
+def _scenes(video: int) -> list[str]:
+    """The photographs of an archive video, dealt out in turn: 4, 4, 4, 4 and 3."""
+    return list(_photos())[video::ARCHIVE_VIDEOS]
+
+
+def _scene(video: int, index: int) -> tuple[str, float]:
+    """(photograph, progress through its scene from 0 to 1) of frame `index` of a video."""
+    scenes = _scenes(video)
+    scene_frames = VIDEO_SECONDS * FPS // len(scenes)
+    scene = min(index // scene_frames, len(scenes) - 1)
+    return scenes[scene], (index - scene * scene_frames) / scene_frames
 
 
 def reference_frame(video: int, index: int) -> Image.Image:
     """Frame `index` of archive video `video`: a window of 85% of its scene's photograph at the
     scene's start, zooming in to 60% while it moves from the top left to the bottom right."""
-    scenes = _scenes()[video]
-    scene_frames = VIDEO_SECONDS * FPS // len(scenes)
-    picture = scenes[min(index // scene_frames, len(scenes) - 1)]
-    progress = (index % scene_frames) / scene_frames
+    name, progress = _scene(video, index)
+    picture = _photos()[name]
     # The window keeps the video's shape inside the photograph, whatever the photograph's.
     fit = min(picture.width, picture.height * WIDTH / HEIGHT)
     width = fit * (0.85 - 0.25 * progress)
@@ -213,8 +221,11 @@ def build_archive() -> dict[int, MediaItem]:
     return archive
 
 
-def run_quality(archive: dict[int, MediaItem], seed: int, clips: int) -> tuple[dict, list]:
-    """Counts per family, and the dev queries' items (for the speed run)."""
+def run_quality(
+    archive: dict[int, MediaItem], seed: int, clips: int, details: bool = False
+) -> tuple[dict, list]:
+    """Counts per family, and the dev queries' items (for the speed run); with `details`, a
+    line for every query missed, misplaced or with a wrong match."""
     archived = {item.pk: video for video, item in archive.items()}
     archive_pdq = {video: _pdq_hashes(item) for video, item in archive.items()}
     results, queries = {}, []
@@ -251,8 +262,26 @@ def run_quality(archive: dict[int, MediaItem], seed: int, clips: int) -> tuple[d
             }
             counts["plain"] += video in plain
             counts["plain_wrong"] += len(plain - {video})
+            misplaced = video in found and counts["errors"][-1] > 1
+            if details and (video not in found or misplaced or set(found) - {video}):
+                print(_detail(seed, label, video, start, query, job, archived), flush=True)
         results[label] = counts
     return results, queries
+
+
+def _detail(seed, label, video, start, query, job, archived) -> str:
+    name, progress = _scene(video, round(start * FPS))
+    found = ", ".join(
+        f"video {archived.get(match.matched_item_id)} at {match.matched_offset_seconds:.1f} s "
+        f"for {match.query_offset_seconds:.1f} s, {match.distance} bits, "
+        f"{'verified' if match.transform else 'not verified'}"
+        for match in job.matches.all()
+    )
+    return (
+        f"  seed {seed}, {label}: video {video} from {start:.1f} s ({name}, {progress:.0%} "
+        f"through), {query.frames.count()} keyframes, {job.status} {job.error or ''}: "
+        f"{found or 'no match'}"
+    )
 
 
 def _errors(errors: list[float]) -> str:
@@ -305,14 +334,16 @@ def _percentiles(samples: list[float]) -> str:
 
 def run_speed(queries: list[MediaItem], size: int) -> None:
     index = archive_index()
-    before = rss_mb()
     rng = np.random.default_rng(5)
     # Ids past any frame's: the hits resolve to nothing, as a deleted item's do.
     index.add(
         np.arange(1 << 40, (1 << 40) + size),
         rng.integers(0, 256, (size, hashing.PDQ_BYTES), dtype=np.uint8),
     )
-    print(f"\narchive index of {len(index):,} hashes: RSS {before:.0f} -> {rss_mb():.0f} MB")
+    # The RSS hardly moves here: the heap reuses what the clips freed. The index's own size is
+    # its codes and their frame ids.
+    megabytes = len(index) * (hashing.PDQ_BYTES + 8) >> 20
+    print(f"\narchive index of {len(index):,} hashes, {megabytes} MB of hashes and frame ids")
     samples, keyframes = [], []
     for query in queries:
         keyframes.append(query.frames.count())
@@ -328,8 +359,9 @@ def run_speed(queries: list[MediaItem], size: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--clips", type=int, default=10, help="clips per family and seed")
+    parser.add_argument("--clips", type=int, default=5, help="clips per family and seed")
     parser.add_argument("--speed", type=int, default=1_000_000, help="hashes to pad the index to")
+    parser.add_argument("--details", action="store_true", help="the misses, one line each")
     arguments = parser.parse_args()
     call_command("migrate", verbosity=0)
     try:
@@ -342,8 +374,12 @@ def main() -> None:
             f"RSS {rss_mb():.0f} MB"
         )
         start = time.perf_counter()
-        dev, dev_queries = run_quality(archive, reupload.DEV_SEED, arguments.clips)
-        held_out, _ = run_quality(archive, reupload.HELD_OUT_SEED, arguments.clips)
+        dev, dev_queries = run_quality(
+            archive, reupload.DEV_SEED, arguments.clips, arguments.details
+        )
+        held_out, _ = run_quality(
+            archive, reupload.HELD_OUT_SEED, arguments.clips, arguments.details
+        )
         print(f"quality: {time.perf_counter() - start:.0f} s")
         print_quality(dev, held_out)
         if arguments.speed:
