@@ -39,6 +39,8 @@ import random
 import resource
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections import defaultdict
@@ -59,30 +61,29 @@ os.environ["DJANGO_MEDIA_ROOT"] = MEDIA_ROOT
 
 from bench.database import admin_url, database_name, database_url  # noqa: E402
 
-
-def _fresh_database() -> None:
-    url = database_url(os.environ["BENCH_DATABASE"])
-    name = database_name(url)
-    with psycopg.connect(admin_url(url), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-_fresh_database()
+os.environ["DATABASE_URL"] = database_url(os.environ["BENCH_DATABASE"])
+# A DATABASE_URL in the environment names the database itself: never drop another one.
+if database_name(os.environ["DATABASE_URL"]) != os.environ["BENCH_DATABASE"]:
+    raise SystemExit(f"DATABASE_URL names another database than {os.environ['BENCH_DATABASE']}")
 
 import django  # noqa: E402
+
+# As every entry point does: without it the services send their tasks with Celery's default app,
+# to its default queue, whatever the settings route.
+import factcheck.celery  # noqa: E402, F401
 
 django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
 
 from bench.media import reupload  # noqa: E402
 from bench.media.memory import rss_mb  # noqa: E402
 from bench.media.transforms import crop, photos  # noqa: E402
 from media import hashing  # noqa: E402
-from media.archive_index import archive_index  # noqa: E402
+from media.archive_index import archive_index, feature_index  # noqa: E402
 from media.demo_media import encode_video  # noqa: E402
 from media.models import LookupJob, MediaItem  # noqa: E402
 from media.services import lookups  # noqa: E402
@@ -332,18 +333,24 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
 
 
-def run_speed(queries: list[MediaItem], size: int) -> None:
+def run_worker(dev_clips: int, size: int) -> None:
+    """Speed and memory of a lookup worker: this process, started afresh on the database the
+    quality sets left, loads the archive indexes, pads the hash index to `size` hashes and runs
+    the lookup job of each of the first `dev_clips` queries (the dev set's) again."""
+    print(f"\nworker process: RSS {rss_mb():.0f} MB after setup", end="")
     index = archive_index()
+    feature_index()
+    print(f", {rss_mb():.0f} MB with the archive's indexes ({len(index):,} hashes)", end="")
     rng = np.random.default_rng(5)
+    padding = size - len(index)
     # Ids past any frame's: the hits resolve to nothing, as a deleted item's do.
     index.add(
-        np.arange(1 << 40, (1 << 40) + size),
-        rng.integers(0, 256, (size, hashing.PDQ_BYTES), dtype=np.uint8),
+        np.arange(1 << 40, (1 << 40) + padding),
+        rng.integers(0, 256, (padding, hashing.PDQ_BYTES), dtype=np.uint8),
     )
-    # The RSS hardly moves here: the heap reuses what the clips freed. The index's own size is
-    # its codes and their frame ids.
-    megabytes = len(index) * (hashing.PDQ_BYTES + 8) >> 20
-    print(f"\narchive index of {len(index):,} hashes, {megabytes} MB of hashes and frame ids")
+    index.search(np.zeros((1, hashing.PDQ_BYTES), dtype=np.uint8), 0)
+    print(f", {rss_mb():.0f} MB padded to {len(index):,}")
+    queries = list(MediaItem.objects.filter(in_archive=False).order_by("pk")[:dev_clips])
     samples, keyframes = [], []
     for query in queries:
         keyframes.append(query.frames.count())
@@ -355,6 +362,17 @@ def run_speed(queries: list[MediaItem], size: int) -> None:
         f"median), {len(samples)} dev clips: {_percentiles(samples)}, "
         f"slowest {max(samples) * 1000:.0f} ms"
     )
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"worker process after the lookups: RSS {rss_mb():.0f} MB, peak {peak:.0f} MB")
+
+
+def _fresh_database() -> None:
+    connections.close_all()
+    url = os.environ["DATABASE_URL"]
+    with psycopg.connect(admin_url(url), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}"')
+        connection.execute(f'CREATE DATABASE "{database_name(url)}"')
+    call_command("migrate", verbosity=0)
 
 
 def main() -> None:
@@ -362,8 +380,15 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=5, help="clips per family and seed")
     parser.add_argument("--speed", type=int, default=1_000_000, help="hashes to pad the index to")
     parser.add_argument("--details", action="store_true", help="the misses, one line each")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
-    call_command("migrate", verbosity=0)
+    if arguments.worker:
+        try:
+            run_worker(arguments.worker, arguments.speed)
+        finally:
+            shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
+        return
+    _fresh_database()
     try:
         start = time.perf_counter()
         archive = build_archive()
@@ -382,10 +407,12 @@ def main() -> None:
         )
         print(f"quality: {time.perf_counter() - start:.0f} s")
         print_quality(dev, held_out)
-        if arguments.speed:
-            run_speed(dev_queries, arguments.speed - len(archive_index()))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of the process: {peak:.0f} MB (now {rss_mb():.0f} MB)")
+        print(f"peak RSS of the benchmark process: {peak:.0f} MB (now {rss_mb():.0f} MB)")
+        if arguments.speed:
+            sys.stdout.flush()
+            worker = [sys.executable, "-m", "bench.media.video", "--speed", str(arguments.speed)]
+            subprocess.run([*worker, "--worker", str(len(dev_queries))], check=True)
         print(f"load average at the end: {os.getloadavg()}")
     finally:
         shutil.rmtree(MEDIA_ROOT, ignore_errors=True)
@@ -399,7 +426,8 @@ def _purge_queues() -> None:
     import redis
 
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    keys = list(broker.scan_iter(f"{settings.CELERY_QUEUE_PREFIX}*"))
+    # The queues and kombu's bindings of them.
+    keys = list(broker.scan_iter(f"*{settings.CELERY_QUEUE_PREFIX}*"))
     if keys:
         broker.delete(*keys)
 
