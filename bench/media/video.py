@@ -2,7 +2,7 @@
 through the production lookup job, with the same run's plain vPDQ at distance 31; and a 12 s
 clip's lookup against 1M hashes.
 
-    .venv/bin/python -m bench.media.video            # dev and held-out sets, speed at 1M: 12-15 min
+    .venv/bin/python -m bench.media.video            # dev and held-out sets, speed at 1M: 10 min
     .venv/bin/python -m bench.media.video --details  # with a line for every miss
     .venv/bin/python -m bench.media.video --clips 1 --speed 0   # a quick look, about 4 min
 
@@ -26,9 +26,12 @@ a wrong match. The position error is |matched offset - query offset - true start
 match. Plain vPDQ: the right (or another) video has a keyframe whose stored PDQ lies within 31
 bits of one of the query's keyframes.
 
-Speed pads the worker's archive index (media.archive_index.archive_index) with random hashes
-of frames that do not exist, as robust.py's `run_speed` pads its own: they cost a lookup's scans
-as real ones would, and their rare hits are dropped when resolved against the database.
+Speed and memory are measured in a fresh process, as a lookup worker is (`--worker`, started
+by the run once the quality sets are done): it pads its archive index
+(media.archive_index.archive_index) with random hashes of frames that do not exist, as
+robust.py's `run_speed` pads its own (they cost a lookup's scans as real ones would, and their
+rare hits are dropped when resolved against the database), and runs the dev clips' lookup jobs
+again.
 """
 
 import argparse
@@ -36,7 +39,6 @@ import functools
 import io
 import os
 import random
-import resource
 import shutil
 import statistics
 import subprocess
@@ -80,7 +82,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 
 from bench.media import reupload  # noqa: E402
-from bench.media.memory import rss_mb  # noqa: E402
+from bench.media.memory import peak_rss_mb, rss_mb  # noqa: E402
 from bench.media.transforms import crop, photos  # noqa: E402
 from media import hashing  # noqa: E402
 from media.archive_index import archive_index, feature_index  # noqa: E402
@@ -362,8 +364,7 @@ def run_worker(dev_clips: int, size: int) -> None:
         f"median), {len(samples)} dev clips: {_percentiles(samples)}, "
         f"slowest {max(samples) * 1000:.0f} ms"
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"worker process after the lookups: RSS {rss_mb():.0f} MB, peak {peak:.0f} MB")
+    print(f"worker process after the lookups: RSS {rss_mb():.0f} MB, peak {peak_rss_mb():.0f} MB")
 
 
 def _fresh_database() -> None:
@@ -407,8 +408,7 @@ def main() -> None:
         )
         print(f"quality: {time.perf_counter() - start:.0f} s")
         print_quality(dev, held_out)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of the benchmark process: {peak:.0f} MB (now {rss_mb():.0f} MB)")
+        print(f"peak RSS of the benchmark process: {peak_rss_mb():.0f} MB (now {rss_mb():.0f} MB)")
         if arguments.speed:
             sys.stdout.flush()
             worker = [sys.executable, "-m", "bench.media.video", "--speed", str(arguments.speed)]
