@@ -6,6 +6,7 @@ import os
 import urllib.parse
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+NAME_PREFIX = "factcheck_bench"
 
 
 def database_url(name: str) -> str:
@@ -18,12 +19,18 @@ def database_url(name: str) -> str:
 
 
 def admin_url(url: str) -> str:
-    """The same server's `postgres` database, after refusing anything but a local server: the
-    benchmarks create, drop and truncate."""
+    """The same server's `postgres` database, after refusing anything but a benchmark's own
+    database (named NAME_PREFIX...) on a local server: the benchmarks create, drop and truncate,
+    and a DATABASE_URL left set for the service must never be taken for theirs."""
     parsed = urllib.parse.urlparse(url)
     # No host in the URL: a Unix socket (the embedded server's, in its query string).
     if parsed.hostname and parsed.hostname not in LOCAL_HOSTS:
         raise SystemExit(f"refusing to benchmark a non-local database: {parsed.hostname}")
+    name = database_name(url)
+    if not name.startswith(NAME_PREFIX):
+        raise SystemExit(
+            f"refusing database {name!r}: a benchmark's database name starts with {NAME_PREFIX}"
+        )
     return parsed._replace(path="/postgres").geturl()
 
 

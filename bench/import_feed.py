@@ -4,7 +4,7 @@ unchanged), then with a tenth of the reviews changed (updated).
 
     .venv/bin/python -m bench.import_feed --records 10000 100000
 
-Each size gets a fresh database, `factcheck_import_bench` on the embedded PostgreSQL
+Each size gets a fresh database, `factcheck_bench_import` on the embedded PostgreSQL
 (DATABASE_URL to use another local server with pgvector), created and migrated for it, so that
 every run starts from no imported claims.
 The feed is seeded: ~30 publishers, claims built from bench/words.py (a tenth Chinese, a twentieth
@@ -32,7 +32,7 @@ from pathlib import Path
 from bench.database import admin_url, database_name, database_url
 
 ROOT = Path(__file__).resolve().parent.parent
-DATABASE = "factcheck_import_bench"
+DATABASE = "factcheck_bench_import"
 SITES = [f"checks{n:02d}.example.org" for n in range(30)]
 TEXTUAL = [
     "False",
