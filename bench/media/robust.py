@@ -28,7 +28,6 @@ import io
 import os
 import random
 import resource
-import statistics
 import time
 from collections import defaultdict
 
@@ -47,6 +46,7 @@ from django.conf import settings  # noqa: E402
 
 from bench.media import orb_archive, reupload  # noqa: E402
 from bench.media.memory import rss_mb  # noqa: E402
+from bench.media.timing import percentiles  # noqa: E402
 from bench.media.transforms import crop, photos, transforms  # noqa: E402
 from media import hashing, verification  # noqa: E402
 from media.archive_index import FeatureIndex, HashIndex  # noqa: E402
@@ -217,12 +217,6 @@ def print_quality(dev: dict, held_out: dict) -> None:
     )
 
 
-def _percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
-
-
 def run_speed(originals: dict, size: int, features: bool, feature_noise: int = 0) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     archive = Archive(originals, noise=size, features=features, feature_noise=feature_noise)
@@ -259,10 +253,10 @@ def run_speed(originals: dict, size: int, features: bool, feature_noise: int = 0
     held = "stand-ins and the 19 photographs'" if feature_noise else "the 19 photographs' only"
     print(
         f"lookup with views, feature index ({len(archive.features):,} descriptors, {held}) "
-        f"and verification, {len(samples)} queries: {_percentiles(samples)}"
+        f"and verification, {len(samples)} queries: {percentiles(samples)}"
     )
-    print(f"one verification (features of both, match, RANSAC): {_percentiles(verify_samples)}")
-    print(f"one verification from stored keypoints (match, RANSAC): {_percentiles(stored_samples)}")
+    print(f"one verification (features of both, match, RANSAC): {percentiles(verify_samples)}")
+    print(f"one verification from stored keypoints (match, RANSAC): {percentiles(stored_samples)}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS after the lookups: {peak:.0f} MB")
 
@@ -321,7 +315,7 @@ def run_feature_scaling(originals: dict, sizes: list[int], exact_queries: int) -
             extra = f", trained in {trained:.1f} s" if approximate else ""
             print(
                 f"feature index of {len(index):,} descriptors, {label}{extra}: +{grown:.0f} MB "
-                f"RSS; votes for {len(asked)} dev queries {_percentiles(samples)}; own "
+                f"RSS; votes for {len(asked)} dev queries {percentiles(samples)}; own "
                 f"photograph among the {FEATURE_CANDIDATES} most voted: {right}/{len(asked)}"
             )
             del index

@@ -35,15 +35,10 @@ django.setup()
 from django.conf import settings  # noqa: E402
 
 from bench.media.memory import rss_mb  # noqa: E402
+from bench.media.timing import percentiles  # noqa: E402
 from media import hashing, verification  # noqa: E402
 from media.archive_index import HashIndex  # noqa: E402
 from media.services import local_features  # noqa: E402
-
-
-def _percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
 
 
 def _timed(function, runs: int) -> list[float]:
@@ -72,9 +67,9 @@ def bench_images() -> None:
             40,
         )
         print(
-            f"image {size[0]}x{size[1]} JPEG ({len(data) // 1024} KB): hash {_percentiles(total)}; "
-            f"draft decode {_percentiles(decode)}; full decode {_percentiles(full)}; "
-            f"local features (in the hashing job, after the hashes) {_percentiles(features)}"
+            f"image {size[0]}x{size[1]} JPEG ({len(data) // 1024} KB): hash {percentiles(total)}; "
+            f"draft decode {percentiles(decode)}; full decode {percentiles(full)}; "
+            f"local features (in the hashing job, after the hashes) {percentiles(features)}"
         )
 
 
@@ -153,7 +148,7 @@ def bench_lookups(size: int, rng) -> None:
             samples.append(time.perf_counter() - start)
             found += len({frame for _, frame, _ in hits} & set(target.tolist()))
         recall = found / targets.size
-        print(f"  lookup, {label}: {_percentiles(samples)}; planted copies found {recall:.0%}")
+        print(f"  lookup, {label}: {percentiles(samples)}; planted copies found {recall:.0%}")
 
     as_words = codes.view(np.uint64).reshape(size, 4)
 
@@ -166,7 +161,7 @@ def bench_lookups(size: int, rng) -> None:
 
     query = _flip_bits(rng, codes[:1], 40)[0]
     samples = _timed(lambda: numpy_scan(query), 5)
-    print(f"  baseline numpy scan, 1 hash: {_percentiles(samples)}")
+    print(f"  baseline numpy scan, 1 hash: {percentiles(samples)}")
 
 
 def main() -> None:

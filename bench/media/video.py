@@ -83,6 +83,7 @@ from django.db import connections  # noqa: E402
 
 from bench.media import reupload  # noqa: E402
 from bench.media.memory import peak_rss_mb, rss_mb  # noqa: E402
+from bench.media.timing import percentiles  # noqa: E402
 from bench.media.transforms import crop, photos  # noqa: E402
 from media import hashing  # noqa: E402
 from media.archive_index import archive_index, feature_index  # noqa: E402
@@ -329,12 +330,6 @@ def print_quality(dev: dict, held_out: dict) -> None:
     )
 
 
-def _percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-    return f"p50 {statistics.median(ordered) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
-
-
 def run_worker(dev_clips: int, size: int) -> None:
     """Speed and memory of a lookup worker: this process, started afresh on the database the
     quality sets left, loads the archive indexes, pads the hash index to `size` hashes and runs
@@ -361,7 +356,7 @@ def run_worker(dev_clips: int, size: int) -> None:
         samples.append(time.perf_counter() - start)
     print(
         f"lookup job of a {CLIP_SECONDS} s clip ({statistics.median(keyframes):.0f} keyframes, "
-        f"median), {len(samples)} dev clips: {_percentiles(samples)}, "
+        f"median), {len(samples)} dev clips: {percentiles(samples)}, "
         f"slowest {max(samples) * 1000:.0f} ms"
     )
     print(f"worker process after the lookups: RSS {rss_mb():.0f} MB, peak {peak_rss_mb():.0f} MB")
