@@ -36,3 +36,13 @@ def admin_url(url: str) -> str:
 
 def database_name(url: str) -> str:
     return urllib.parse.urlparse(url).path.lstrip("/")
+
+
+def fresh_database(url: str) -> None:
+    """Drop the benchmark's database and create it empty (admin_url refuses any other)."""
+    import psycopg
+
+    name = database_name(url)
+    with psycopg.connect(admin_url(url), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')

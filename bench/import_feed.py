@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.database import admin_url, database_name, database_url
+from bench.database import database_url, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = "factcheck_bench_import"
@@ -180,15 +180,6 @@ def measure(path: Path) -> dict:
     parse_source(path.read_bytes(), max_bytes=settings.IMPORTS_MAX_BYTES)
     result["parse_seconds"] = round(time.perf_counter() - started, 1)
     return result
-
-
-def fresh_database(url: str) -> None:
-    import psycopg
-
-    name = database_name(url)
-    with psycopg.connect(admin_url(url), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> None:

@@ -49,7 +49,6 @@ from collections import defaultdict
 
 import av
 import numpy as np
-import psycopg
 from PIL import Image
 
 # Settings of the benchmarks (bench/settings.py) on a database and a media folder of this one's
@@ -61,7 +60,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="factcheck-video-bench-")
 os.environ["DJANGO_MEDIA_ROOT"] = MEDIA_ROOT
 
-from bench.database import admin_url, database_name, database_url  # noqa: E402
+from bench.database import database_name, database_url, fresh_database  # noqa: E402
 
 os.environ["DATABASE_URL"] = database_url(os.environ["BENCH_DATABASE"])
 # A DATABASE_URL in the environment names the database itself: never drop another one.
@@ -364,10 +363,7 @@ def run_worker(dev_clips: int, size: int) -> None:
 
 def _fresh_database() -> None:
     connections.close_all()
-    url = os.environ["DATABASE_URL"]
-    with psycopg.connect(admin_url(url), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}"')
-        connection.execute(f'CREATE DATABASE "{database_name(url)}"')
+    fresh_database(os.environ["DATABASE_URL"])
     call_command("migrate", verbosity=0)
 
 
