@@ -28,8 +28,9 @@ image (decoded at reduced size, a JPEG in draft mode), the frame's 320-pixel thu
 video. The query's own features are extracted once a lookup (verification.QueryPicture).
 """
 
+import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from PIL import Image
@@ -62,6 +63,20 @@ PAIRS_TRIED = 3
 # to keep. Three more verifications are at most three of MAX_VERIFIED.
 MIN_VOTES = 5
 FEATURE_CANDIDATES = 3
+# A video match is first placed by the offsets of one pair of keyframes whose hashes or
+# descriptors agree, and within one shot that pair can be a neighbour's: a slow pan and zoom over
+# a picture makes a crop of one moment look like a crop of another (bench/media/video.py placed
+# deep crops and reframings 2-8 s off, and verification's inliers favour the wider frame, not the
+# right one). Shot cuts are what pins a clip down: where the clip has cuts, it is moved to the
+# shift within CUT_SEARCH_SECONDS that lays the most of its cuts on the reference's, each within
+# CUT_TOLERANCE_SECONDS (a cut is seen a frame or two late, hashing skipping frames nothing
+# refers to), less the cuts either side has that the other lacks over the clip's span.
+CUT_SEARCH_SECONDS = 8.0
+CUT_TOLERANCE_SECONDS = 0.25
+# A shift is taken only when the shots its cut pairs start verify (shots of equal length fit one
+# shot later as well): the first few keyframes of each, at most CUT_VERIFICATIONS pairs a match.
+CUT_SHOT_KEYFRAMES = 2
+CUT_VERIFICATIONS = 16
 
 
 @dataclass(frozen=True)
@@ -224,6 +239,106 @@ def _frame_near(item: MediaItem, offset: float) -> MediaFrame | None:
     return min(window, key=lambda frame: abs(frame.offset_seconds - offset), default=None)
 
 
+def _cuts(offsets: list[float]) -> list[float]:
+    """The keyframes among sorted `offsets` that are cuts: hashing keeps a keyframe at every cut
+    and one MAX_KEYFRAME_INTERVAL after the last kept, so one sooner than that is a cut."""
+    return [
+        later
+        for earlier, later in itertools.pairwise(offsets)
+        if later - earlier < hashing.MAX_KEYFRAME_INTERVAL - 0.05
+    ]
+
+
+def _cut_aligned(
+    found: VerifiedMatch,
+    matched_item: MediaItem,
+    query_pictures: dict[float, verification.QueryPicture],
+    references: _References,
+) -> VerifiedMatch:
+    """The match moved to where its clip's cuts lie on the reference's (CUT_SEARCH_SECONDS),
+    with the transform that confirmed it; as it was when the clip has no cut, or no shift that
+    fits its cuts is confirmed by verification."""
+    match = found.match
+    query_offsets = sorted(query_pictures)
+    query_cuts = _cuts(query_offsets)
+    if not query_cuts:
+        return found
+    shift = match.matched_offset_seconds - match.query_offset_seconds
+    duration = query_offsets[-1]
+    reference_frames = {
+        frame.offset_seconds: frame
+        for frame in MediaFrame.objects.filter(
+            media_item_id=matched_item.pk,
+            offset_seconds__gte=shift - CUT_SEARCH_SECONDS - hashing.MAX_KEYFRAME_INTERVAL,
+            offset_seconds__lte=shift + duration + CUT_SEARCH_SECONDS,
+        )
+    }
+    reference_cuts = _cuts(sorted(reference_frames))
+
+    def laid(cut: float, candidate: float) -> float | None:
+        """The reference's cut the clip's `cut` lies on at shift `candidate`, if any."""
+        near = [
+            other
+            for other in reference_cuts
+            if abs(cut + candidate - other) <= CUT_TOLERANCE_SECONDS
+        ]
+        return min(near, key=lambda other: abs(cut + candidate - other), default=None)
+
+    def fit(candidate: float) -> int:
+        pairs = sum(laid(cut, candidate) is not None for cut in query_cuts)
+        # The reference's cuts inside the clip's span that no cut of the clip lies on.
+        unmatched = sum(
+            candidate < other < candidate + duration
+            and all(abs(cut + candidate - other) > CUT_TOLERANCE_SECONDS for cut in query_cuts)
+            for other in reference_cuts
+        )
+        return 2 * pairs - len(query_cuts) - unmatched
+
+    candidates = {
+        other - cut
+        for cut in query_cuts
+        for other in reference_cuts
+        if abs(other - cut - shift) <= CUT_SEARCH_SECONDS
+    }
+
+    def shot(offsets: list[float], cuts: list[float], cut: float) -> list[float]:
+        """The keyframes of the shot a cut starts, up to the next cut."""
+        end = min((later for later in cuts if later > cut), default=float("inf"))
+        return [offset for offset in offsets if cut <= offset < end]
+
+    verifications = 0
+
+    def confirmed(cut: float, other: float) -> verification.Transform | None:
+        """The transform of a pair of keyframes of the shots both cuts start, if one verifies:
+        a cut's own keyframe may be too soft or plain to verify, its shot's others are not."""
+        nonlocal verifications
+        for query_offset in shot(query_offsets, query_cuts, cut)[:CUT_SHOT_KEYFRAMES]:
+            for reference_offset in shot(sorted(reference_frames), reference_cuts, other)[
+                :CUT_SHOT_KEYFRAMES
+            ]:
+                if verifications >= CUT_VERIFICATIONS:
+                    return None
+                verifications += 1
+                reference = references.get(matched_item, reference_frames[reference_offset])
+                if reference is None:
+                    continue
+                transform = verification.verify_query(query_pictures[query_offset], reference)
+                if transform is not None:
+                    return transform
+        return None
+
+    ranked = sorted(candidates, key=lambda candidate: (-fit(candidate), abs(candidate - shift)))
+    for candidate in ranked:
+        if fit(candidate) < 1:
+            break
+        for cut in query_cuts:
+            other = laid(cut, candidate)
+            if other is not None and (transform := confirmed(cut, other)) is not None:
+                moved = replace(match, query_offset_seconds=cut, matched_offset_seconds=other)
+                return VerifiedMatch(moved, transform)
+    return found
+
+
 def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[VerifiedMatch]:
     """The archive matches of an item (its `frames`), verified where its pictures allow (see
     the module)."""
@@ -298,4 +413,11 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         transform = verify(match)
         if transform is not None or match.media_item_id in close_by_view:
             results.append(VerifiedMatch(match, transform))
-    return results
+    if item.kind != MediaItem.Kind.VIDEO:
+        return results
+    return [
+        _cut_aligned(found, matched, query_pictures, references)
+        if (matched := candidates[found.match.media_item_id]).kind == MediaItem.Kind.VIDEO
+        else found
+        for found in results
+    ]

@@ -3,9 +3,11 @@ captioned and reframed clips, and a clip of a clip still finds the original."""
 
 import pytest
 from django.core.files.base import ContentFile
+from PIL import Image
 
+from media import verification
 from media.models import LookupJob, MediaItem
-from media.services import lookups
+from media.services import lookups, verified_lookups
 from media.services.media import media_item_create
 from media.tasks import run_lookup
 from tests.media import videos
@@ -61,3 +63,67 @@ def test_a_clip_of_a_clip_finds_the_original(original):
     size = second[0].size
     clip = stored(videos.encode(second, size), "second.mp4")
     assert position(clip, original) == pytest.approx(11.7, abs=1)
+
+
+def deeply_cropped(image: Image.Image) -> Image.Image:
+    """15% off every side, brought back to its size."""
+    width, height = image.size
+    return image.crop(
+        (round(width * 0.15), round(height * 0.15), round(width * 0.85), round(height * 0.85))
+    ).resize((width, height))
+
+
+def test_a_deep_crop_is_placed_within_a_second(original):
+    """Placed by its best pair of keyframes alone, it sat 1.4 s early (a crop of a zooming shot
+    looks like a crop of its wider moments); its cut at 5 s of the original pins it down."""
+    frames = videos.cut(videos.reference_frames(), 3.7, 10)
+    clip = stored(videos.encode([deeply_cropped(f) for f in frames]), "crop.mp4")
+    assert position(clip, original) == pytest.approx(3.7, abs=1)
+
+
+def cut_aligned(match, clip: MediaItem, original: MediaItem) -> verified_lookups.VerifiedMatch:
+    pictures = verified_lookups._Pictures()
+    query_pictures = {
+        frame.offset_seconds: verification.QueryPicture(pictures.get(clip, frame))
+        for frame in clip.frames.all()
+    }
+    return verified_lookups._cut_aligned(
+        verified_lookups.VerifiedMatch(match, None),
+        original,
+        query_pictures,
+        verified_lookups._References(pictures),
+    )
+
+
+def test_a_match_placed_within_a_shot_is_moved_to_where_the_clips_cuts_lie(original):
+    """Within a slowly panned shot, a crop of one moment looks like a crop of another, and the
+    first placement can be seconds off; the clip's cuts (at 10 and 15 s of the original) are
+    where it sits."""
+    frames = videos.cut(videos.reference_frames(), 6.6, 12)
+    clip = stored(videos.encode([deeply_cropped(f) for f in frames]), "crop.mp4")
+    placed_off = lookups.ArchiveMatch(
+        media_item_id=original.pk,
+        distance=100,
+        query_offset_seconds=2.0,
+        matched_offset_seconds=2.0 + 6.6 + 3.5,
+        frames_share=0.2,
+        is_strong=False,
+    )
+    aligned = cut_aligned(placed_off, clip, original)
+    shift = aligned.match.matched_offset_seconds - aligned.match.query_offset_seconds
+    assert shift == pytest.approx(6.6, abs=0.3)
+    assert aligned.transform is not None
+
+
+def test_a_clip_without_a_cut_keeps_its_placement(original):
+    frames = videos.cut(videos.reference_frames(), 15.5, 4)
+    clip = stored(videos.encode(frames), "shot.mp4")
+    placed = lookups.ArchiveMatch(
+        media_item_id=original.pk,
+        distance=10,
+        query_offset_seconds=0.0,
+        matched_offset_seconds=15.0,
+        frames_share=1.0,
+        is_strong=True,
+    )
+    assert cut_aligned(placed, clip, original).match == placed
