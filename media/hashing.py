@@ -38,7 +38,9 @@ from media.ffmpeg_input import open_input
 PDQ_BYTES = 32
 # Raised whenever stored hashes change meaning; items hashed by an older version are hashed again
 # in the background (the rehash_media command). 2: the stored PDQ is Meta's reference hash.
-HASH_VERSION = 2
+# 3: thumbnails are THUMBNAIL_SIZE, not the views' 256-pixel copy, and a video frame's stored
+# keypoints, extracted from its thumbnail, are as many as verification needs.
+HASH_VERSION = 3
 # PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
 # 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
 # shot of a clock in scikit-image's set scores 34) are worth indexing, so the floor is lower.
@@ -279,6 +281,8 @@ def hash_picture(
     pdq, quality = pdq_hash(np.asarray((image if stored is None else stored).convert("RGB")))
     if quality < MIN_QUALITY:
         return None
+    # Before the picture is shrunk for the views: it was made from their 256-pixel copy.
+    thumbnail = thumbnail_jpeg(image)
     image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
     displayed = pdq_hash(np.asarray(image))[0]
     views = _query_views(image)
@@ -303,7 +307,7 @@ def hash_picture(
         phash=phash(image),
         query_hashes=_unique(query),
         archive_hashes=_unique(archive),
-        thumbnail=thumbnail_jpeg(image),
+        thumbnail=thumbnail,
     )
 
 
