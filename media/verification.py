@@ -64,14 +64,20 @@ MAX_SCALE_RATIO = 8.0
 # percent on a flat edit, so the homography's own perspective terms cannot tell.
 AFFINE_ERROR_RATIO = 2.0
 
-_orb = None
+# FAST's corner threshold (grey levels), and the lower one a flat picture is tried at again when
+# the first finds fewer than FLAT_KEYPOINTS: a low-contrast photograph (scikit-image's cell, a
+# deep crop of it) had no keypoint at all at 12, so neither stage could find or verify it.
+FAST_THRESHOLD = 12
+FLAT_FAST_THRESHOLD = 4
+FLAT_KEYPOINTS = 100
+
+_orbs: dict[int, cv2.ORB] = {}
 
 
-def _detector():
-    global _orb
-    if _orb is None:
-        _orb = cv2.ORB_create(nfeatures=MAX_KEYPOINTS, fastThreshold=12)
-    return _orb
+def _detector(threshold: int = FAST_THRESHOLD):
+    if threshold not in _orbs:
+        _orbs[threshold] = cv2.ORB_create(nfeatures=MAX_KEYPOINTS, fastThreshold=threshold)
+    return _orbs[threshold]
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,10 @@ def features(image: Image.Image, original_size: tuple[int, int] | None = None) -
     empty = Features(np.empty((0, 2), np.float32), None, picture.size, factor)
     if min(picture.size) < MIN_SIDE:
         return empty
-    keypoints, descriptors = _detector().detectAndCompute(np.asarray(picture), None)
+    pixels = np.asarray(picture)
+    keypoints, descriptors = _detector().detectAndCompute(pixels, None)
+    if len(keypoints) < FLAT_KEYPOINTS:
+        keypoints, descriptors = _detector(FLAT_FAST_THRESHOLD).detectAndCompute(pixels, None)
     if descriptors is None or len(keypoints) < MIN_INLIERS:
         return empty
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32)
