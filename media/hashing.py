@@ -38,8 +38,9 @@ from media.ffmpeg_input import open_input
 PDQ_BYTES = 32
 # Raised whenever stored hashes change meaning; items hashed by an older version are hashed again
 # in the background (the rehash_media command). 2: the stored PDQ is Meta's reference hash.
-# 3: thumbnails are THUMBNAIL_SIZE, not the views' 256-pixel copy, and a video frame's stored
-# keypoints, extracted from its thumbnail, are as many as verification needs.
+# 3: thumbnails are THUMBNAIL_SIZE, not the views' 256-pixel copy (a video frame's stored
+# keypoints come from its thumbnail), and flat pictures have keypoints (media.verification's
+# FLAT_FAST_THRESHOLD).
 HASH_VERSION = 3
 # PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
 # 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
