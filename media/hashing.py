@@ -282,7 +282,7 @@ def hash_picture(
     pdq, quality = pdq_hash(np.asarray((image if stored is None else stored).convert("RGB")))
     if quality < MIN_QUALITY:
         return None
-    # Before the picture is shrunk for the views: it was made from their 256-pixel copy.
+    # Made before the picture is shrunk for the views, or it would be their 256-pixel copy.
     thumbnail = thumbnail_jpeg(image)
     image.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
     displayed = pdq_hash(np.asarray(image))[0]

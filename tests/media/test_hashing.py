@@ -18,8 +18,8 @@ def test_a_caption_bar_with_text_on_it_is_trimmed_to_the_picture():
 
 def test_a_frames_thumbnail_is_made_at_its_own_size_not_from_the_views_smaller_copy():
     """Video verification extracts keypoints from the thumbnail: made from the views' 256-pixel
-    copy, it had 40% fewer pixels a side than its size said, and small pictures in a frame
-    (a picture on a background, a 9:16 reframing) too few keypoints to verify."""
+    copy, it had a fifth fewer pixels a side than its size said (a third fewer in all), and
+    small pictures in a frame (on a background, in a 9:16 reframing) too few keypoints."""
     frame = hashing.hash_picture(photo("coffee", 640).resize((640, 360)))
     thumbnail = Image.open(io.BytesIO(frame.thumbnail))
     assert thumbnail.size == (hashing.THUMBNAIL_SIZE, 180)
