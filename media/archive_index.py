@@ -16,8 +16,9 @@ The indexes are never reloaded: each search first reads the ArchiveHash (Archive
 added since the last one (an indexed range on the primary key), so an item is searchable by every
 worker as soon as its hashing commits. Ids taken by transactions still open at that moment are
 remembered and asked for again, so a row committed out of id order is not skipped. Rows deleted
-when an item leaves the archive stay in memory until the process restarts; their hits are dropped
-when they are resolved against the database.
+when an item leaves the archive or is hashed again stay in memory, and their hits are dropped
+when they are resolved against the database; once the table has a quarter fewer rows than the
+index read from it (a whole archive hashed again doubles it), the index is read afresh.
 """
 
 import threading
@@ -34,6 +35,11 @@ from media.verification import DESCRIPTOR_BYTES
 
 # How long an id skipped by the sequence is waited for: longer than any hashing transaction.
 GAP_PATIENCE_SECONDS = 600
+# How often an index counts its table's rows to see how many it holds that were deleted, and the
+# share of them that has it read afresh (a count of a million rows takes tens of milliseconds; a
+# fresh read of a million hashes a few seconds, paid by one lookup).
+RECOUNT_SECONDS = 300
+OUTGROWN_SHARE = 0.25
 # Rows read per query: 100,000 hashes are 3 MB, 5,000 frames' features 32 MB.
 SYNC_BATCH = 100_000
 FEATURES_SYNC_BATCH = 5_000
@@ -122,6 +128,8 @@ class RowFeed:
         self._last_id = 0
         self._gaps: dict[int, float] = {}
         self._lock = threading.Lock()
+        self._rows_read = 0
+        self._counted_at = time.monotonic()
 
     def read(self, add: Callable[[list[tuple]], None]) -> int:
         """Pass the new rows (without their id) to `add`, in batches; returns how many."""
@@ -137,7 +145,20 @@ class RowFeed:
                 loaded = self._load(add, "id > %s", self._last_id, now)
                 added += loaded
                 if loaded < self._batch:
+                    self._rows_read += added
                     return added
+
+    def outgrown(self) -> bool:
+        """Whether the table has OUTGROWN_SHARE fewer rows than were read from it (the rest
+        deleted since), counted at most every RECOUNT_SECONDS."""
+        now = time.monotonic()
+        if now - self._counted_at < RECOUNT_SECONDS:
+            return False
+        self._counted_at = now
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {self._table}")
+            (live,) = cursor.fetchone()
+        return live < (1 - OUTGROWN_SHARE) * self._rows_read
 
     def _load(self, add, condition: str, parameter, now: float) -> int:
         with connection.cursor() as cursor:
@@ -171,6 +192,9 @@ class ArchiveIndex(HashIndex):
     def sync(self) -> int:
         """Load the rows committed since the last sync; returns how many were added."""
         return self._feed.read(self._add_rows)
+
+    def outgrown(self) -> bool:
+        return self._feed.outgrown()
 
     def _add_rows(self, rows: list[tuple]) -> None:
         self.add(
@@ -290,6 +314,9 @@ class ArchiveFeatureIndex(FeatureIndex):
         """Load the frames committed since the last sync; returns how many were added."""
         return self._feed.read(self._add_rows)
 
+    def outgrown(self) -> bool:
+        return self._feed.outgrown()
+
     def _add_rows(self, rows: list[tuple]) -> None:
         joined = [bytes(row[1]) for row in rows]
         counts = [len(descriptors) // DESCRIPTOR_BYTES for descriptors in joined]
@@ -299,46 +326,44 @@ class ArchiveFeatureIndex(FeatureIndex):
         )
 
 
-_process_index: ArchiveIndex | None = None
-_process_shared: ArchiveIndex | None = None
-_process_features: ArchiveFeatureIndex | None = None
+# This process's indexes, by kind; read by lookups, never by web processes.
+_process_indexes: dict[str, ArchiveIndex | ArchiveFeatureIndex] = {}
 _process_lock = threading.Lock()
 
 
-def archive_index() -> ArchiveIndex:
-    """This process's index, brought up to date."""
-    global _process_index
+def _process_index_of(kind: str, make: Callable[[], ArchiveIndex | ArchiveFeatureIndex]):
+    """This process's index of `kind`, brought up to date; read afresh when outgrown (see the
+    module). Another thread may still search the index replaced: it is dropped after."""
     with _process_lock:
-        if _process_index is None:
-            _process_index = ArchiveIndex()
-    _process_index.sync()
-    return _process_index
+        if kind not in _process_indexes:
+            _process_indexes[kind] = make()
+        index = _process_indexes[kind]
+    index.sync()
+    if index.outgrown():
+        with _process_lock:
+            if _process_indexes.get(kind) is index:
+                _process_indexes[kind] = make()
+            index = _process_indexes[kind]
+        index.sync()
+    return index
+
+
+def archive_index() -> ArchiveIndex:
+    """This process's index of archive hashes, brought up to date."""
+    return _process_index_of("hashes", ArchiveIndex)
 
 
 def shared_hash_index() -> ArchiveIndex:
     """This process's index of the hashes of shared hash lists, brought up to date."""
-    global _process_shared
-    with _process_lock:
-        if _process_shared is None:
-            _process_shared = ArchiveIndex(SharedHash, owner="id")
-    _process_shared.sync()
-    return _process_shared
+    return _process_index_of("shared", lambda: ArchiveIndex(SharedHash, owner="id"))
 
 
 def feature_index() -> ArchiveFeatureIndex:
     """This process's index of local features, brought up to date."""
-    global _process_features
-    with _process_lock:
-        if _process_features is None:
-            _process_features = ArchiveFeatureIndex()
-    _process_features.sync()
-    return _process_features
+    return _process_index_of("features", ArchiveFeatureIndex)
 
 
 def reset_archive_index() -> None:
     """Forget the indexes, for a process whose database was replaced (tests)."""
-    global _process_index, _process_shared, _process_features
     with _process_lock:
-        _process_index = None
-        _process_shared = None
-        _process_features = None
+        _process_indexes.clear()

@@ -59,7 +59,7 @@ def test_a_worker_answers_the_image_searches_of_web_requests(
         assert match["claim"]["text"] == "Photo shows the 2015 funeral"
         assert "media.tasks.search_archive" in worker.log
     # The web process (this one) never loaded the archive index; the searches left no rows.
-    assert archive_index._process_index is None
+    assert not archive_index._process_indexes
     assert not ArchiveSearchJob.objects.exists()
 
 
@@ -90,7 +90,7 @@ def test_without_a_worker_image_searches_answer_503_in_bounded_time(
     assert answer.json()["error"]["status"] == "UNAVAILABLE"
     assert answer["Retry-After"] == "5"
     assert time.monotonic() - started < 10
-    assert archive_index._process_index is None
+    assert not archive_index._process_indexes
     assert not ArchiveSearchJob.objects.exists()
 
 

@@ -29,7 +29,5 @@ class Command(BaseCommand):
             return
         queued = media_items_rehash_request(limit=limit)
         self.stdout.write(
-            f"Queued {queued} of {outdated} outdated items for hashing again on the hash queue. "
-            "Restart the lookup workers when they are hashed: their in-memory indexes keep the "
-            "replaced rows until then."
+            f"Queued {queued} of {outdated} outdated items for hashing again on the hash queue."
         )
