@@ -249,6 +249,24 @@ def _cuts(offsets: list[float]) -> list[float]:
     ]
 
 
+def _first_verified(
+    pairs,
+    matched_item: MediaItem,
+    query_pictures: dict[float, verification.QueryPicture],
+    references: _References,
+) -> verification.Transform | None:
+    """The transform of the first of `pairs` (query offset, frame of `matched_item`) that
+    verifies; None when none does or no picture is left to verify with."""
+    for query_offset, frame in pairs:
+        reference = references.get(matched_item, frame)
+        if reference is None:
+            continue
+        found = verification.verify_query(query_pictures[query_offset], reference)
+        if found is not None:
+            return found
+    return None
+
+
 def _cut_aligned(
     found: VerifiedMatch,
     matched_item: MediaItem,
@@ -273,7 +291,8 @@ def _cut_aligned(
             offset_seconds__lte=shift + duration + CUT_SEARCH_SECONDS,
         )
     }
-    reference_cuts = _cuts(sorted(reference_frames))
+    reference_offsets = sorted(reference_frames)
+    reference_cuts = _cuts(reference_offsets)
 
     def laid(cut: float, candidate: float) -> float | None:
         """The reference's cut the clip's `cut` lies on at shift `candidate`, if any."""
@@ -312,24 +331,22 @@ def _cut_aligned(
         """The transform of a pair of keyframes of the shots both cuts start, if one verifies:
         a cut's own keyframe may be too soft or plain to verify, its shot's others are not."""
         nonlocal verifications
-        for query_offset in shot(query_offsets, query_cuts, cut)[:CUT_SHOT_KEYFRAMES]:
-            for reference_offset in shot(sorted(reference_frames), reference_cuts, other)[
+        pairs = [
+            (query_offset, reference_frames[reference_offset])
+            for query_offset in shot(query_offsets, query_cuts, cut)[:CUT_SHOT_KEYFRAMES]
+            for reference_offset in shot(reference_offsets, reference_cuts, other)[
                 :CUT_SHOT_KEYFRAMES
-            ]:
-                if verifications >= CUT_VERIFICATIONS:
-                    return None
-                verifications += 1
-                reference = references.get(matched_item, reference_frames[reference_offset])
-                if reference is None:
-                    continue
-                transform = verification.verify_query(query_pictures[query_offset], reference)
-                if transform is not None:
-                    return transform
-        return None
+            ]
+        ][: CUT_VERIFICATIONS - verifications]
+        verifications += len(pairs)
+        return _first_verified(pairs, matched_item, query_pictures, references)
 
-    ranked = sorted(candidates, key=lambda candidate: (-fit(candidate), abs(candidate - shift)))
-    for candidate in ranked:
-        if fit(candidate) < 1:
+    scored = sorted(
+        ((fit(candidate), candidate) for candidate in candidates),
+        key=lambda scored: (-scored[0], abs(scored[1] - shift)),
+    )
+    for score, candidate in scored:
+        if score < 1:
             break
         for cut in query_cuts:
             other = laid(cut, candidate)
@@ -397,16 +414,11 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         matched_item = candidates[match.media_item_id]
         alignment = match.matched_offset_seconds - match.query_offset_seconds
         nearest = sorted(frame_pictures, key=lambda o: abs(o - match.query_offset_seconds))
-        for query_offset in nearest[:PAIRS_TRIED]:
-            reference = references.get(
-                matched_item, _frame_near(matched_item, query_offset + alignment)
-            )
-            if reference is None:
-                continue
-            found = verification.verify_query(query_pictures[query_offset], reference)
-            if found is not None:
-                return found
-        return None
+        pairs = (
+            (query_offset, _frame_near(matched_item, query_offset + alignment))
+            for query_offset in nearest[:PAIRS_TRIED]
+        )
+        return _first_verified(pairs, matched_item, query_pictures, references)
 
     results = [VerifiedMatch(match, verify(match)) for match in by_hash]
     for match in by_view:
