@@ -22,10 +22,12 @@ reference reads no EXIF orientation) at a size that keeps it within a few bits o
 full picture. The views are cut from the picture as it is displayed, at a small size.
 """
 
+import collections
 import io
 import math
+import statistics
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO
 
 import av
@@ -40,8 +42,10 @@ PDQ_BYTES = 32
 # in the background (the rehash_media command). 2: the stored PDQ is Meta's reference hash.
 # 3: thumbnails are THUMBNAIL_SIZE, not the views' 256-pixel copy (a video frame's stored
 # keypoints come from its thumbnail), and flat pictures have keypoints (media.verification's
-# FLAT_FAST_THRESHOLD).
-HASH_VERSION = 3
+# FLAT_FAST_THRESHOLD). 4: a video's keyframes say whether they are cuts (MediaFrame.is_cut),
+# measured over the part of the frame that changes (SceneChanges), so a picture on a still
+# background or between solid bands has its cuts kept, and against the motion before them.
+HASH_VERSION = 4
 # PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
 # 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
 # shot of a clock in scikit-image's set scores 34) are worth indexing, so the floor is lower.
@@ -79,9 +83,22 @@ ARCHIVE_CROPS = (
 LUMA = np.array([0.299, 0.587, 0.114])
 # Video: a keyframe at every scene change, and at least one this often.
 MAX_KEYFRAME_INTERVAL = 2.0
-# Mean absolute difference (grey levels) between consecutive 64x36 thumbnails that is a cut.
+# Mean absolute difference (grey levels) between consecutive 64x36 thumbnails that keeps a frame,
+# over the part of the frame that has changed so far in the video (SceneChanges).
 SCENE_CHANGE = 18.0
 SCENE_THUMB = (64, 36)
+# A thumbnail pixel that moves by more than this between two frames is part of what changes;
+# re-encoding noise moves a 64x36 average by a few levels.
+SCENE_PIXEL_CHANGE = 12
+# What changes is measured alone once it spans this share of each side; smaller, it is a detail
+# moving over a still picture (a hand, a ticker), which is not where cuts show.
+SCENE_REGION_SHARE = 0.3
+# A cut also stands out from the motion before it: this many times the median difference of the
+# last SCENE_HISTORY frames compared. A fast pan over a detailed picture, zoomed in by a crop,
+# changes every frame by SCENE_CHANGE or more (bench/media/video.py's clips of clips: 17-22,
+# against 91 at the cut): each frame is kept, as keyframes of what moves fast, none is a cut.
+SCENE_CHANGE_RATIO = 2.0
+SCENE_HISTORY = 5
 # Longest side of the thumbnail kept with each frame.
 THUMBNAIL_SIZE = 320
 
@@ -110,6 +127,8 @@ class FrameHashes:
     archive_hashes: bytes
     # A small JPEG of the frame, for people judging a match by eye.
     thumbnail: bytes = b""
+    # A video keyframe kept at a scene change (not the video's first frame).
+    is_cut: bool = False
 
 
 def thumbnail_jpeg(image: Image.Image) -> bytes:
@@ -369,8 +388,52 @@ def hash_image(stream: IO[bytes]) -> list[FrameHashes]:
     return [frame] if frame is not None else []
 
 
-def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
-    """(offset, picture) at each scene change and at least every MAX_KEYFRAME_INTERVAL seconds.
+class SceneChanges:
+    """Compares consecutive 64x36 grey thumbnails of one video.
+
+    A frame is worth keeping when it differs from the last by a mean of SCENE_CHANGE grey levels
+    (a cut, or motion fast enough that keyframes on the clock would miss what was between them),
+    and it is a cut when that also stands out from the recent differences (SCENE_CHANGE_RATIO).
+    Both are measured over the bounding box of every pixel that has changed so far rather than
+    over the whole frame: a re-upload that puts the footage on a still background, between
+    solid bands or into a screen recording leaves the rest of the frame unchanged, which dilutes
+    a cut of the footage below the threshold (a picture on a third of the frame changes it by a
+    third as much). Footage that fills the frame changes all of it within a few frames, where
+    the two measures are the same.
+    """
+
+    def __init__(self) -> None:
+        self._previous: np.ndarray | None = None
+        self._changed: np.ndarray | None = None
+        self._recent: collections.deque[float] = collections.deque(maxlen=SCENE_HISTORY)
+
+    def compare(self, thumb: np.ndarray) -> tuple[bool, bool]:
+        """(worth keeping, a cut) for the next frame's thumbnail; the first is kept, no cut."""
+        previous, self._previous = self._previous, thumb.astype(np.int16)
+        if previous is None:
+            return True, False
+        difference = np.abs(self._previous - previous)
+        moved = difference > SCENE_PIXEL_CHANGE
+        self._changed = moved if self._changed is None else self._changed | moved
+        rows = np.flatnonzero(self._changed.any(axis=1))
+        columns = np.flatnonzero(self._changed.any(axis=0))
+        height, width = thumb.shape
+        if (
+            rows.size
+            and rows[-1] + 1 - rows[0] >= SCENE_REGION_SHARE * height
+            and columns[-1] + 1 - columns[0] >= SCENE_REGION_SHARE * width
+        ):
+            difference = difference[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+        change = float(difference.mean())
+        usual = statistics.median(self._recent) if self._recent else 0.0
+        self._recent.append(change)
+        changed = change >= SCENE_CHANGE
+        return changed, changed and change >= SCENE_CHANGE_RATIO * usual
+
+
+def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image, bool]]:
+    """(offset, picture, is a cut) at each cut or large change of picture (SceneChanges) and at
+    least every MAX_KEYFRAME_INTERVAL seconds.
 
     Every reference frame is decoded (cuts fall between the codec's own keyframes), but only a
     64x36 grey thumbnail is compared; full pictures are converted for the frames kept.
@@ -382,16 +445,14 @@ def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
         # Frames no other frame refers to (most B-frames) are not decoded: a cut is still seen
         # within a frame or two, for a third less decoding.
         video.codec_context.skip_frame = "NONREF"
-        previous = None
+        changes = SceneChanges()
         last_kept = None
         for frame in container.decode(video):
             if frame.time is None:
                 continue
-            thumb = frame.reformat(*SCENE_THUMB, format="gray").to_ndarray().astype(np.int16)
-            cut = previous is None or float(np.abs(thumb - previous).mean()) >= SCENE_CHANGE
+            changed, cut = changes.compare(frame.reformat(*SCENE_THUMB, format="gray").to_ndarray())
             due = last_kept is None or frame.time - last_kept >= MAX_KEYFRAME_INTERVAL
-            previous = thumb
-            if cut or due:
+            if changed or due:
                 last_kept = frame.time
                 width, height = frame.width, frame.height
                 # Big enough for the reference PDQ (hash_picture shrinks it for the views).
@@ -399,6 +460,7 @@ def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image]]:
                 yield (
                     float(frame.time),
                     frame.to_image(width=round(width * scale), height=round(height * scale)),
+                    cut,
                 )
 
 
@@ -410,10 +472,10 @@ def hash_video(
     Undecodable when the video cannot be decoded."""
     frames = []
     try:
-        for offset, picture in keyframes(stream):
+        for offset, picture, is_cut in keyframes(stream):
             hashed = hash_picture(picture, round(offset, 3), crops=False)
             if hashed is not None:
-                frames.append(hashed)
+                frames.append(replace(hashed, is_cut=is_cut))
             if heartbeat is not None:
                 heartbeat()
     except _DECODE_ERRORS as error:

@@ -157,6 +157,14 @@ class MediaFrame(models.Model):
     thumbnail = models.BinaryField(
         default=bytes, help_text=_("A JPEG of the frame, 320 pixels on its longest side.")
     )
+    is_cut = models.BooleanField(
+        default=False,
+        help_text=_(
+            "A video keyframe kept because the scene changed there, not because one was due; "
+            "where a clip's cuts lie places it in the archive video (frames hashed before "
+            "version 4 of the hashing have none)."
+        ),
+    )
     # NULL until extracted (frames hashed before local features were): extract_features fills it.
     local_features = models.BinaryField(
         null=True,

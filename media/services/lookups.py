@@ -130,6 +130,7 @@ def media_item_hash(
                 query_hashes=frame.query_hashes,
                 archive_hashes=frame.archive_hashes,
                 thumbnail=frame.thumbnail,
+                is_cut=frame.is_cut,
                 local_features=None if features is None else features[0],
                 verification_features=None if features is None else features[1],
             )

@@ -28,7 +28,6 @@ image (decoded at reduced size, a JPEG in draft mode), the frame's 320-pixel thu
 video. The query's own features are extracted once a lookup (verification.QueryPicture).
 """
 
-import itertools
 import logging
 from dataclasses import dataclass, replace
 
@@ -67,10 +66,11 @@ FEATURE_CANDIDATES = 3
 # descriptors agree, and within one shot that pair can be a neighbour's: a slow pan and zoom over
 # a picture makes a crop of one moment look like a crop of another (bench/media/video.py placed
 # deep crops and reframings 2-8 s off, and verification's inliers favour the wider frame, not the
-# right one). Shot cuts are what pins a clip down: where the clip has cuts, it is moved to the
-# shift within CUT_SEARCH_SECONDS that lays the most of its cuts on the reference's, each within
-# CUT_TOLERANCE_SECONDS (a cut is seen a frame or two late, hashing skipping frames nothing
-# refers to), less the cuts either side has that the other lacks over the clip's span.
+# right one). Shot cuts are what pins a clip down: where the clip has cuts (keyframes hashing kept
+# at a scene change, MediaFrame.is_cut), it is moved to the shift within CUT_SEARCH_SECONDS that
+# lays the most of its cuts on the reference's, each within CUT_TOLERANCE_SECONDS (a cut is seen
+# a frame or two late, hashing skipping frames nothing refers to), less the cuts either side has
+# that the other lacks over the clip's span.
 CUT_SEARCH_SECONDS = 8.0
 CUT_TOLERANCE_SECONDS = 0.25
 # A shift is taken only when the shots its cut pairs start verify (shots of equal length fit one
@@ -239,16 +239,6 @@ def _frame_near(item: MediaItem, offset: float) -> MediaFrame | None:
     return min(window, key=lambda frame: abs(frame.offset_seconds - offset), default=None)
 
 
-def _cuts(offsets: list[float]) -> list[float]:
-    """The keyframes among sorted `offsets` that are cuts: hashing keeps a keyframe at every cut
-    and one MAX_KEYFRAME_INTERVAL after the last kept, so one sooner than that is a cut."""
-    return [
-        later
-        for earlier, later in itertools.pairwise(offsets)
-        if later - earlier < hashing.MAX_KEYFRAME_INTERVAL - 0.05
-    ]
-
-
 def _first_verified(
     pairs,
     matched_item: MediaItem,
@@ -271,14 +261,14 @@ def _cut_aligned(
     found: VerifiedMatch,
     matched_item: MediaItem,
     query_pictures: dict[float, verification.QueryPicture],
+    query_cuts: list[float],
     references: _References,
 ) -> VerifiedMatch:
-    """The match moved to where its clip's cuts lie on the reference's (CUT_SEARCH_SECONDS),
-    with the transform that confirmed it; as it was when the clip has no cut, or no shift that
-    fits its cuts is confirmed by verification."""
+    """The match moved to where its clip's cuts (the offsets of its keyframes that are cuts) lie
+    on the reference's (CUT_SEARCH_SECONDS), with the transform that confirmed it; as it was
+    when the clip has no cut, or no shift that fits its cuts is confirmed by verification."""
     match = found.match
     query_offsets = sorted(query_pictures)
-    query_cuts = _cuts(query_offsets)
     if not query_cuts:
         return found
     shift = match.matched_offset_seconds - match.query_offset_seconds
@@ -292,7 +282,7 @@ def _cut_aligned(
         )
     }
     reference_offsets = sorted(reference_frames)
-    reference_cuts = _cuts(reference_offsets)
+    reference_cuts = [offset for offset in reference_offsets if reference_frames[offset].is_cut]
 
     def laid(cut: float, candidate: float) -> float | None:
         """The reference's cut the clip's `cut` lies on at shift `candidate`, if any."""
@@ -427,8 +417,9 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
             results.append(VerifiedMatch(match, transform))
     if item.kind != MediaItem.Kind.VIDEO:
         return results
+    query_cuts = sorted(frame.offset_seconds for frame in frames if frame.is_cut)
     return [
-        _cut_aligned(found, matched, query_pictures, references)
+        _cut_aligned(found, matched, query_pictures, query_cuts, references)
         if (matched := candidates[found.match.media_item_id]).kind == MediaItem.Kind.VIDEO
         else found
         for found in results

@@ -1,12 +1,14 @@
 """Hashing a picture: the uniform bands trimmed before its views are hashed, and the thumbnail
-kept with each frame."""
+kept with each frame; a video's keyframes at its cuts."""
 
 import io
 
-from PIL import Image
+import pytest
+from PIL import Image, ImageDraw
 
 from media import hashing
-from tests.media.pictures import captioned, photo
+from tests.media import videos
+from tests.media.pictures import captioned, on_background, photo
 
 
 def test_a_caption_bar_with_text_on_it_is_trimmed_to_the_picture():
@@ -23,3 +25,43 @@ def test_a_frames_thumbnail_is_made_at_its_own_size_not_from_the_views_smaller_c
     frame = hashing.hash_picture(photo("coffee", 640).resize((640, 360)))
     thumbnail = Image.open(io.BytesIO(frame.thumbnail))
     assert thumbnail.size == (hashing.THUMBNAIL_SIZE, 180)
+
+
+def _cuts(data: bytes) -> list[float]:
+    return [offset for offset, _, is_cut in hashing.keyframes(io.BytesIO(data)) if is_cut]
+
+
+@pytest.mark.parametrize("start", [6.5, 6.0])
+def test_a_video_marks_its_keyframes_at_cuts(start):
+    """From 6.0 s the cut falls 4.0 s in, when a keyframe is due anyway: told from the spacing of
+    keyframes (one sooner than MAX_KEYFRAME_INTERVAL after the last), it was not a cut."""
+    clip = videos.encode(videos.cut(videos.reference_frames(), start, 8))
+    assert _cuts(clip) == [pytest.approx(10 - start, abs=0.25)]
+
+
+def test_cuts_of_footage_on_a_still_background_are_kept():
+    """The picture is a fifth of the frame: a cut changed the whole frame by a fifth as much as
+    the footage, under SCENE_CHANGE, and the clip's cuts were lost (so was its placement by
+    them). Measured over what changes, they are the footage's own."""
+    frames = [on_background(frame) for frame in videos.cut(videos.reference_frames(), 6.5, 8)]
+    clip = videos.encode(frames, frames[0].size)
+    assert _cuts(clip) == [pytest.approx(3.5, abs=0.25)]
+
+
+def test_a_detail_moving_over_a_still_frame_is_not_a_cut():
+    """A small region changing sharply (a ticker, a hand) is measured against the whole frame."""
+    still = photo("camera", 320).resize((320, 180))
+    frames = []
+    for index in range(40):
+        frame = still.copy()
+        colour = "white" if index % 2 else "black"
+        ImageDraw.Draw(frame).rectangle((10, 10, 60, 40), fill=colour)
+        frames.append(frame)
+    assert _cuts(videos.encode(frames)) == []
+
+
+def test_a_fast_pan_over_a_detailed_picture_is_not_a_cut_at_every_frame():
+    """The tests' astronaut shot pans fast: every frame differs from the last by 17-22 grey
+    levels, over SCENE_CHANGE, and every frame was kept as a cut."""
+    clip = videos.encode(videos.cut(videos.reference_frames(), 0.5, 4))
+    assert _cuts(clip) == []

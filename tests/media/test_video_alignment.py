@@ -91,6 +91,7 @@ def cut_aligned(match, clip: MediaItem, original: MediaItem) -> verified_lookups
         verified_lookups.VerifiedMatch(match, None),
         original,
         query_pictures,
+        sorted(frame.offset_seconds for frame in clip.frames.all() if frame.is_cut),
         verified_lookups._References(pictures),
     )
 
