@@ -46,6 +46,9 @@ PDQ_BYTES = 32
 # measured over the part of the frame that changes (SceneChanges), so a picture on a still
 # background or between solid bands has its cuts kept, and against the motion before them.
 HASH_VERSION = 4
+# The last of them that changed an image's hashes: an image hashed by it or a later one is not
+# hashed again (4 changed videos alone).
+IMAGE_HASH_VERSION = 3
 # PDQ's quality is its gradient energy (0-100). Black, blank and single-colour frames score under
 # 10; Meta's reference matcher drops frames under 50, but real low-contrast photographs (an indoor
 # shot of a clock in scikit-image's set scores 34) are worth indexing, so the floor is lower.

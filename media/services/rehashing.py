@@ -5,19 +5,22 @@ The old hashes stay searchable until each item's new ones replace them in one tr
 """
 
 from django.db import transaction
+from django.db.models import Q
 
 from core import jobs
-from media.hashing import HASH_VERSION
+from media.hashing import HASH_VERSION, IMAGE_HASH_VERSION
 from media.models import MediaItem, MediaJob
 from media.services.lookups import media_item_hash_request
 
 
 def media_items_outdated():
-    """Ready items whose frames an older hashing made, archive first (what lookups search)."""
+    """Ready items whose frames an older hashing made, and would make differently now, archive
+    first (what lookups search)."""
     return MediaItem.objects.filter(
+        Q(kind=MediaItem.Kind.IMAGE, hash_version__lt=IMAGE_HASH_VERSION)
+        | Q(kind=MediaItem.Kind.VIDEO, hash_version__lt=HASH_VERSION),
         status=MediaItem.Status.READY,
         hashed_at__isnull=False,
-        hash_version__lt=HASH_VERSION,
     ).order_by("-in_archive", "pk")
 
 

@@ -17,6 +17,7 @@ from media.tasks import hash_media_item, run_lookup
 from tests.api.conftest import client_for
 from tests.claims.services.test_lookups import jpeg, photo, stored
 from tests.factories import fact_checker
+from tests.media import videos
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +175,17 @@ def test_media_hashed_by_an_older_version_is_hashed_again_in_the_background():
     assert original.hash_version == hashing.HASH_VERSION
     assert bytes(original.frames.get().pdq_hash) == reference
     assert media_items_outdated().count() == 0
+
+
+def test_only_what_a_newer_hashing_would_hash_differently_is_hashed_again():
+    """Version 4 changed how a video's cuts are found and nothing of an image's hashes: hashing
+    every image of an archive again would have cost hours for the same hashes."""
+    image = stored(jpeg(photo(12)), "image.jpg", in_archive=True)
+    clip = stored(videos.encode(videos.cut(videos.reference_frames(), 0, 3)), "clip.mp4")
+    MediaItem.objects.filter(pk__in=[image.pk, clip.pk]).update(
+        hash_version=hashing.IMAGE_HASH_VERSION
+    )
+    assert hashing.IMAGE_HASH_VERSION < hashing.HASH_VERSION
+    assert list(media_items_outdated()) == [clip]
+    MediaItem.objects.filter(pk=image.pk).update(hash_version=hashing.IMAGE_HASH_VERSION - 1)
+    assert list(media_items_outdated()) == [image, clip]
