@@ -4,9 +4,10 @@ Border trimming (media.hashing) cuts uniform bands. Re-uploads add bands that ar
 a 16:9 clip reframed to 9:16 with blurred or mirrored copies of itself above and below, a meme's
 caption block whose text runs to the picture's edge, a picture put on a textured background or
 turned by a few degrees with its corners filled. Each finder here looks for one of these and
-returns the box of what is left (or a straightened picture); the lookup hashes those views as
-extra queries. A view is a guess, so a match found through it is kept only when local features
-verify it (media.verification).
+returns the box of what is left (or a straightened picture); for a video, what moves across its
+keyframes is the footage, whatever surrounds it. The lookup hashes those views as extra
+queries. A view is a guess, so a match found through it is kept only when local features verify
+it (media.verification).
 
 All of it works on a picture a few hundred pixels wide, in a few milliseconds, and returns no
 view rather than failing on a picture it cannot read (flat, tiny, a strip).
@@ -32,6 +33,13 @@ MIRROR_TOLERANCE = 6.0
 BACKGROUND_TOLERANCE = 24
 # Smallest rotation worth straightening, in degrees.
 MIN_SKEW_DEGREES = 2.0
+# Across a clip's keyframes, a pixel whose grey level spans more than this is part of the footage
+# (compression noise on a still background moves a few levels); a line is part of the moving
+# region when more than MOVING_LINE_SHARE of its pixels are.
+MOVING_LEVEL = 24
+MOVING_LINE_SHARE = 0.05
+# A moving region over this share of the frame is the frame itself.
+MAX_MOVING_AREA = 0.9
 
 Box = tuple[int, int, int, int]
 
@@ -227,6 +235,31 @@ def _straightened(region: Image.Image, skew: float) -> Image.Image:
     return upright.crop(
         (round(left), round(top), round(left + picture_width), round(top + picture_height))
     )
+
+
+def moving_region(pictures: list[Image.Image]) -> Box | None:
+    """The box, in the pictures' pixels, of what changes across a video's keyframes (all of one
+    size): footage laid on a still background, into a screen recording or between solid bands,
+    which no finder of a single frame can tell from a busy background. None when the clip has
+    too few keyframes, the whole frame changes, or too little of it does."""
+    if len(pictures) < 3 or len({picture.size for picture in pictures}) != 1:
+        return None
+    greys = [_grey(picture.convert("RGB"))[0] for picture in pictures]
+    scale = pictures[0].width / greys[0].shape[1]
+    stack = np.stack(greys)
+    moving = (stack.max(axis=0) - stack.min(axis=0)) > MOVING_LEVEL
+    rows = np.flatnonzero(moving.mean(axis=1) > MOVING_LINE_SHARE)
+    columns = np.flatnonzero(moving.mean(axis=0) > MOVING_LINE_SHARE)
+    if not rows.size or not columns.size:
+        return None
+    height, width = moving.shape
+    box = (int(columns[0]), int(rows[0]), int(columns[-1]) + 1, int(rows[-1]) + 1)
+    box_width, box_height = box[2] - box[0], box[3] - box[1]
+    if box_width < MIN_REGION_SHARE * width or box_height < MIN_REGION_SHARE * height:
+        return None
+    if box_width * box_height > MAX_MOVING_AREA * width * height:
+        return None
+    return _scaled(box, scale, pictures[0])
 
 
 def content_views(image: Image.Image) -> list[Image.Image]:

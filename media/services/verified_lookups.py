@@ -3,11 +3,11 @@
 Stage one is the hash search every lookup did (media.services.lookups.archive_search), plus the
 same search with extra query views: the content regions media.content_region finds (the picture
 between blurred or mirrored bands, under a meme's caption block, on a background, turned back
-upright), plus the archive items that share the most local features with the query (the
-feature index, media.archive_index.FeatureIndex), which finds what every view misses: deep
-crops, turned pictures without a background to straighten them by, busy backgrounds. Stage two
-verifies candidates with local features (media.verification) and records what was done to the
-archive picture.
+upright; for a video, what moves across its keyframes), plus the archive items that share the
+most local features with the query (the feature index, media.archive_index.FeatureIndex), which
+finds what every view misses: deep crops, turned pictures without a background to straighten
+them by, busy backgrounds. Stage two verifies candidates with local features
+(media.verification) and records what was done to the archive picture.
 
 What is kept:
 - a hash match within the suggest distance of the query's own hashes, verified or not (a flat
@@ -139,13 +139,18 @@ def query_views(
     pictures: dict[float, Image.Image], searched: dict[float, bytes] | None = None
 ) -> list[QueryView]:
     """The content-region views of each query frame, hashed as queries (their query hashes
-    alone). A hash is searched once a frame: views of one picture often hash alike (a box cut on
-    both axes and on one alone), and a view barely smaller than the picture like the picture,
-    whose own hashes (`searched`, by offset) are searched already."""
+    alone); for a video, first the region that moves across its keyframes. A hash is searched
+    once a frame: views of one picture often hash alike (a box cut on both axes and on one
+    alone), and a view barely smaller than the picture like the picture, whose own hashes
+    (`searched`, by offset) are searched already."""
     views = []
+    moving = content_region.moving_region(list(pictures.values()))
     for offset, picture in pictures.items():
         seen = set(hashing.split_hashes((searched or {}).get(offset, b"")))
-        for view in content_region.content_views(picture):
+        regions = content_region.content_views(picture)
+        if moving is not None:
+            regions.insert(0, picture.crop(moving))
+        for view in regions:
             hashed = hashing.query_hashes(view)
             if hashed is None:
                 continue

@@ -1,11 +1,13 @@
 """Content regions of re-uploads: the picture between blurred or mirrored bands, under a meme's
-caption block, on a background or turned on it; nothing from pictures with no such region."""
+caption block, on a background or turned on it, the footage that moves on a still background;
+nothing from pictures with no such region."""
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
 from media import content_region, hashing
+from tests.media import videos
 from tests.media.pictures import on_background, photo, vertical
 
 
@@ -77,3 +79,25 @@ def test_a_plain_photograph_gives_few_views_and_never_itself():
         views = content_region.content_views(picture)
         assert len(views) <= 6  # one a finder at most
         assert all(view.size != picture.size for view in views)
+
+
+def _keyframes(frames: list[Image.Image]) -> list[Image.Image]:
+    return frames[:: videos.FPS * 2]
+
+
+def test_the_region_that_moves_across_a_clip_is_the_footage_on_its_background():
+    """A smooth, busy background that no single frame tells from a picture (content_views
+    finds nothing close), still across the clip while the footage moves."""
+    footage = videos.cut(videos.reference_frames(), 6.5, 12)
+    box = content_region.moving_region(_keyframes([on_background(frame) for frame in footage]))
+    # on_background puts the footage, at 0.6 of its size, 0.3 and 0.2 of it from the corner.
+    expected = (96, 36, 96 + 192, 36 + 108)
+    assert box is not None
+    assert all(abs(side - at) <= 4 for side, at in zip(box, expected, strict=True))
+
+
+def test_no_moving_region_in_footage_that_fills_the_frame_or_a_still_clip():
+    footage = _keyframes(list(videos.cut(videos.reference_frames(), 6.5, 12)))
+    assert content_region.moving_region(footage) is None
+    assert content_region.moving_region([footage[0]] * 6) is None
+    assert content_region.moving_region(footage[:2]) is None

@@ -11,6 +11,7 @@ from media.services import lookups, verified_lookups
 from media.services.media import media_item_create
 from media.tasks import run_lookup
 from tests.media import videos
+from tests.media.pictures import on_background
 
 pytestmark = pytest.mark.django_db
 
@@ -79,6 +80,15 @@ def test_a_deep_crop_is_placed_within_a_second(original):
     frames = videos.cut(videos.reference_frames(), 3.7, 10)
     clip = stored(videos.encode([deeply_cropped(f) for f in frames]), "crop.mp4")
     assert position(clip, original) == pytest.approx(3.7, abs=1)
+
+
+def test_a_clip_on_a_still_background_is_found_and_placed_within_a_second(original):
+    """Footage shrunk onto a smooth, busy background: no finder of one frame cuts it out, and
+    the whole frame's hashes are unrelated to the original's. What moves across the clip is the
+    footage, and its cuts are kept when measured over it."""
+    frames = [on_background(f) for f in videos.cut(videos.reference_frames(), 6.6, 12)]
+    clip = stored(videos.encode(frames, frames[0].size), "picture-in-picture.mp4")
+    assert position(clip, original) == pytest.approx(6.6, abs=1)
 
 
 def cut_aligned(match, clip: MediaItem, original: MediaItem) -> verified_lookups.VerifiedMatch:
