@@ -218,36 +218,64 @@ def archive_search(
     difference of their offsets, and the difference most query frames agree on is where the
     clip sits in the longer video.
     """
+    radius = radius or settings.LOOKUP_SUGGEST_DISTANCE
+    return archive_searches(frames, (radius,), exclude_item_id=exclude_item_id)[0]
+
+
+def archive_searches(
+    frames: list[MediaFrame], radii: tuple[int, ...], *, exclude_item_id: int | None = None
+) -> list[list[ArchiveMatch]]:
+    """`archive_search` at each of `radii`, from one scan of the archive index at the largest
+    (the scan costs the same whatever the radius: a lookup that searched twice paid twice)."""
     queries, query_offsets = _query_rows(
         frames, lambda frame: hashing.split_hashes(bytes(frame.query_hashes))
     )
     if not query_offsets:
-        return []
-    hits = archive_index().search(queries, radius or settings.LOOKUP_SUGGEST_DISTANCE)
-    if not hits:
-        return []
-    matched_frames = {
-        frame_id: (item_id, offset)
-        for frame_id, item_id, offset in MediaFrame.objects.filter(
-            pk__in={frame_id for _, frame_id, _ in hits},
-            media_item__in_archive=True,
-            media_item__status=MediaItem.Status.READY,
+        return [[] for _ in radii]
+    hits = archive_index().search(queries, max(radii))
+    matched_frames = (
+        {
+            frame_id: (item_id, offset)
+            for frame_id, item_id, offset in MediaFrame.objects.filter(
+                pk__in={frame_id for _, frame_id, _ in hits},
+                media_item__in_archive=True,
+                media_item__status=MediaItem.Status.READY,
+            )
+            .exclude(media_item_id=exclude_item_id)
+            .values_list("id", "media_item_id", "offset_seconds")
+        }
+        if hits
+        else {}
+    )
+    query_frame_count = len({frame.offset_seconds for frame in frames})
+    return [
+        _aligned(
+            [hit for hit in hits if hit[2] <= radius and hit[1] in matched_frames],
+            matched_frames,
+            query_offsets,
+            query_frame_count,
         )
-        .exclude(media_item_id=exclude_item_id)
-        .values_list("id", "media_item_id", "offset_seconds")
-    }
+        for radius in radii
+    ]
+
+
+def _aligned(
+    hits: list[tuple[int, int, int]],
+    matched_frames: dict[int, tuple[int, float]],
+    query_offsets: list[float],
+    query_frame_count: int,
+) -> list[ArchiveMatch]:
+    """The best match of each item among `hits` (query row, archive frame, distance), aligned
+    (see archive_search), closest first."""
     # (item, alignment bin) -> {query offset: (distance, matched offset)}
     votes: dict[tuple[int, float], dict[float, tuple[int, float]]] = defaultdict(dict)
     for row, frame_id, distance in hits:
-        if frame_id not in matched_frames:
-            continue
         item_id, matched_offset = matched_frames[frame_id]
         query_offset = query_offsets[row]
         alignment = round((matched_offset - query_offset) / ALIGNMENT_BIN_SECONDS)
         pairs = votes[(item_id, alignment)]
         if query_offset not in pairs or distance < pairs[query_offset][0]:
             pairs[query_offset] = (distance, matched_offset)
-    query_frame_count = len({frame.offset_seconds for frame in frames})
     best: dict[int, ArchiveMatch] = {}
     for (item_id, _), pairs in votes.items():
         query_offset, (distance, matched_offset) = min(pairs.items(), key=lambda p: p[1][0])

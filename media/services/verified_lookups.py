@@ -32,6 +32,7 @@ import logging
 from dataclasses import dataclass, replace
 
 import numpy as np
+from django.conf import settings
 from PIL import Image
 
 from media import content_region, hashing, verification
@@ -366,22 +367,24 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         offset: verification.QueryPicture(picture, local_features.original_size(item))
         for offset, picture in frame_pictures.items()
     }
-    by_hash = lookups.archive_search(frames, exclude_item_id=item.pk)
+    # The query's own hashes within the suggest distance, and further out, then its views: each
+    # item once, closest first.
+    by_hash, further = lookups.archive_searches(
+        frames, (settings.LOOKUP_SUGGEST_DISTANCE, VERIFY_RADIUS), exclude_item_id=item.pk
+    )
     found_ids = {match.media_item_id for match in by_hash}
-    # The query's own hashes again, further out, then its views: each item once, closest first.
     to_verify: dict[int, lookups.ArchiveMatch] = {}
     close_by_view: set[int] = set()
     own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
     views = query_views(frame_pictures, own_hashes)
-    for searched in (frames, views):
-        for match in lookups.archive_search(
-            searched, exclude_item_id=item.pk, radius=VERIFY_RADIUS
-        ):
+    by_views = lookups.archive_search(views, exclude_item_id=item.pk, radius=VERIFY_RADIUS)
+    for matches, of_views in ((further, False), (by_views, True)):
+        for match in matches:
             if match.media_item_id not in found_ids:
                 current = to_verify.get(match.media_item_id)
                 if current is None or match.distance < current.distance:
                     to_verify[match.media_item_id] = match
-                if searched is views and match.distance <= VIEW_MATCH_DISTANCE:
+                if of_views and match.distance <= VIEW_MATCH_DISTANCE:
                     close_by_view.add(match.media_item_id)
     by_view = sorted(to_verify.values(), key=lambda match: match.distance)
     # Then what the local features find that no hash did, most voted first.
