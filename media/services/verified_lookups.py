@@ -72,7 +72,7 @@ FEATURE_CANDIDATES = 3
 # lays the most of its cuts on the reference's, each within CUT_TOLERANCE_SECONDS (a cut is seen
 # a frame or two late, hashing skipping frames nothing refers to), less the cuts either side has
 # that the other lacks over the clip's span.
-CUT_SEARCH_SECONDS = 8.0
+CUT_SEARCH_SECONDS = 12.0
 CUT_TOLERANCE_SECONDS = 0.25
 # A shift is taken only when the shots its cut pairs start verify (shots of equal length fit one
 # shot later as well): the first few keyframes of each, at most CUT_VERIFICATIONS pairs a match.
@@ -321,32 +321,54 @@ def _cut_aligned(
         end = min((later for later in cuts if later > cut), default=float("inf"))
         return [offset for offset in offsets if cut <= offset < end]
 
-    verifications = 0
+    def ending(offsets: list[float], cut: float) -> list[float]:
+        """The last keyframes before a cut, nearest first: of the shot the cut ends."""
+        return [offset for offset in offsets if offset < cut][::-1][:CUT_SHOT_KEYFRAMES]
 
-    def confirmed(cut: float, other: float) -> verification.Transform | None:
-        """The transform of a pair of keyframes of the shots both cuts start, if one verifies:
-        a cut's own keyframe may be too soft or plain to verify, its shot's others are not."""
-        nonlocal verifications
-        pairs = [
-            (query_offset, reference_frames[reference_offset])
+    def starting_pairs(cut: float, other: float) -> list[tuple[float, float]]:
+        return [
+            (query_offset, reference_offset)
             for query_offset in shot(query_offsets, query_cuts, cut)[:CUT_SHOT_KEYFRAMES]
             for reference_offset in shot(reference_offsets, reference_cuts, other)[
                 :CUT_SHOT_KEYFRAMES
             ]
-        ][: CUT_VERIFICATIONS - verifications]
-        verifications += len(pairs)
-        return _first_verified(pairs, matched_item, query_pictures, references)
+        ]
+
+    def ending_pairs(cut: float, other: float) -> list[tuple[float, float]]:
+        return [
+            (query_offset, reference_offset)
+            for query_offset in ending(query_offsets, cut)
+            for reference_offset in ending(reference_offsets, other)
+        ]
 
     scored = sorted(
         ((fit(candidate), candidate) for candidate in candidates),
         key=lambda scored: (-scored[0], abs(scored[1] - shift)),
     )
-    for score, candidate in scored:
-        if score < 1:
-            break
-        for cut in query_cuts:
-            other = laid(cut, candidate)
-            if other is not None and (transform := confirmed(cut, other)) is not None:
+
+    # Each shift is confirmed at the first of the clip's cuts that lies on one of the
+    # reference's: by the shots the two cuts start (a cut's own keyframe may be too soft or
+    # plain to verify, its shot's others are not), and when no shift is, by the shots they end,
+    # as one side of a cut can be a picture too flat or small to verify (a tiny photograph)
+    # where the other is not. CUT_VERIFICATIONS pairs each.
+    def first_laid(candidate: float) -> tuple[float, float]:
+        """(the clip's cut, the reference's) of the first cut that lies on one at `candidate`."""
+        return next(
+            (cut, other) for cut in query_cuts if (other := laid(cut, candidate)) is not None
+        )
+
+    # A shift that fits scores 1 or more: at least one of its cuts lies on one.
+    laid_cuts = [first_laid(candidate) for score, candidate in scored if score >= 1]
+    for pairs_of in (starting_pairs, ending_pairs):
+        verifications = 0
+        for cut, other in laid_cuts:
+            pairs = [
+                (query_offset, reference_frames[reference_offset])
+                for query_offset, reference_offset in pairs_of(cut, other)
+            ][: CUT_VERIFICATIONS - verifications]
+            verifications += len(pairs)
+            transform = _first_verified(pairs, matched_item, query_pictures, references)
+            if transform is not None:
                 moved = replace(match, query_offset_seconds=cut, matched_offset_seconds=other)
                 return VerifiedMatch(moved, transform)
     return found
