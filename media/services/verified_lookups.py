@@ -71,11 +71,13 @@ FEATURE_CANDIDATES = 3
 # at a scene change, MediaFrame.is_cut), it is moved to the shift within CUT_SEARCH_SECONDS that
 # lays the most of its cuts on the reference's, each within CUT_TOLERANCE_SECONDS (a cut is seen
 # a frame or two late, hashing skipping frames nothing refers to), less the cuts either side has
-# that the other lacks over the clip's span.
+# that the other lacks over the clip's span. 12 s: a shot of 15-20 s can hold a first placement
+# most of a 12 s clip off (bench/media/video.py had one 8.2 s early).
 CUT_SEARCH_SECONDS = 12.0
 CUT_TOLERANCE_SECONDS = 0.25
-# A shift is taken only when the shots its cut pairs start verify (shots of equal length fit one
-# shot later as well): the first few keyframes of each, at most CUT_VERIFICATIONS pairs a match.
+# A shift is taken only when the shots its cut pairs start (or else end) verify (shots of equal
+# length fit one shot later as well): the first (or last) few keyframes of each, at most
+# CUT_VERIFICATIONS pairs a match each way.
 CUT_SHOT_KEYFRAMES = 2
 CUT_VERIFICATIONS = 16
 
@@ -346,11 +348,6 @@ def _cut_aligned(
         key=lambda scored: (-scored[0], abs(scored[1] - shift)),
     )
 
-    # Each shift is confirmed at the first of the clip's cuts that lies on one of the
-    # reference's: by the shots the two cuts start (a cut's own keyframe may be too soft or
-    # plain to verify, its shot's others are not), and when no shift is, by the shots they end,
-    # as one side of a cut can be a picture too flat or small to verify (a tiny photograph)
-    # where the other is not. CUT_VERIFICATIONS pairs each.
     def first_laid(candidate: float) -> tuple[float, float]:
         """(the clip's cut, the reference's) of the first cut that lies on one at `candidate`."""
         return next(
@@ -359,6 +356,10 @@ def _cut_aligned(
 
     # A shift that fits scores 1 or more: at least one of its cuts lies on one.
     laid_cuts = [first_laid(candidate) for score, candidate in scored if score >= 1]
+    # Each shift is confirmed at its first laid cut: by the shots the two cuts start (a cut's
+    # own keyframe may be too soft or plain to verify, its shot's others are not), and when no
+    # shift is, by the shots they end, as one side of a cut can be a picture too flat or small
+    # to verify (a tiny photograph) where the other is not. CUT_VERIFICATIONS pairs each way.
     for pairs_of in (starting_pairs, ending_pairs):
         verifications = 0
         for cut, other in laid_cuts:
