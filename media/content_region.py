@@ -244,7 +244,7 @@ def moving_region(pictures: list[Image.Image]) -> Box | None:
     too few keyframes, the whole frame changes, or too little of it does."""
     if len(pictures) < 3 or len({picture.size for picture in pictures}) != 1:
         return None
-    greys = [_grey(picture.convert("RGB"))[0] for picture in pictures]
+    greys = [_grey(picture)[0] for picture in pictures]
     scale = pictures[0].width / greys[0].shape[1]
     stack = np.stack(greys)
     moving = (stack.max(axis=0) - stack.min(axis=0)) > MOVING_LEVEL

@@ -318,30 +318,14 @@ def _cut_aligned(
         if abs(other - cut - shift) <= CUT_SEARCH_SECONDS
     }
 
-    def shot(offsets: list[float], cuts: list[float], cut: float) -> list[float]:
-        """The keyframes of the shot a cut starts, up to the next cut."""
+    def starting(offsets: list[float], cuts: list[float], cut: float) -> list[float]:
+        """The first keyframes of the shot a cut starts, up to the next cut."""
         end = min((later for later in cuts if later > cut), default=float("inf"))
-        return [offset for offset in offsets if cut <= offset < end]
+        return [offset for offset in offsets if cut <= offset < end][:CUT_SHOT_KEYFRAMES]
 
-    def ending(offsets: list[float], cut: float) -> list[float]:
+    def ending(offsets: list[float], cuts: list[float], cut: float) -> list[float]:
         """The last keyframes before a cut, nearest first: of the shot the cut ends."""
         return [offset for offset in offsets if offset < cut][::-1][:CUT_SHOT_KEYFRAMES]
-
-    def starting_pairs(cut: float, other: float) -> list[tuple[float, float]]:
-        return [
-            (query_offset, reference_offset)
-            for query_offset in shot(query_offsets, query_cuts, cut)[:CUT_SHOT_KEYFRAMES]
-            for reference_offset in shot(reference_offsets, reference_cuts, other)[
-                :CUT_SHOT_KEYFRAMES
-            ]
-        ]
-
-    def ending_pairs(cut: float, other: float) -> list[tuple[float, float]]:
-        return [
-            (query_offset, reference_offset)
-            for query_offset in ending(query_offsets, cut)
-            for reference_offset in ending(reference_offsets, other)
-        ]
 
     scored = sorted(
         ((fit(candidate), candidate) for candidate in candidates),
@@ -360,12 +344,13 @@ def _cut_aligned(
     # own keyframe may be too soft or plain to verify, its shot's others are not), and when no
     # shift is, by the shots they end, as one side of a cut can be a picture too flat or small
     # to verify (a tiny photograph) where the other is not. CUT_VERIFICATIONS pairs each way.
-    for pairs_of in (starting_pairs, ending_pairs):
+    for shot in (starting, ending):
         verifications = 0
         for cut, other in laid_cuts:
             pairs = [
                 (query_offset, reference_frames[reference_offset])
-                for query_offset, reference_offset in pairs_of(cut, other)
+                for query_offset in shot(query_offsets, query_cuts, cut)
+                for reference_offset in shot(reference_offsets, reference_cuts, other)
             ][: CUT_VERIFICATIONS - verifications]
             verifications += len(pairs)
             transform = _first_verified(pairs, matched_item, query_pictures, references)
