@@ -149,8 +149,12 @@ def media_item_features_extract(*, media_item_id: int) -> int:
 
 
 def query_descriptors(query: verification.QueryPicture) -> np.ndarray:
-    """All descriptors of a query picture and of its mirror image, for the feature index."""
-    found = [query.features(mirrored=mirrored).descriptors for mirrored in (False, True)]
+    """All descriptors of a query picture and of its mirror image, and those spread over it (an
+    overlay's letters take the strongest), for the feature index."""
+    found = [
+        query.features(mirrored=mirrored, spread=spread).descriptors
+        for mirrored, spread in ((False, False), (True, False), (False, True))
+    ]
     present = [descriptors for descriptors in found if descriptors is not None]
     if not present:
         return np.empty((0, verification.DESCRIPTOR_BYTES), np.uint8)

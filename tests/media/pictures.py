@@ -80,3 +80,21 @@ def captioned(image: Image.Image) -> Image.Image:
         (10, bar // 5), "BREAKING: this is what happened", fill="black", font_size=bar // 3
     )
     return framed
+
+
+def subtitled(image: Image.Image) -> Image.Image:
+    """Two lines of subtitles burned over the lower part of the picture, white letters outlined
+    in black: the strongest corners of the copy are the letters'."""
+    edited = image.copy()
+    draw = ImageDraw.Draw(edited)
+    size = image.height // 12
+    for line, words in enumerate(("the truth about what happened", "they did not tell you this")):
+        draw.text(
+            (image.width // 20, image.height * (0.72 + 0.11 * line)),
+            words,
+            fill="white",
+            font_size=size,
+            stroke_width=max(1, size // 12),
+            stroke_fill="black",
+        )
+    return edited

@@ -9,7 +9,14 @@ import pytest
 from PIL import Image, ImageDraw, ImageOps
 
 from media import verification
-from tests.media.pictures import crop, on_background, photo, photo_of_screen, vertical
+from tests.media.pictures import (
+    crop,
+    on_background,
+    photo,
+    photo_of_screen,
+    subtitled,
+    vertical,
+)
 
 
 def _jpeg(image: Image.Image) -> bytes:
@@ -108,6 +115,17 @@ def test_a_deep_crop_of_a_low_contrast_photograph_verifies():
     found = verify(crop(original, 0.2, 0.2, 0.2, 0.2), original)
     assert found is not None
     assert found.reference_box == pytest.approx((0.2, 0.2, 0.8, 0.8), abs=0.03)
+
+
+@pytest.mark.parametrize(("name", "width"), [("retina", 400), ("brick", 640)])
+def test_subtitles_burned_over_the_picture_do_not_take_all_its_keypoints(name, width):
+    """The letters' outlines are the copy's strongest corners: the 500 strongest keypoints were
+    nearly all on them, too few on the picture to agree with the original's."""
+    original = photo(name, width)
+    found = verify(subtitled(original), original)
+    assert found is not None
+    assert found.reference_box == pytest.approx((0, 0, 1, 1), abs=0.03)
+    assert found.scale == pytest.approx(1, abs=0.05)
 
 
 @pytest.mark.parametrize(
