@@ -80,6 +80,11 @@ CUT_TOLERANCE_SECONDS = 0.25
 # CUT_VERIFICATIONS pairs a match each way.
 CUT_SHOT_KEYFRAMES = 2
 CUT_VERIFICATIONS = 16
+# Content views and feature votes cost tens of milliseconds a keyframe (40-75 ms on the machines
+# bench/media/video.py ran on), unlike the hash search, which takes every keyframe at once: a
+# longer query takes them from this many keyframes spread evenly over it (a 12 s clip has 6-8, a
+# minute 30-40), so that a ten-minute upload's lookup does not take a minute.
+SEARCHED_KEYFRAMES = 32
 
 
 @dataclass(frozen=True)
@@ -229,7 +234,7 @@ def feature_candidates(
             distance=_hash_distance(query_hashes.get(query_offset, b""), archive_hashes),
             query_offset_seconds=query_offset,
             matched_offset_seconds=matched_offset,
-            frames_share=round(1 / len(query_pictures), 3),
+            frames_share=round(1 / len(frames), 3),
             is_strong=False,
         )
         for item_id, (_, (_, query_offset, matched_offset, archive_hashes)) in chosen
@@ -360,6 +365,14 @@ def _cut_aligned(
     return found
 
 
+def _spread_evenly(offsets: list[float], most: int) -> list[float]:
+    """At most `most` of the sorted offsets, first and last included, evenly spread."""
+    if len(offsets) <= most:
+        return offsets
+    step = (len(offsets) - 1) / (most - 1)
+    return [offsets[round(index * step)] for index in range(most)]
+
+
 def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[VerifiedMatch]:
     """The archive matches of an item (its `frames`), verified where its pictures allow (see
     the module)."""
@@ -384,7 +397,8 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     to_verify: dict[int, lookups.ArchiveMatch] = {}
     close_by_view: set[int] = set()
     own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
-    views = query_views(frame_pictures, own_hashes)
+    searched = _spread_evenly(list(frame_pictures), SEARCHED_KEYFRAMES)
+    views = query_views({offset: frame_pictures[offset] for offset in searched}, own_hashes)
     by_views = lookups.archive_search(views, exclude_item_id=item.pk, radius=VERIFY_RADIUS)
     for matches, of_views in ((further, False), (by_views, True)):
         for match in matches:
@@ -398,7 +412,9 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     # Then what the local features find that no hash did, most voted first.
     by_view += [
         match
-        for match in feature_candidates(frames, query_pictures, exclude_item_id=item.pk)
+        for match in feature_candidates(
+            frames, {offset: query_pictures[offset] for offset in searched}, exclude_item_id=item.pk
+        )
         if match.media_item_id not in found_ids and match.media_item_id not in to_verify
     ]
     candidates = {

@@ -177,3 +177,30 @@ def test_a_clip_without_a_cut_keeps_its_placement(original):
         is_strong=True,
     )
     assert cut_aligned(placed, clip, original).match == placed
+
+
+def test_a_long_upload_takes_views_and_feature_votes_from_a_bounded_spread_of_keyframes(
+    original, monkeypatch
+):
+    """Views and votes cost tens of milliseconds a keyframe: a three-minute upload (over a
+    hundred keyframes) took them from every one. It is still found, and placed."""
+    looked_at = []
+    content_views = verified_lookups.content_region.content_views
+    query_descriptors = verified_lookups.local_features.query_descriptors
+    monkeypatch.setattr(
+        verified_lookups.content_region,
+        "content_views",
+        lambda picture: looked_at.append("views") or content_views(picture),
+    )
+    monkeypatch.setattr(
+        verified_lookups.local_features,
+        "query_descriptors",
+        lambda query: looked_at.append("votes") or query_descriptors(query),
+    )
+    upload = stored(videos.encode(videos.reference_frames() * 6), "long.mp4")
+    assert upload.frames.count() > 64
+    # The upload shows the original over and over: placed at any one of its starts.
+    shift = position(upload, original) % (videos.SCENE_SECONDS * len(videos.SCENES))
+    assert min(shift, videos.SCENE_SECONDS * len(videos.SCENES) - shift) <= 1
+    assert looked_at.count("views") <= verified_lookups.SEARCHED_KEYFRAMES
+    assert looked_at.count("votes") <= verified_lookups.SEARCHED_KEYFRAMES
