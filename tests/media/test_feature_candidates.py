@@ -185,3 +185,13 @@ def test_a_flood_of_random_descriptors_votes_for_nothing(archive):
         index.add(np.full(len(rows), frame_id), rows)
     votes = index.votes(queries)
     assert max(votes.values(), default=0) < verified_lookups.MIN_VOTES
+
+
+def test_a_query_keypoint_among_the_strongest_and_the_spread_votes_once():
+    query = verification.QueryPicture(photo("astronaut", width=480))
+    descriptors = local_features.query_descriptors(query)
+    strongest = {bytes(row) for row in query.features(mirrored=False).descriptors}
+    spread = {bytes(row) for row in query.features(mirrored=False, spread=True).descriptors}
+    assert strongest & spread
+    assert len({bytes(row) for row in descriptors}) == len(descriptors)
+    assert strongest | spread <= {bytes(row) for row in descriptors}
