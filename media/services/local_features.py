@@ -150,12 +150,15 @@ def media_item_features_extract(*, media_item_id: int) -> int:
 
 def query_descriptors(query: verification.QueryPicture) -> np.ndarray:
     """All descriptors of a query picture and of its mirror image, and those spread over it (an
-    overlay's letters take the strongest), for the feature index: each once, since a keypoint
-    both strongest and spread would vote twice."""
+    overlay's letters take the strongest), and its region's when it has one (see QueryPicture),
+    for the feature index: each once, since a keypoint both strongest and spread would vote
+    twice."""
     found = [
         query.features(mirrored=mirrored, spread=spread).descriptors
         for mirrored, spread in ((False, False), (True, False), (False, True))
     ]
+    if query.region is not None:
+        found.append(query_descriptors(query.region_query()))
     present = [descriptors for descriptors in found if descriptors is not None]
     if not present:
         return np.empty((0, verification.DESCRIPTOR_BYTES), np.uint8)

@@ -144,15 +144,16 @@ class _References:
 
 
 def query_views(
-    pictures: dict[float, Image.Image], searched: dict[float, bytes] | None = None
+    pictures: dict[float, Image.Image],
+    searched: dict[float, bytes] | None = None,
+    moving: content_region.Box | None = None,
 ) -> list[QueryView]:
     """The content-region views of each query frame, hashed as queries (their query hashes
-    alone); for a video, first the region that moves across its keyframes. A hash is searched
-    once a frame: views of one picture often hash alike (a box cut on both axes and on one
-    alone), and a view barely smaller than the picture like the picture, whose own hashes
+    alone); for a video, first the region that moves across its keyframes (`moving`). A hash is
+    searched once a frame: views of one picture often hash alike (a box cut on both axes and on
+    one alone), and a view barely smaller than the picture like the picture, whose own hashes
     (`searched`, by offset) are searched already."""
     views = []
-    moving = content_region.moving_region(list(pictures.values()))
     for offset, picture in pictures.items():
         seen = set(hashing.split_hashes((searched or {}).get(offset, b"")))
         regions = content_region.content_views(picture)
@@ -384,8 +385,10 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         for frame in frames
         if (picture := pictures.get(item, frame)) is not None
     }
+    searched = _spread_evenly(list(frame_pictures), SEARCHED_KEYFRAMES)
+    moving = content_region.moving_region([frame_pictures[offset] for offset in searched])
     query_pictures = {
-        offset: verification.QueryPicture(picture, local_features.original_size(item))
+        offset: verification.QueryPicture(picture, local_features.original_size(item), moving)
         for offset, picture in frame_pictures.items()
     }
     # The query's own hashes within the suggest distance, and further out, then its views: each
@@ -397,8 +400,7 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     to_verify: dict[int, lookups.ArchiveMatch] = {}
     close_by_view: set[int] = set()
     own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
-    searched = _spread_evenly(list(frame_pictures), SEARCHED_KEYFRAMES)
-    views = query_views({offset: frame_pictures[offset] for offset in searched}, own_hashes)
+    views = query_views({offset: frame_pictures[offset] for offset in searched}, own_hashes, moving)
     by_views = lookups.archive_search(views, exclude_item_id=item.pk, radius=VERIFY_RADIUS)
     for matches, of_views in ((further, False), (by_views, True)):
         for match in matches:

@@ -128,6 +128,21 @@ def test_subtitles_burned_over_the_picture_do_not_take_all_its_keypoints(name, w
     assert found.scale == pytest.approx(1, abs=0.05)
 
 
+@pytest.mark.parametrize("name", ["brick", "gravel", "astronaut"])
+def test_a_small_picture_on_a_background_verifies_by_its_region_enlarged(name):
+    """At 0.4 of its size (128 pixels in a 448-pixel query) nothing verifies the whole query;
+    the region given, enlarged, does, and the boxes are the whole query's."""
+    reference = photo(name, 320).crop((0, 0, 320, 180))
+    query = on_background(reference, 0.4)
+    assert verify(query, reference) is None
+    region = verification.QueryPicture(query, region=(96, 36, 224, 108))
+    found = verification.verify_query(region, verification.features(reference))
+    assert found is not None
+    assert found.query_box == pytest.approx((0.214, 0.143, 0.5, 0.429), abs=0.01)
+    assert found.reference_box == pytest.approx((0, 0, 1, 1), abs=0.01)
+    assert found.scale == pytest.approx(0.4, abs=0.02)
+
+
 @pytest.mark.parametrize(
     "picture",
     [

@@ -91,6 +91,17 @@ def test_a_clip_on_a_still_background_is_found_and_placed_within_a_second(origin
     assert position(clip, original) == pytest.approx(6.6, abs=1)
 
 
+def test_footage_small_on_a_still_background_is_verified_from_what_moves_enlarged(original):
+    """At 0.45 of its size the footage is some 100 pixels wide in the clip's 320-pixel
+    keyframes: too few keypoints, at another scale than the original's, to verify it."""
+    frames = [on_background(f, 0.45) for f in videos.cut(videos.reference_frames(), 6.6, 12)]
+    clip = stored(videos.encode(frames, frames[0].size), "small-picture-in-picture.mp4")
+    assert position(clip, original) == pytest.approx(6.6, abs=1)
+    (match,) = clip.lookup_jobs.get().matches.all()
+    assert match.transform["scale"] == pytest.approx(0.45, abs=0.05)
+    assert match.transform["query_box"] == pytest.approx((0.21, 0.14, 0.54, 0.46), abs=0.03)
+
+
 def cut_aligned(match, clip: MediaItem, original: MediaItem) -> verified_lookups.VerifiedMatch:
     pictures = verified_lookups._Pictures()
     query_pictures = {
