@@ -64,11 +64,18 @@ def media_item_hash_request(item: MediaItem) -> MediaJob:
     return job
 
 
+def current_hash_version(kind: str) -> int:
+    """The oldest version of media.hashing whose hashes of this kind of item are still what it
+    makes: an item hashed by it or a later one would be hashed the same again."""
+    return hashing.HASH_VERSION if kind == MediaItem.Kind.VIDEO else hashing.IMAGE_HASH_VERSION
+
+
 def media_item_hash_job(job: MediaJob) -> None:
     """The work of a hashing job: hash the item, unless it has been hashed meanwhile (by a
-    command that hashes in place) by the current hashing, then send the lookups that waited."""
+    command that hashes in place) as the current hashing would, then send the lookups that
+    waited."""
     item = job.media_item
-    if item.hashed_at is None or item.hash_version < hashing.HASH_VERSION:
+    if item.hashed_at is None or item.hash_version < current_hash_version(item.kind):
         try:
             item = media_item_hash(media_item_id=item.pk, heartbeat=lambda: jobs.job_heartbeat(job))
         except (MediaUnreadable, MediaNotReady) as error:

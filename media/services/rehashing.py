@@ -8,17 +8,16 @@ from django.db import transaction
 from django.db.models import Q
 
 from core import jobs
-from media.hashing import HASH_VERSION, IMAGE_HASH_VERSION
 from media.models import MediaItem, MediaJob
-from media.services.lookups import media_item_hash_request
+from media.services.lookups import current_hash_version, media_item_hash_request
 
 
 def media_items_outdated():
     """Ready items whose frames an older hashing made, and would make differently now, archive
     first (what lookups search)."""
     return MediaItem.objects.filter(
-        Q(kind=MediaItem.Kind.IMAGE, hash_version__lt=IMAGE_HASH_VERSION)
-        | Q(kind=MediaItem.Kind.VIDEO, hash_version__lt=HASH_VERSION),
+        Q(kind=MediaItem.Kind.IMAGE, hash_version__lt=current_hash_version(MediaItem.Kind.IMAGE))
+        | Q(kind=MediaItem.Kind.VIDEO, hash_version__lt=current_hash_version(MediaItem.Kind.VIDEO)),
         status=MediaItem.Status.READY,
         hashed_at__isnull=False,
     ).order_by("-in_archive", "pk")

@@ -189,3 +189,16 @@ def test_only_what_a_newer_hashing_would_hash_differently_is_hashed_again():
     assert list(media_items_outdated()) == [clip]
     MediaItem.objects.filter(pk=image.pk).update(hash_version=hashing.IMAGE_HASH_VERSION - 1)
     assert list(media_items_outdated()) == [image, clip]
+
+
+def test_a_hashing_job_sent_again_leaves_an_image_that_is_hashed_as_it_would_be_now():
+    """rehash_media leaves images hashed since IMAGE_HASH_VERSION alone; a hashing job of one
+    that runs again (a redelivery, a request made again) must not replace its frames either."""
+    image = stored(jpeg(photo(13)), "image.jpg", in_archive=True)
+    MediaItem.objects.filter(pk=image.pk).update(hash_version=hashing.IMAGE_HASH_VERSION)
+    frame_ids = list(image.frames.values_list("pk", flat=True))
+    hashing_job = image.jobs.get(kind=MediaJob.Kind.HASH)
+    hash_media_item(hashing_job.pk)
+    assert list(image.frames.values_list("pk", flat=True)) == frame_ids
+    hashing_job.refresh_from_db()
+    assert hashing_job.status == MediaJob.Status.SUCCEEDED
