@@ -25,7 +25,10 @@ hashing (`MediaFrame.verification_features`): reading a candidate's picture agai
 its features was two thirds of a verification's time. A frame stored before them, until
 extract_features has filled them, is verified from its picture as before: the item's file for an
 image (decoded at reduced size, a JPEG in draft mode), the frame's 320-pixel thumbnail for a
-video. The query's own features are extracted once a lookup (verification.QueryPicture).
+video. The query's own features are extracted once a lookup (verification.QueryPicture): its
+strongest keypoints, those of its mirror image, those spread over it (burned-in subtitles take
+the strongest) and, for a video with footage on a still background, those of that footage
+enlarged; each is verified only when the ones before it were not.
 """
 
 import logging
