@@ -5,6 +5,9 @@ verification) on what re-uploads do, with the same run's plain PDQ at distance 3
     .venv/bin/python -m bench.media.robust --speed 1000000 # plus lookup speed on 1M hashes
     .venv/bin/python -m bench.media.robust --skip-quality --feature-sizes 200000 1000000
                                           # the feature index alone, exact and approximate
+    .venv/bin/python -m bench.media.robust --photos FILE_OR_FOLDER... [--copies NAME PATH...]
+                                          # other photographs as the archive, and copies
+                                          # others made of one (see bench/media/README.md)
 
 The archive is scikit-image's 19 photographs, stored as JPEGs (q90) at their own size. Every
 photograph is edited by every family of bench/media/transforms.py and bench/media/reupload.py;
@@ -30,9 +33,11 @@ import random
 import resource
 import time
 from collections import defaultdict
+from pathlib import Path
 
 import django
 import numpy as np
+from PIL import Image, ImageOps
 
 from factcheck import embedded
 
@@ -331,8 +336,57 @@ def run_feature_scaling(originals: dict, sizes: list[int], exact_queries: int) -
         )
 
 
+def _pictures(paths: list[Path]) -> dict[str, Image.Image]:
+    """Pictures of the files named, and of the JPEGs and PNGs in the folders named, by name,
+    in their displayed orientation."""
+    files = sorted(
+        found
+        for path in paths
+        for found in (sorted(path.iterdir()) if path.is_dir() else [path])
+        if found.suffix.lower() in (".jpg", ".jpeg", ".png")
+    )
+    pictures = {}
+    for file in files:
+        picture = ImageOps.exif_transpose(Image.open(file)).convert("RGB")
+        if not hashing.hash_image(io.BytesIO(_jpeg(picture))):
+            print(f"{file.name}: too flat to hash, left out")
+            continue
+        pictures[file.stem] = picture
+    return pictures
+
+
+def run_copies(archive: Archive, name: str, copies: dict[str, Image.Image]) -> None:
+    """Copies others made of archive photograph `name` (Meta's edits of its bridge photo), each
+    looked up as it is: right when `name` is among the matches, every other photograph wrong."""
+    number = archive.names.index(name)
+    found = wrong = 0
+    for label, picture in copies.items():
+        query = _jpeg(picture, 95)
+        frames = hashing.hash_image(io.BytesIO(query))
+        _, kept = archive.lookup(query, frames[0]) if frames else ({}, {})
+        found += number in kept
+        wrong += sum(item != number for item in kept)
+        transform = kept.get(number)
+        how = "missed" if number not in kept else "verified" if transform else "hash only"
+        print(f"  {label}: {how}, {len(kept) - (number in kept)} wrong")
+    print(f"copies of {name}: {found}/{len(copies)} found, {wrong} wrong matches")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument(
+        "--photos",
+        type=Path,
+        nargs="+",
+        help="the archive's photographs (files, or folders of JPEGs and PNGs) instead of "
+        "scikit-image's, e.g. ../shared/data/pdq-reference's, which nothing was tuned on",
+    )
+    parser.add_argument(
+        "--copies",
+        nargs="+",
+        metavar=("NAME", "PATH"),
+        help="an archive photograph's name, then files or folders of copies others made of it",
+    )
     parser.add_argument("--speed", type=int, default=0, help="archive size for the speed run")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--dev-only", action="store_true", help="tuning: the dev seed alone")
@@ -360,7 +414,11 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.feature_index != "auto":
         FeatureIndex.approximate_from = 0 if arguments.feature_index == "approximate" else 2**62
-    originals = photos()
+    originals = _pictures(arguments.photos) if arguments.photos else photos()
+    if arguments.copies:
+        name, *paths = arguments.copies
+        copies = _pictures([Path(path) for path in paths])
+        run_copies(Archive(originals), name, copies)
     if not arguments.skip_quality:
         archive = Archive(
             originals,
