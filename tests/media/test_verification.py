@@ -156,8 +156,12 @@ def test_a_small_picture_on_a_background_verifies_by_its_region_enlarged(name):
 )
 def test_degenerate_pictures_are_unverifiable_not_errors(picture):
     assert verification.features(picture).descriptors is None
+    assert verification.features(picture, spread=True).descriptors is None
     assert verify(picture, photo()) is None
     assert verify(photo(), picture) is None
+    half = (0, 0, max(1, picture.width // 2), max(1, picture.height // 2))
+    query = verification.QueryPicture(picture, region=half)
+    assert verification.verify_query(query, verification.features(photo())) is None
 
 
 def test_a_keypoint_flood_is_bounded_and_does_not_verify():
@@ -168,6 +172,7 @@ def test_a_keypoint_flood_is_bounded_and_does_not_verify():
     flood = verification.features(noise)
     assert len(flood) <= verification.MAX_KEYPOINTS
     assert max(flood.size) <= verification.FEATURE_SIDE
+    assert len(verification.features(noise, spread=True)) <= verification.MAX_KEYPOINTS
     assert verify(noise, other) is None
     assert verify(noise, photo()) is None
     assert time.monotonic() - started < 5
