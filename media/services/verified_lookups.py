@@ -57,8 +57,12 @@ VERIFY_RADIUS = 84
 # A view's hash this close to an archive frame's is a match by itself: the distance at which
 # PDQ's authors call two pictures the same (and bench/media/robust.py's plain PDQ baseline).
 VIEW_MATCH_DISTANCE = 31
-# Pairs of frames tried per video candidate.
+# Pairs of frames tried per video candidate: the query keyframes nearest the pair that made it a
+# candidate, then keyframes spread over the rest of the clip, at the same alignment: a crop of a
+# flat photograph (scikit-image's cell in bench/media/video.py) has no keyframe that verifies
+# near its candidate pair, and one in the next shot, 5 s away, that does (113 inliers).
 PAIRS_TRIED = 3
+PAIRS_SPREAD = 2
 # The feature index's candidates: items one of whose frames got this many votes from a query
 # frame's descriptors, the most voted few. In a first trial on bench/media/robust.py's dev set
 # the right photograph was among the 3 most voted for 451 of 494 queries, while unrelated ones
@@ -369,6 +373,24 @@ def _cut_aligned(
     return found
 
 
+def _match_transform(
+    match: "lookups.ArchiveMatch",
+    matched_item: MediaItem,
+    query_pictures: dict[float, verification.QueryPicture],
+    references: _References,
+) -> verification.Transform | None:
+    """The transform of the match's pair of frames; for a video, of the first of a few pairs at
+    the match's alignment that verifies (one keyframe may be a blur, a cut or flat)."""
+    alignment = match.matched_offset_seconds - match.query_offset_seconds
+    nearest = sorted(query_pictures, key=lambda offset: abs(offset - match.query_offset_seconds))
+    tried = nearest[:PAIRS_TRIED] + _spread_evenly(sorted(nearest[PAIRS_TRIED:]), PAIRS_SPREAD)
+    pairs = (
+        (query_offset, _frame_near(matched_item, query_offset + alignment))
+        for query_offset in tried
+    )
+    return _first_verified(pairs, matched_item, query_pictures, references)
+
+
 def _spread_evenly(offsets: list[float], most: int) -> list[float]:
     """At most `most` of the sorted offsets, first and last included, evenly spread."""
     if len(offsets) <= most:
@@ -432,20 +454,11 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     verified_count = 0
 
     def verify(match: lookups.ArchiveMatch) -> verification.Transform | None:
-        """The transform of the match's pair of frames; for a video, of the first of a few
-        pairs at the match's alignment that verifies (one keyframe may be a blur or a cut)."""
         nonlocal verified_count
         if verified_count >= MAX_VERIFIED:
             return None
         verified_count += 1
-        matched_item = candidates[match.media_item_id]
-        alignment = match.matched_offset_seconds - match.query_offset_seconds
-        nearest = sorted(frame_pictures, key=lambda o: abs(o - match.query_offset_seconds))
-        pairs = (
-            (query_offset, _frame_near(matched_item, query_offset + alignment))
-            for query_offset in nearest[:PAIRS_TRIED]
-        )
-        return _first_verified(pairs, matched_item, query_pictures, references)
+        return _match_transform(match, candidates[match.media_item_id], query_pictures, references)
 
     results = [VerifiedMatch(match, verify(match)) for match in by_hash]
     for match in by_view:

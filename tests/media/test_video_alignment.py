@@ -176,6 +176,32 @@ def test_a_cut_is_confirmed_by_the_shots_it_ends_when_those_it_starts_cannot_ver
     assert aligned.transform is not None
 
 
+def test_a_candidate_is_verified_by_a_keyframe_far_from_its_pair_when_those_near_cannot(original):
+    """The keyframes near the pair that made a video a candidate show a flat photograph (a crop
+    of scikit-image's cell in bench/media/video.py); the clip's later shot verifies."""
+    frames = videos.cut(videos.reference_frames(), 3.7, 10)
+    clip = stored(videos.encode([deeply_cropped(f) for f in frames]), "crop.mp4")
+    flat = verification.encoded(verification.features(Image.new("RGB", (320, 180))))
+    original.frames.filter(offset_seconds__lt=10).update(verification_features=flat)
+    pictures = verified_lookups._Pictures()
+    query_pictures = {
+        frame.offset_seconds: verification.QueryPicture(pictures.get(clip, frame))
+        for frame in clip.frames.all()
+    }
+    placed = lookups.ArchiveMatch(
+        media_item_id=original.pk,
+        distance=100,
+        query_offset_seconds=0.0,
+        matched_offset_seconds=3.7,
+        frames_share=0.2,
+        is_strong=False,
+    )
+    found = verified_lookups._match_transform(
+        placed, original, query_pictures, verified_lookups._References(pictures)
+    )
+    assert found is not None
+
+
 def test_a_clip_without_a_cut_keeps_its_placement(original):
     frames = videos.cut(videos.reference_frames(), 15.5, 4)
     clip = stored(videos.encode(frames), "shot.mp4")
