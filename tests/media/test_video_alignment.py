@@ -102,12 +102,16 @@ def test_footage_small_on_a_still_background_is_verified_from_what_moves_enlarge
     assert match.transform["query_box"] == pytest.approx((0.21, 0.14, 0.54, 0.46), abs=0.03)
 
 
-def cut_aligned(match, clip: MediaItem, original: MediaItem) -> verified_lookups.VerifiedMatch:
-    pictures = verified_lookups._Pictures()
-    query_pictures = {
+def query_pictures_of(clip: MediaItem, pictures: verified_lookups._Pictures) -> dict:
+    return {
         frame.offset_seconds: verification.QueryPicture(pictures.get(clip, frame))
         for frame in clip.frames.all()
     }
+
+
+def cut_aligned(match, clip: MediaItem, original: MediaItem) -> verified_lookups.VerifiedMatch:
+    pictures = verified_lookups._Pictures()
+    query_pictures = query_pictures_of(clip, pictures)
     return verified_lookups._cut_aligned(
         verified_lookups.VerifiedMatch(match, None),
         original,
@@ -184,20 +188,11 @@ def test_a_candidate_is_verified_by_a_keyframe_far_from_its_pair_when_those_near
     flat = verification.encoded(verification.features(Image.new("RGB", (320, 180))))
     original.frames.filter(offset_seconds__lt=10).update(verification_features=flat)
     pictures = verified_lookups._Pictures()
-    query_pictures = {
-        frame.offset_seconds: verification.QueryPicture(pictures.get(clip, frame))
-        for frame in clip.frames.all()
-    }
-    placed = lookups.ArchiveMatch(
-        media_item_id=original.pk,
-        distance=100,
-        query_offset_seconds=0.0,
-        matched_offset_seconds=3.7,
-        frames_share=0.2,
-        is_strong=False,
-    )
     found = verified_lookups._match_transform(
-        placed, original, query_pictures, verified_lookups._References(pictures)
+        placed_at(3.7, original),
+        original,
+        query_pictures_of(clip, pictures),
+        verified_lookups._References(pictures),
     )
     assert found is not None
 
