@@ -438,11 +438,12 @@ def verify_query(query: QueryPicture, reference: Features) -> Transform | None:
     its strongest."""
     if reference.descriptors is None:
         return None
-    found = verify(query.features(mirrored=False), reference)
-    if found is None and query.features(mirrored=False).descriptors is not None:
-        found = verify(query.features(mirrored=True), reference, query_mirrored=True)
-    if found is None and query.features(mirrored=False).descriptors is not None:
-        found = verify(query.features(mirrored=False, spread=True), reference)
+    plain = query.features(mirrored=False)
+    found = verify(plain, reference)
+    if found is None and plain.descriptors is not None:
+        found = verify(query.features(mirrored=True), reference, query_mirrored=True) or verify(
+            query.features(mirrored=False, spread=True), reference
+        )
     if found is None and query.region is not None:
         found = verify_query(query.region_query(), reference)
         if found is not None:

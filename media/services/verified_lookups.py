@@ -411,7 +411,8 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         if (picture := pictures.get(item, frame)) is not None
     }
     searched = _spread_evenly(list(frame_pictures), SEARCHED_KEYFRAMES)
-    moving = content_region.moving_region([frame_pictures[offset] for offset in searched])
+    searched_pictures = {offset: frame_pictures[offset] for offset in searched}
+    moving = content_region.moving_region(list(searched_pictures.values()))
     query_pictures = {
         offset: verification.QueryPicture(picture, local_features.original_size(item), moving)
         for offset, picture in frame_pictures.items()
@@ -425,7 +426,7 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     to_verify: dict[int, lookups.ArchiveMatch] = {}
     close_by_view: set[int] = set()
     own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
-    views = query_views({offset: frame_pictures[offset] for offset in searched}, own_hashes, moving)
+    views = query_views(searched_pictures, own_hashes, moving)
     by_views = lookups.archive_search(views, exclude_item_id=item.pk, radius=VERIFY_RADIUS)
     for matches, of_views in ((further, False), (by_views, True)):
         for match in matches:
