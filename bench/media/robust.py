@@ -141,11 +141,9 @@ class Archive:
         votes = {}
         if self.with_features:
             votes = self.features.votes(local_features.query_descriptors(query_picture))
-        voted = sorted(
-            (item for item, count in votes.items() if count >= MIN_VOTES and item < 10_000),
-            key=lambda item: (-votes[item], item),
-        )
-        for item in voted[:FEATURE_CANDIDATES]:
+        # Stand-in frames among the most voted take a candidate's place and a verification, as
+        # the archive items they stand for would; they are no photograph, so never kept.
+        for item in _most_voted(votes):
             if item not in by_hash:
                 by_view.setdefault(item, 256)
         kept: dict[int, object] = {}
@@ -153,6 +151,9 @@ class Archive:
         for found, required in ((by_hash, False), (by_view, True)):
             for item in sorted(found, key=found.get):
                 transform = None
+                if item >= 10_000:
+                    budget = max(0, budget - 1)
+                    continue
                 if budget:
                     budget -= 1
                     reference = verification.decoded(self.keypoints[item])
