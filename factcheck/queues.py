@@ -3,7 +3,7 @@ hashing does not delay a lookup, a slow image host does not delay a webhook.
 
     light   webhooks, events, matching, beat's resume tasks (quick)
     lookup  reverse-image lookups and web requests' image searches (the workers hold the
-            archive index; web processes do not)
+            archive index, read as each worker process starts; web processes do not)
     fetch   media and import sources fetched from the web (slow hosts, time-outs)
     hash    hashing images and videos (CPU, minutes for a long video), embedding claims
 

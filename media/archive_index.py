@@ -21,6 +21,7 @@ when they are resolved against the database; once the table has a quarter fewer 
 index read from it (a whole archive hashed again doubles it), the index is read afresh.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from django.db import connection
 from media.hashing import PDQ_BYTES
 from media.models import ArchiveFeatures, ArchiveHash, SharedHash
 from media.verification import DESCRIPTOR_BYTES
+
+logger = logging.getLogger(__name__)
 
 # How long an id skipped by the sequence is waited for: longer than any hashing transaction.
 GAP_PATIENCE_SECONDS = 600
@@ -83,6 +86,9 @@ class _CodeIndex:
 
     def __len__(self) -> int:
         return self._index.ntotal
+
+    def train_if_due(self) -> None:
+        """Prepare the index for searches at its size: an exact scan needs nothing."""
 
     def add(self, frame_ids: np.ndarray, codes: np.ndarray) -> None:
         """`frame_ids` has one id per code."""
@@ -262,8 +268,7 @@ class FeatureIndex(_CodeIndex):
         """Frame id -> how many of the query descriptors voted for it."""
         if not len(self) or not len(queries):
             return {}
-        if len(self) >= max(self.approximate_from, RETRAIN_GROWTH * self._trained_size):
-            self.train()
+        self.train_if_due()
         rows, frame_ids, _ = self._within(queries, MATCH_DISTANCE)
         if not len(rows):
             return {}
@@ -280,6 +285,12 @@ class FeatureIndex(_CodeIndex):
         starts = np.flatnonzero(np.r_[True, frames[1:] != frames[:-1]])
         counts = np.diff(np.r_[starts, len(frames)])
         return dict(zip(frames[starts].tolist(), counts.tolist(), strict=True))
+
+    def train_if_due(self) -> None:
+        """Train an approximate index once the exact scan has grown past `approximate_from`, and
+        again once it has grown RETRAIN_GROWTH times since."""
+        if len(self) >= max(self.approximate_from, RETRAIN_GROWTH * self._trained_size):
+            self.train()
 
     def train(self) -> None:
         """Replace the index with an approximate one trained on a sample of what it holds, and
@@ -326,26 +337,27 @@ class ArchiveFeatureIndex(FeatureIndex):
         )
 
 
-# This process's indexes, by kind; read by lookups, never by web processes.
+# This process's indexes, by kind; read by lookups, never by web processes. Each is brought up
+# to date under its kind's lock: a lookup that asks while the warm-up (warm_process_indexes) is
+# reading or training one waits for it, rather than reading or training it a second time.
 _process_indexes: dict[str, ArchiveIndex | ArchiveFeatureIndex] = {}
-_process_lock = threading.Lock()
+_process_locks = {kind: threading.Lock() for kind in ("hashes", "shared", "features")}
 
 
 def _process_index_of(kind: str, make: Callable[[], ArchiveIndex | ArchiveFeatureIndex]):
-    """This process's index of `kind`, brought up to date; read afresh when outgrown (see the
-    module). Another thread may still search the index replaced: it is dropped after."""
-    with _process_lock:
-        if kind not in _process_indexes:
-            _process_indexes[kind] = make()
-        index = _process_indexes[kind]
-    index.sync()
-    if index.outgrown():
-        with _process_lock:
-            if _process_indexes.get(kind) is index:
-                _process_indexes[kind] = make()
-            index = _process_indexes[kind]
+    """This process's index of `kind`, brought up to date and ready to search; read afresh when
+    outgrown (see the module). Another thread may still search the index replaced: it is
+    dropped after."""
+    with _process_locks[kind]:
+        index = _process_indexes.get(kind)
+        if index is None:
+            index = _process_indexes[kind] = make()
         index.sync()
-    return index
+        if index.outgrown():
+            index = _process_indexes[kind] = make()
+            index.sync()
+        index.train_if_due()
+        return index
 
 
 def archive_index() -> ArchiveIndex:
@@ -365,5 +377,23 @@ def feature_index() -> ArchiveFeatureIndex:
 
 def reset_archive_index() -> None:
     """Forget the indexes, for a process whose database was replaced (tests)."""
-    with _process_lock:
-        _process_indexes.clear()
+    for kind, lock in _process_locks.items():
+        with lock:
+            _process_indexes.pop(kind, None)
+
+
+def warm_process_indexes() -> None:
+    """Read (and train) this process's indexes before a lookup needs them. A worker process
+    that takes lookups does so as it starts (media.tasks): a first lookup or web image search
+    would otherwise wait for the read, a few seconds at a million archive hashes, and for the
+    feature index's training, 5-7 s at a million descriptors (bench/media/README.md), while a
+    web request waits ARCHIVE_SEARCH_TIMEOUT_SECONDS (5) at most."""
+    started = time.monotonic()
+    hashes, shared, features = archive_index(), shared_hash_index(), feature_index()
+    logger.info(
+        "archive indexes read: %d hashes, %d shared hashes, %d feature descriptors in %.1f s",
+        len(hashes),
+        len(shared),
+        len(features),
+        time.monotonic() - started,
+    )

@@ -1,8 +1,17 @@
 """Celery tasks for media: each takes a job id and runs a service under core.jobs.run_job, which
 claims the job, retries what may pass and fails the rest with a reason."""
 
-from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError
+import logging
+import threading
+
+from celery import Task, current_app, shared_task
+from celery.signals import worker_process_init
+from django.conf import settings
+from django.db import Error, InterfaceError, OperationalError, connections
+
+from factcheck import queues
+
+logger = logging.getLogger(__name__)
 
 # A database that is restarting is worth waiting for.
 TRANSIENT = (OperationalError, InterfaceError)
@@ -73,3 +82,25 @@ def search_archive(self: Task, job_id: int) -> None:
     from media.services.archive_search import archive_search_perform
 
     run_job(ArchiveSearchJob, job_id, archive_search_perform, task=self, transient=TRANSIENT)
+
+
+@worker_process_init.connect
+def warm_archive_indexes(**_) -> None:
+    """A worker process that takes lookups reads its archive indexes as it starts, in a thread
+    of its own: its first lookup or web image search would otherwise wait seconds for them (see
+    media.archive_index.warm_process_indexes). A lookup that comes during the warm-up waits for
+    what is left of it."""
+    if settings.CELERY_QUEUE_PREFIX + queues.LOOKUP in current_app.amqp.queues.consume_from:
+        threading.Thread(target=_warm_up, name="archive-index-warm-up", daemon=True).start()
+
+
+def _warm_up() -> None:
+    from media.archive_index import warm_process_indexes
+
+    try:
+        warm_process_indexes()
+    except Error as error:
+        # The database is not up or not migrated yet: the first lookup reads them instead.
+        logger.warning("archive indexes not read at start: %s", error)
+    finally:
+        connections.close_all()
