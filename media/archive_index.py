@@ -54,10 +54,11 @@ MATCH_DISTANCE = 56
 # A query descriptor that near more frames than this is too common to vote: a video's
 # keyframes of one scene share most descriptors, so this is well above a scene's length.
 GENERIC_FRAMES = 64
-# Above this many descriptors (1,000 frames) the feature index is searched approximately: there
-# the exact scan costs a lookup about 0.1 s and grows with the archive, the approximate search
-# about a tenth of that, and training takes under a second (bench/media/README.md).
-APPROXIMATE_FROM = 200_000
+# Above this many descriptors (100 frames) the feature index is searched approximately: at 39k a
+# vote cost 48 ms exact and 8 ms approximate on the slower machines bench/media/README.md ran
+# on (241 and 13 ms at 204k), with the same photographs among the most voted for 39 of 40
+# queries, and a video lookup votes once a keyframe; training takes well under a second there.
+APPROXIMATE_FROM = 20_000
 # The approximate index is trained again when it has grown this many times since it was last
 # trained, so its lists stay balanced as what the archive holds changes.
 RETRAIN_GROWTH = 4
