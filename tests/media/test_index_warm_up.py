@@ -25,15 +25,20 @@ def archived():
     ]
 
 
+def hash_count(items) -> int:
+    """How many archive hashes the items' frames hold."""
+    return sum(
+        len(bytes(frame.archive_hashes)) // 32 for item in items for frame in item.frames.all()
+    )
+
+
 @pytest.mark.django_db
 def test_the_warm_up_reads_every_index_and_trains_the_feature_index(monkeypatch, archived):
     monkeypatch.setattr(FeatureIndex, "approximate_from", 100)
     warm_process_indexes()
     indexes = archive_index._process_indexes
     assert set(indexes) == {"hashes", "shared", "features"}
-    assert len(indexes["hashes"]) == sum(
-        len(bytes(frame.archive_hashes)) // 32 for item in archived for frame in item.frames.all()
-    )
+    assert len(indexes["hashes"]) == hash_count(archived)
     assert len(indexes["features"]) == 3 * 200
     assert isinstance(indexes["features"]._index, faiss.IndexBinaryIVF)
 
@@ -75,7 +80,7 @@ def test_a_lookup_asking_during_the_warm_up_waits_for_its_training(monkeypatch, 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_lookup_worker_reads_its_indexes_as_it_starts(archived):
-    hashes = sum(len(bytes(f.archive_hashes)) // 32 for i in archived for f in i.frames.all())
+    hashes = hash_count(archived)
     with celery_worker(env={"DJANGO_MEDIA_ROOT": str(django_settings.MEDIA_ROOT)}) as worker:
         deadline = time.monotonic() + 30
         while "archive indexes read" not in worker.log and time.monotonic() < deadline:
