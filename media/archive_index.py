@@ -54,6 +54,9 @@ MATCH_DISTANCE = 56
 # A query descriptor that near more frames than this is too common to vote: a video's
 # keyframes of one scene share most descriptors, so this is well above a scene's length.
 GENERIC_FRAMES = 64
+# Votes are counted in tables of this many (query descriptor, frame) cells at most, 4 bytes a
+# cell: 16 MB, whatever the archive (a million descriptors are about 5,000 frames).
+VOTE_TABLE_CELLS = 1 << 22
 # Above this many descriptors (100 frames) the feature index is searched approximately: at 39k a
 # vote cost 48 ms exact and 8 ms approximate on the slower machines bench/media/README.md ran
 # on (241 and 13 ms at 204k), with the same photographs among the most voted for 39 of 40
@@ -83,7 +86,7 @@ class _CodeIndex:
     def __init__(self) -> None:
         self._index = faiss.IndexBinaryFlat(self.code_bytes * 8)
         self._chunks: list[np.ndarray] = []
-        self._frame_ids = np.empty(0, dtype=np.int64)
+        self._labels = np.empty(0, dtype=np.int64)
 
     def __len__(self) -> int:
         return self._index.ntotal
@@ -97,18 +100,23 @@ class _CodeIndex:
             return
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
         self._index.add(codes.reshape(-1, self.code_bytes))
-        self._chunks.append(np.asarray(frame_ids, dtype=np.int64))
+        self._chunks.append(self._labelled(np.asarray(frame_ids, dtype=np.int64)))
+
+    def _labelled(self, frame_ids: np.ndarray) -> np.ndarray:
+        """What a hit on each of these codes reports: the frame id itself."""
+        return frame_ids
 
     def _within(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
-        """(query rows, frame ids, distances) of every code within `radius` bits of a query."""
+        """(query rows, in order, labels, distances) of every code within `radius` bits of a
+        query."""
         if self._chunks:
-            self._frame_ids = np.concatenate([self._frame_ids, *self._chunks])
+            self._labels = np.concatenate([self._labels, *self._chunks])
             self._chunks = []
         queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, self.code_bytes)
         # faiss returns distances strictly below the radius it is given.
         limits, distances, positions = self._index.range_search(queries, radius + 1)
         rows = np.repeat(np.arange(len(queries)), np.diff(limits.astype(np.int64)))
-        return rows, self._frame_ids[positions], distances
+        return rows, self._labels[positions], distances
 
 
 class HashIndex(_CodeIndex):
@@ -264,28 +272,59 @@ class FeatureIndex(_CodeIndex):
         super().__init__()
         self._trained_size = 0
         self._quantizer: faiss.IndexBinary | None = None
+        # Frames are numbered densely, in the order they were first added (a frame added again
+        # keeps its number), so that votes are counted in tables a frame wide.
+        self._frame_numbers: dict[int, int] = {}
+        self._numbered_frames = np.empty(0, dtype=np.int64)
+
+    def _labelled(self, frame_ids: np.ndarray) -> np.ndarray:
+        """What a hit on each of these codes reports: its frame's number."""
+        unique, inverse = np.unique(frame_ids, return_inverse=True)
+        numbers = np.fromiter(
+            (
+                self._frame_numbers.setdefault(frame_id, len(self._frame_numbers))
+                for frame_id in unique.tolist()
+            ),
+            dtype=np.int64,
+            count=len(unique),
+        )
+        return numbers[inverse]
 
     def votes(self, queries: np.ndarray) -> dict[int, int]:
         """Frame id -> how many of the query descriptors voted for it."""
         if not len(self) or not len(queries):
             return {}
         self.train_if_due()
-        rows, frame_ids, _ = self._within(queries, MATCH_DISTANCE)
+        rows, numbers, _ = self._within(queries, MATCH_DISTANCE)
         if not len(rows):
             return {}
-        # One integer per (frame, query row) pair, deduplicated by sorting: common descriptors
-        # are near hundreds of thousands of codes of a large archive, and np.unique took ten
-        # times as long as a sort on these (and longer still on rows of two columns).
-        pairs = np.sort(frame_ids * len(queries) + rows)
-        pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]]
-        rows = pairs % len(queries)
-        frames = pairs[np.bincount(rows, minlength=len(queries))[rows] <= GENERIC_FRAMES]
-        frames //= len(queries)
-        if not len(frames):
-            return {}
-        starts = np.flatnonzero(np.r_[True, frames[1:] != frames[:-1]])
-        counts = np.diff(np.r_[starts, len(frames)])
-        return dict(zip(frames[starts].tolist(), counts.tolist(), strict=True))
+        if len(self._numbered_frames) < len(self._frame_numbers):
+            self._numbered_frames = np.fromiter(self._frame_numbers, dtype=np.int64)
+        frames = len(self._numbered_frames)
+        votes = np.zeros(frames, dtype=np.int64)
+        # A query descriptor votes once a frame, however many of its codes are near: common
+        # descriptors are near hundreds of thousands of codes of a large archive, where sorting
+        # the (query row, frame) pairs to count each once took most of a lookup's time. A table
+        # of a cell a pair, VOTE_TABLE_CELLS at a time, does it in one pass: the last hit written
+        # to a cell stands for the pair.
+        block = max(1, VOTE_TABLE_CELLS // frames)
+        bounds = np.searchsorted(rows, np.arange(0, len(queries) + block, block))
+        for first_row, start, end in zip(
+            range(0, len(queries), block), bounds[:-1], bounds[1:], strict=True
+        ):
+            if start == end:
+                continue
+            block_rows, voters = rows[start:end] - first_row, numbers[start:end]
+            cells = block_rows * frames + voters
+            hits = np.arange(end - start, dtype=np.int32)
+            table = np.empty(block * frames, dtype=np.int32)
+            table[cells] = hits
+            once = table[cells] == hits
+            block_rows, voters = block_rows[once], voters[once]
+            near = np.bincount(block_rows, minlength=block)
+            votes += np.bincount(voters[near[block_rows] <= GENERIC_FRAMES], minlength=frames)
+        voted = np.flatnonzero(votes)
+        return dict(zip(self._numbered_frames[voted].tolist(), votes[voted].tolist(), strict=True))
 
     def train_if_due(self) -> None:
         """Train an approximate index once the exact scan has grown past `approximate_from`, and

@@ -84,3 +84,24 @@ def test_frames_added_after_training_are_found_and_growth_retrains(small_lists):
     index.votes(descriptors(query("clock")))
     assert index._index is not trained
     assert most_voted(index, query("clock"))[0] // 10 == 12
+
+
+@pytest.mark.parametrize("table_cells", [archive_index.VOTE_TABLE_CELLS, 7])
+def test_a_descriptor_votes_once_a_frame_and_never_when_it_is_common(monkeypatch, table_cells):
+    """Counted in one table or in many small ones (a large archive's), the same votes: one a
+    frame however many of its codes are near, none from a descriptor near too many frames,
+    and one for a frame added twice (an item put back into the archive)."""
+    monkeypatch.setattr(archive_index, "VOTE_TABLE_CELLS", table_cells)
+    rng = np.random.default_rng(3)
+    distinct, common = rng.integers(0, 256, (2, 32), dtype=np.uint8)
+    near_distinct = np.repeat(distinct[None], 3, axis=0)
+    near_distinct[1, 0] ^= 1
+    index = FeatureIndex()
+    # Frame 7 holds three codes near the distinct descriptor, frame 8 one.
+    index.add(np.array([7, 7, 7, 8]), np.vstack([near_distinct, distinct[None]]))
+    # The common descriptor is in one more frame than may vote.
+    generic = archive_index.GENERIC_FRAMES + 1
+    index.add(np.arange(100, 100 + generic), np.repeat(common[None], generic, axis=0))
+    index.add(np.array([8]), distinct[None])
+    noise = rng.integers(0, 256, (40, 32), dtype=np.uint8)
+    assert index.votes(np.vstack([noise, distinct, common, noise])) == {7: 1, 8: 1}
