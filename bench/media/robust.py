@@ -33,6 +33,7 @@ import random
 import resource
 import time
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import django
@@ -62,6 +63,7 @@ from media.services.verified_lookups import (  # noqa: E402
     MIN_VOTES,
     VERIFY_RADIUS,
     VIEW_MATCH_DISTANCE,
+    feature_votes,
     query_views,
 )
 
@@ -125,22 +127,28 @@ class Archive:
 
     def lookup(self, query: bytes, frame) -> tuple[dict[int, int], dict[int, object]]:
         """(stage-one matches, kept matches with their transform or None)."""
-        by_hash = self._search(frame.query_hashes, settings.LOOKUP_SUGGEST_DISTANCE)
         picture = verification.open_picture(io.BytesIO(query))
-        views = query_views({0.0: picture}, {0.0: frame.query_hashes})
-        searched = [(frame.query_hashes, False), *((view.query_hashes, True) for view in views)]
-        by_view: dict[int, int] = {}
-        close_by_view: set[int] = set()
-        for joined, is_view in searched:
-            for item, distance in self._search(joined, VERIFY_RADIUS).items():
-                if item not in by_hash:
-                    by_view[item] = min(distance, by_view.get(item, 256))
-                    if is_view and distance <= VIEW_MATCH_DISTANCE:
-                        close_by_view.add(item)
         query_picture = verification.QueryPicture(picture)
-        votes = {}
-        if self.with_features:
-            votes = self.features.votes(local_features.query_descriptors(query_picture))
+        # As the lookup does: the votes in another thread, beside the hash searches and views.
+        with ThreadPoolExecutor(max_workers=1) as voter:
+            voting = voter.submit(
+                feature_votes, self.features, {0.0: query_picture} if self.with_features else {}
+            )
+            by_hash = self._search(frame.query_hashes, settings.LOOKUP_SUGGEST_DISTANCE)
+            views = query_views({0.0: picture}, {0.0: frame.query_hashes})
+            searched = [
+                (frame.query_hashes, False),
+                *((view.query_hashes, True) for view in views),
+            ]
+            by_view: dict[int, int] = {}
+            close_by_view: set[int] = set()
+            for joined, is_view in searched:
+                for item, distance in self._search(joined, VERIFY_RADIUS).items():
+                    if item not in by_hash:
+                        by_view[item] = min(distance, by_view.get(item, 256))
+                        if is_view and distance <= VIEW_MATCH_DISTANCE:
+                            close_by_view.add(item)
+            votes = voting.result().get(0.0, {})
         # Stand-in frames among the most voted take a candidate's place and a verification, as
         # the archive items they stand for would; they are no photograph, so never kept.
         for item in _most_voted(votes):

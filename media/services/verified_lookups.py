@@ -32,6 +32,7 @@ enlarged; each is verified only when the ones before it were not.
 """
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -39,7 +40,7 @@ from django.conf import settings
 from PIL import Image
 
 from media import content_region, hashing, verification
-from media.archive_index import feature_index
+from media.archive_index import FeatureIndex, feature_index
 from media.models import MediaFrame, MediaItem
 
 # Modules: media.services.lookups calls this one from its lookup job.
@@ -186,21 +187,31 @@ def _hash_distance(query_hashes: bytes, archive_hashes: bytes) -> int:
     return int(np.unpackbits(queries ^ archive, axis=2).sum(axis=2).min())
 
 
+def feature_votes(
+    index: FeatureIndex, query_pictures: dict[float, verification.QueryPicture]
+) -> dict[float, dict[int, int]]:
+    """By query offset, the archive frames its picture's local features vote for (frame id ->
+    votes). No database: it runs beside the rest of stage one (archive_search_verified)."""
+    return {
+        offset: index.votes(local_features.query_descriptors(query))
+        for offset, query in query_pictures.items()
+    }
+
+
 def feature_candidates(
     frames: list[MediaFrame],
-    query_pictures: dict[float, verification.QueryPicture],
+    votes_by_offset: dict[float, dict[int, int]],
     *,
     exclude_item_id: int | None = None,
 ) -> list["lookups.ArchiveMatch"]:
     """The archive items whose frames share the most local features with the query's frames
-    (media.archive_index.FeatureIndex), most voted first: candidates that must verify. Their
-    distance is the least between their hashes, for the record; it found nothing."""
-    index = feature_index()
+    (`feature_votes`), most voted first: candidates that must verify. Their distance is the
+    least between their hashes, for the record; it found nothing."""
     # (query offset, archive frame, votes) for every pair with enough votes.
     pairs = [
         (offset, frame_id, votes)
-        for offset, query in query_pictures.items()
-        for frame_id, votes in index.votes(local_features.query_descriptors(query)).items()
+        for offset, votes_of_frames in votes_by_offset.items()
+        for frame_id, votes in votes_of_frames.items()
         if votes >= MIN_VOTES
     ]
     if not pairs:
@@ -417,17 +428,26 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         offset: verification.QueryPicture(picture, local_features.original_size(item), moving)
         for offset, picture in frame_pictures.items()
     }
-    # The query's own hashes within the suggest distance, and further out, then its views: each
-    # item once, closest first.
-    by_hash, further = lookups.archive_searches(
-        frames, (settings.LOOKUP_SUGGEST_DISTANCE, VERIFY_RADIUS), exclude_item_id=item.pk
-    )
+    # The query's local features and their votes take about as long as its views and their hash
+    # searches, and neither needs the other: they are found in another thread meanwhile (OpenCV,
+    # faiss and NumPy let go of the interpreter), which keeps the database to this one.
+    index = feature_index()
+    with ThreadPoolExecutor(max_workers=1) as voter:
+        voting = voter.submit(
+            feature_votes, index, {offset: query_pictures[offset] for offset in searched}
+        )
+        # The query's own hashes within the suggest distance, and further out, then its views:
+        # each item once, closest first.
+        by_hash, further = lookups.archive_searches(
+            frames, (settings.LOOKUP_SUGGEST_DISTANCE, VERIFY_RADIUS), exclude_item_id=item.pk
+        )
+        own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
+        views = query_views(searched_pictures, own_hashes, moving)
+        by_views = lookups.archive_search(views, exclude_item_id=item.pk, radius=VERIFY_RADIUS)
+        votes_by_offset = voting.result()
     found_ids = {match.media_item_id for match in by_hash}
     to_verify: dict[int, lookups.ArchiveMatch] = {}
     close_by_view: set[int] = set()
-    own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
-    views = query_views(searched_pictures, own_hashes, moving)
-    by_views = lookups.archive_search(views, exclude_item_id=item.pk, radius=VERIFY_RADIUS)
     for matches, of_views in ((further, False), (by_views, True)):
         for match in matches:
             if match.media_item_id not in found_ids:
@@ -440,9 +460,7 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     # Then what the local features find that no hash did, most voted first.
     by_view += [
         match
-        for match in feature_candidates(
-            frames, {offset: query_pictures[offset] for offset in searched}, exclude_item_id=item.pk
-        )
+        for match in feature_candidates(frames, votes_by_offset, exclude_item_id=item.pk)
         if match.media_item_id not in found_ids and match.media_item_id not in to_verify
     ]
     candidates = {
