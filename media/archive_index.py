@@ -307,7 +307,7 @@ class FeatureIndex(_CodeIndex):
         # the (query row, frame) pairs to count each once took most of a lookup's time. A table
         # of a cell a pair, VOTE_TABLE_CELLS at a time, does it in one pass: the last hit written
         # to a cell stands for the pair.
-        block = max(1, VOTE_TABLE_CELLS // frames)
+        block = max(1, min(len(queries), VOTE_TABLE_CELLS // frames))
         bounds = np.searchsorted(rows, np.arange(0, len(queries) + block, block))
         for first_row, start, end in zip(
             range(0, len(queries), block), bounds[:-1], bounds[1:], strict=True
