@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from media import verification
+from media import archive_index, verification
 from media.archive_index import FeatureIndex, reset_archive_index
 from media.models import ArchiveFeatures, MediaFrame, MediaItem
 from media.services import local_features, lookups, verified_lookups
@@ -195,3 +195,16 @@ def test_a_query_keypoint_among_the_strongest_and_the_spread_votes_once():
     assert strongest & spread
     assert len({bytes(row) for row in descriptors}) == len(descriptors)
     assert strongest | spread <= {bytes(row) for row in descriptors}
+
+
+def test_the_votes_found_beside_the_hash_searches_ask_nothing_of_the_database(
+    archive, django_assert_num_queries
+):
+    """They run in a thread of their own during a lookup: a query there would open a database
+    connection that thread never closes."""
+    index = archive_index.feature_index()
+    query = verification.QueryPicture(crop(photo("coffee", width=640), 0.05, 0.25, 0.25, 0.02))
+    with django_assert_num_queries(0):
+        votes = verified_lookups.feature_votes(index, {0.0: query})
+    coffee_frames = set(archive["coffee"].frames.values_list("id", flat=True))
+    assert max(votes[0.0], key=votes[0.0].get) in coffee_frames
