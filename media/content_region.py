@@ -131,7 +131,7 @@ def mirror_region(grey: np.ndarray) -> Box | None:
     reframing mirrors on both sides, so one mirror-like edge alone is not taken."""
     height, width = grey.shape
     top, bottom = _mirror_boundary(grey), _mirror_boundary(grey[::-1])
-    # Columns as rows, laid out as rows: read across, they are read a row at a time.
+    # The columns laid out as rows, so that each step of the scoring reads whole rows.
     columns = np.ascontiguousarray(grey.T)
     left, right = _mirror_boundary(columns), _mirror_boundary(columns[::-1])
     if top is None or bottom is None:
