@@ -260,8 +260,10 @@ class FeatureIndex(_CodeIndex):
     photograph's votes on bench/media's dev queries, which found the same photographs among the
     most voted in 119 of 120; bench/media/README.md), and a descriptor's frames may be
     undercounted against GENERIC_FRAMES. Descriptors added later join the trained lists; once
-    the index has grown RETRAIN_GROWTH times, the next lookup trains it again and waits for that
-    (5-7 s at a million descriptors, 11-24 s at three, measured there).
+    the index has grown RETRAIN_GROWTH times, it is trained again in a thread of its own (5-7 s
+    at a million descriptors, 11-24 s at three, measured there), the lookups meanwhile answered
+    by the lists it has, and what was added during the training joins the new lists before they
+    take over.
     """
 
     code_bytes = DESCRIPTOR_BYTES
@@ -271,11 +273,18 @@ class FeatureIndex(_CodeIndex):
     def __init__(self) -> None:
         super().__init__()
         self._trained_size = 0
-        self._quantizer: faiss.IndexBinary | None = None
+        # Held to add codes and to read them for a training in the background, whose thread
+        # this is once started.
+        self._adding = threading.Lock()
+        self._retraining: threading.Thread | None = None
         # Frames are numbered densely, in the order they were first added (a frame added again
         # keeps its number), so that votes are counted in tables a frame wide.
         self._frame_numbers: dict[int, int] = {}
         self._numbered_frames = np.empty(0, dtype=np.int64)
+
+    def add(self, frame_ids: np.ndarray, codes: np.ndarray) -> None:
+        with self._adding:
+            super().add(frame_ids, codes)
 
     def _labelled(self, frame_ids: np.ndarray) -> np.ndarray:
         """What a hit on each of these codes reports: its frame's number."""
@@ -327,16 +336,45 @@ class FeatureIndex(_CodeIndex):
         return dict(zip(self._numbered_frames[voted].tolist(), votes[voted].tolist(), strict=True))
 
     def train_if_due(self) -> None:
-        """Train an approximate index once the exact scan has grown past `approximate_from`, and
-        again once it has grown RETRAIN_GROWTH times since."""
-        if len(self) >= max(self.approximate_from, RETRAIN_GROWTH * self._trained_size):
-            self.train()
+        """Train an approximate index once the exact scan has grown past `approximate_from` (the
+        caller waits: the exact scan would cost more, and a lookup worker does this as it
+        starts), and again in the background once it has grown RETRAIN_GROWTH times since."""
+        if not self._trained_size:
+            if len(self) >= self.approximate_from:
+                self.train()
+            return
+        retraining = self._retraining is not None and self._retraining.is_alive()
+        if len(self) >= RETRAIN_GROWTH * self._trained_size and not retraining:
+            self._retraining = threading.Thread(
+                target=self._retrain, name="feature-index-training", daemon=True
+            )
+            self._retraining.start()
 
     def train(self) -> None:
         """Replace the index with an approximate one trained on a sample of what it holds, and
         holding all of it; what is added later goes to the trained lists. Takes the time of
         training and of assigning every descriptor to a list (bench/media/README.md)."""
-        codes = self._index.reconstruct_n(0, len(self))
+        with self._adding:
+            self._replace(self._trained(self._index.reconstruct_n(0, len(self))))
+
+    def _retrain(self) -> None:
+        """`train`, with the index answering meanwhile: the codes added during the training
+        join the new index before it replaces the current one."""
+        try:
+            with self._adding:
+                codes = self._index.reconstruct_n(0, len(self))
+            index = self._trained(codes)
+            with self._adding:
+                if len(self) > len(codes):
+                    index.add(self._index.reconstruct_n(len(codes), len(self) - len(codes)))
+                self._replace(index)
+        except Exception:
+            # The current index goes on answering; the next lookup tries again.
+            logger.exception("training the feature index failed")
+
+    def _trained(self, codes: np.ndarray) -> faiss.IndexBinaryIVF:
+        """An approximate index trained on a sample of `codes` and holding them all (faiss's
+        wrapper keeps its quantizer alive with it)."""
         lists = min(MAX_LISTS, max(1, 2 ** round(np.log2(len(codes) / LIST_CODES))))
         rng = np.random.default_rng(len(codes))
         chosen = rng.choice(len(codes), min(len(codes), lists * TRAINING_CODES_PER_LIST), False)
@@ -347,9 +385,11 @@ class FeatureIndex(_CodeIndex):
         index.nprobe = PROBED_LISTS
         # Positions in the new index are the old ones: codes are added in the same order.
         index.add(codes)
-        self._quantizer = quantizer
-        self._index = index
-        self._trained_size = len(codes)
+        return index
+
+    def _replace(self, index: faiss.IndexBinaryIVF) -> None:
+        """Search `index` from now on (a search under way finishes on the one it started on)."""
+        self._index, self._trained_size = index, index.ntotal
 
 
 class ArchiveFeatureIndex(FeatureIndex):

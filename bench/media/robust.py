@@ -5,6 +5,8 @@ verification) on what re-uploads do, with the same run's plain PDQ at distance 3
     .venv/bin/python -m bench.media.robust --speed 1000000 # plus lookup speed on 1M hashes
     .venv/bin/python -m bench.media.robust --skip-quality --feature-sizes 200000 1000000
                                           # the feature index alone, exact and approximate
+    .venv/bin/python -m bench.media.robust --skip-quality --retraining 1000000
+                                          # lookups' votes while the feature index trains again
     .venv/bin/python -m bench.media.robust --photos FILE_OR_FOLDER... [--copies NAME PATH...]
                                           # other photographs as the archive, and copies
                                           # others made of one (see bench/media/README.md)
@@ -55,7 +57,7 @@ from bench.media.memory import rss_mb  # noqa: E402
 from bench.media.timing import percentiles  # noqa: E402
 from bench.media.transforms import crop, photos, transforms  # noqa: E402
 from media import hashing, verification  # noqa: E402
-from media.archive_index import FeatureIndex, HashIndex  # noqa: E402
+from media.archive_index import RETRAIN_GROWTH, FeatureIndex, HashIndex  # noqa: E402
 from media.services import local_features  # noqa: E402
 from media.services.verified_lookups import (  # noqa: E402
     FEATURE_CANDIDATES,
@@ -345,6 +347,33 @@ def run_feature_scaling(originals: dict, sizes: list[int], exact_queries: int) -
         )
 
 
+def run_retraining(originals: dict, size: int) -> None:
+    """What the lookups see when the feature index grows RETRAIN_GROWTH times: a quarter of
+    `size` stand-in descriptors trained, the rest added, then the dev queries' votes from the
+    one that finds the index due until its training in the background is over."""
+    frame_ids, descriptors = orb_archive.descriptors(size, list(originals.values()))
+    queries = [query for _, query in _dev_query_descriptors(originals)]
+    # On a frame boundary: a frame's descriptors are added together, as the archive adds them.
+    quarter = int(np.searchsorted(frame_ids, frame_ids[len(frame_ids) // RETRAIN_GROWTH]))
+    index = FeatureIndex()
+    index.add(frame_ids[:quarter], descriptors[:quarter])
+    index.train_if_due()
+    index.add(frame_ids[quarter:], descriptors[quarter:])
+    start = time.perf_counter()
+    index.votes(queries[0])
+    due = time.perf_counter() - start
+    samples = []
+    while index._retraining is not None and index._retraining.is_alive():
+        vote_start = time.perf_counter()
+        index.votes(queries[len(samples) % len(queries)])
+        samples.append(time.perf_counter() - vote_start)
+    print(
+        f"feature index grown from {quarter:,} to {len(index):,} descriptors: the vote that "
+        f"found it due {due * 1000:.0f} ms; trained {time.perf_counter() - start:.1f} s after "
+        f"it; {len(samples)} votes meanwhile" + (f" {percentiles(samples)}" if samples else "")
+    )
+
+
 def _pictures(paths: list[Path]) -> dict[str, Image.Image]:
     """Pictures of the files named, and of the JPEGs and PNGs in the folders named, by name,
     in their displayed orientation."""
@@ -420,6 +449,12 @@ def main() -> None:
     parser.add_argument(
         "--exact-queries", type=int, default=40, help="dev queries timed on the exact index"
     )
+    parser.add_argument(
+        "--retraining",
+        type=int,
+        default=0,
+        help="stand-in descriptors the feature index grows to from a quarter of them, trained",
+    )
     arguments = parser.parse_args()
     if arguments.feature_index != "auto":
         FeatureIndex.approximate_from = 0 if arguments.feature_index == "approximate" else 2**62
@@ -449,6 +484,8 @@ def main() -> None:
         )
     if arguments.feature_sizes:
         run_feature_scaling(originals, arguments.feature_sizes, arguments.exact_queries)
+    if arguments.retraining:
+        run_retraining(originals, arguments.retraining)
 
 
 if __name__ == "__main__":

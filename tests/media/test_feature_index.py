@@ -1,6 +1,8 @@
 """The feature index searched approximately (a large archive's) votes for the same photographs as
 the exact scan, also for frames added after it was trained."""
 
+import threading
+
 import faiss
 import numpy as np
 import pytest
@@ -82,7 +84,40 @@ def test_frames_added_after_training_are_found_and_growth_retrains(small_lists):
     for repeat in range(1, archive_index.RETRAIN_GROWTH):
         index.add(frame_ids + 1000 * repeat, rows)
     index.votes(descriptors(query("clock")))
+    index._retraining.join()
     assert index._index is not trained
+    assert most_voted(index, query("clock"))[0] // 10 == 12
+
+
+def test_a_retraining_leaves_the_index_answering_and_keeps_what_is_added_meanwhile(
+    small_lists, monkeypatch
+):
+    """Training again at a million descriptors takes 5-7 s, 11-24 s at three: the lookup that
+    found it due waited for it. Now the lists the index has answer meanwhile, and the frames
+    added during the training are in the lists that replace them."""
+    frame_ids, rows = archive(PHOTOS[:4])
+    index = FeatureIndex()
+    index.add(frame_ids, rows)
+    index.train_if_due()
+    trained = index._index
+    release = threading.Event()
+    trained_centroids = archive_index._trained_centroids
+
+    def held_centroids(*arguments, **keywords):
+        release.wait(timeout=10)
+        return trained_centroids(*arguments, **keywords)
+
+    monkeypatch.setattr(archive_index, "_trained_centroids", held_centroids)
+    for repeat in range(1, archive_index.RETRAIN_GROWTH):
+        index.add(frame_ids + 1000 * repeat, rows)
+    assert most_voted(index, query("astronaut"))[0] // 10 == 0
+    assert index._index is trained
+    later_ids, later_rows = archive(PHOTOS[4:])
+    index.add(later_ids + 100, later_rows)
+    release.set()
+    index._retraining.join()
+    assert index._index is not trained
+    assert index._index.ntotal == archive_index.RETRAIN_GROWTH * len(rows) + len(later_rows)
     assert most_voted(index, query("clock"))[0] // 10 == 12
 
 
