@@ -87,6 +87,9 @@ class _CodeIndex:
         self._index = faiss.IndexBinaryFlat(self.code_bytes * 8)
         self._chunks: list[np.ndarray] = []
         self._labels = np.empty(0, dtype=np.int64)
+        # Held to add codes and to take the labels of those added into the searched ones (and, in
+        # a FeatureIndex, to read the codes for a training in the background).
+        self._adding = threading.Lock()
 
     def __len__(self) -> int:
         return self._index.ntotal
@@ -99,8 +102,9 @@ class _CodeIndex:
         if not len(frame_ids):
             return
         codes = np.ascontiguousarray(codes, dtype=np.uint8)
-        self._index.add(codes.reshape(-1, self.code_bytes))
-        self._chunks.append(self._labelled(np.asarray(frame_ids, dtype=np.int64)))
+        with self._adding:
+            self._index.add(codes.reshape(-1, self.code_bytes))
+            self._chunks.append(self._labelled(np.asarray(frame_ids, dtype=np.int64)))
 
     def _labelled(self, frame_ids: np.ndarray) -> np.ndarray:
         """What a hit on each of these codes reports: the frame id itself."""
@@ -109,9 +113,10 @@ class _CodeIndex:
     def _within(self, queries: np.ndarray, radius: int) -> tuple[np.ndarray, ...]:
         """(query rows, in order, labels, distances) of every code within `radius` bits of a
         query."""
-        if self._chunks:
-            self._labels = np.concatenate([self._labels, *self._chunks])
-            self._chunks = []
+        with self._adding:
+            if self._chunks:
+                self._labels = np.concatenate([self._labels, *self._chunks])
+                self._chunks = []
         queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, self.code_bytes)
         # faiss returns distances strictly below the radius it is given.
         limits, distances, positions = self._index.range_search(queries, radius + 1)
@@ -273,18 +278,12 @@ class FeatureIndex(_CodeIndex):
     def __init__(self) -> None:
         super().__init__()
         self._trained_size = 0
-        # Held to add codes and to read them for a training in the background, whose thread
-        # this is once started.
-        self._adding = threading.Lock()
+        # The thread of the training in the background, once one has started.
         self._retraining: threading.Thread | None = None
         # Frames are numbered densely, in the order they were first added (a frame added again
         # keeps its number), so that votes are counted in tables a frame wide.
         self._frame_numbers: dict[int, int] = {}
         self._numbered_frames = np.empty(0, dtype=np.int64)
-
-    def add(self, frame_ids: np.ndarray, codes: np.ndarray) -> None:
-        with self._adding:
-            super().add(frame_ids, codes)
 
     def _labelled(self, frame_ids: np.ndarray) -> np.ndarray:
         """What a hit on each of these codes reports: its frame's number."""
@@ -307,8 +306,9 @@ class FeatureIndex(_CodeIndex):
         rows, numbers, _ = self._within(queries, MATCH_DISTANCE)
         if not len(rows):
             return {}
-        if len(self._numbered_frames) < len(self._frame_numbers):
-            self._numbered_frames = np.fromiter(self._frame_numbers, dtype=np.int64)
+        with self._adding:
+            if len(self._numbered_frames) < len(self._frame_numbers):
+                self._numbered_frames = np.fromiter(self._frame_numbers, dtype=np.int64)
         frames = len(self._numbered_frames)
         votes = np.zeros(frames, dtype=np.int64)
         # A query descriptor votes once a frame, however many of its codes are near: common
@@ -343,12 +343,13 @@ class FeatureIndex(_CodeIndex):
             if len(self) >= self.approximate_from:
                 self.train()
             return
-        retraining = self._retraining is not None and self._retraining.is_alive()
-        if len(self) >= RETRAIN_GROWTH * self._trained_size and not retraining:
-            self._retraining = threading.Thread(
-                target=self._retrain, name="feature-index-training", daemon=True
-            )
-            self._retraining.start()
+        with self._adding:
+            retraining = self._retraining is not None and self._retraining.is_alive()
+            if len(self) >= RETRAIN_GROWTH * self._trained_size and not retraining:
+                self._retraining = threading.Thread(
+                    target=self._retrain, name="feature-index-training", daemon=True
+                )
+                self._retraining.start()
 
     def train(self) -> None:
         """Replace the index with an approximate one trained on a sample of what it holds, and
