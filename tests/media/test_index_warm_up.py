@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connections
 
-from media import archive_index
+from media import archive_index, hashing
 from media.archive_index import FeatureIndex, feature_index, warm_process_indexes
 from tests.media.pictures import photo
 from tests.media.test_verified_lookups import jpeg, stored
@@ -28,7 +28,9 @@ def archived():
 def hash_count(items) -> int:
     """How many archive hashes the items' frames hold."""
     return sum(
-        len(bytes(frame.archive_hashes)) // 32 for item in items for frame in item.frames.all()
+        len(hashing.split_hashes(bytes(frame.archive_hashes)))
+        for item in items
+        for frame in item.frames.all()
     )
 
 
