@@ -64,6 +64,17 @@ MAX_SCALE_RATIO = 8.0
 # percent on a flat edit, so the homography's own perspective terms cannot tell.
 AFFINE_ERROR_RATIO = 2.0
 
+# A candidate that does not verify may still be the query's picture, small in it: put on a
+# background, or in a screen recording, its keypoints too small to match the reference's. When at
+# least ZOOM_INLIERS matches roughly agree on where the reference lies in the query, that part
+# (with ZOOM_MARGIN of its size around it) is verified again on its own, enlarged, by the same
+# rules as any verification. A part larger than ZOOM_MAX_SHARE of the query is the query again,
+# and one smaller than ZOOM_MIN_SHARE too small to enlarge into anything.
+ZOOM_INLIERS = 8
+ZOOM_MARGIN = 0.1
+ZOOM_MAX_SHARE = 0.6
+ZOOM_MIN_SHARE = 0.02
+
 # FAST's corner threshold (grey levels), and the lower one a flat picture is tried at again when
 # the first finds fewer than FLAT_KEYPOINTS: a low-contrast photograph (scikit-image's cell, a
 # deep crop of it) had no keypoint at all at 12, so neither stage could find or verify it.
@@ -299,25 +310,50 @@ def _is_perspective(matrix: np.ndarray, source: np.ndarray, target: np.ndarray) 
     return float(np.percentile(by_affine, 90)) > AFFINE_ERROR_RATIO * floor
 
 
-def verify(
-    query: Features, reference: Features, *, query_mirrored: bool = False
-) -> Transform | None:
-    """The transform taking the reference to the query when enough keypoints agree on one,
-    else None. With `query_mirrored`, the query's features are of its flipped picture."""
+Fit = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _fit(query: Features, reference: Features) -> Fit | None:
+    """(matches in the query, in the reference, the homography, its inlier mask) when at
+    least ZOOM_INLIERS ratio-tested matches were found, else None."""
     if query.descriptors is None or reference.descriptors is None:
         return None
     source, target = _good_matches(query, reference)
-    if len(source) < MIN_INLIERS:
+    if len(source) < ZOOM_INLIERS:
         return None
     # RANSAC and LMEDS sample from OpenCV's per-thread generator, whose state is whatever the
     # thread's earlier estimations left: seeded, a pair of pictures gets the same answer every
     # time, whatever ran before it in the worker.
     cv2.setRNGSeed(RANSAC_SEED)
-    matrix, mask = cv2.findHomography(
-        source, target, cv2.RANSAC, RANSAC_THRESHOLD, maxIters=RANSAC_ITERATIONS, confidence=0.995
-    )
+    if len(source) < MIN_INLIERS:
+        # Too few to accept, enough to point where to zoom: a similarity (scale, turn, shift)
+        # does, at a fortieth of the cost of a homography's RANSAC, which took as long as the
+        # rest of a candidate's failed verification.
+        similarity, mask = cv2.estimateAffinePartial2D(
+            source, target, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_THRESHOLD
+        )
+        matrix = None if similarity is None else np.vstack([similarity, [0.0, 0.0, 1.0]])
+    else:
+        matrix, mask = cv2.findHomography(
+            source,
+            target,
+            cv2.RANSAC,
+            RANSAC_THRESHOLD,
+            maxIters=RANSAC_ITERATIONS,
+            confidence=0.995,
+        )
     if matrix is None or mask is None:
         return None
+    return source, target, matrix, mask
+
+
+def _accepted(
+    fitted: Fit, query: Features, reference: Features, query_mirrored: bool
+) -> Transform | None:
+    """The transform taking the reference to the query when enough keypoints agree on the
+    fitted homography, else None. With `query_mirrored`, the query's features are of its
+    flipped picture."""
+    source, target, matrix, mask = fitted
     inliers = int(mask.sum())
     if inliers < MIN_INLIERS or inliers < MIN_INLIER_SHARE * len(source):
         return None
@@ -399,56 +435,131 @@ class QueryPicture:
         return self._features[mirrored, spread]
 
     def region_query(self) -> "QueryPicture":
-        """The region as a query of its own, enlarged to fit the picture; its original size is
-        the region's, so that scales still compare originals."""
+        """The region as a query of its own (see `part`)."""
         if self._region_query is None:
-            left, top, right, bottom = self.region
-            width, height = self._picture.size
-            enlarged = max(1.0, min(width / (right - left), height / (bottom - top)))
-            crop = self._picture.crop(self.region).resize(
-                (round((right - left) * enlarged), round((bottom - top) * enlarged)),
-                Image.Resampling.BICUBIC,
-            )
-            original_width, original_height = self._original_size or (width, height)
-            original = (
-                round((right - left) * original_width / width),
-                round((bottom - top) * original_height / height),
-            )
-            self._region_query = QueryPicture(crop, original)
+            self._region_query = self.part(self.region)
         return self._region_query
 
-    def in_picture(self, box: tuple[float, float, float, float]) -> tuple[float, ...]:
-        """A box given as fractions of the region, as fractions of the whole picture."""
-        left, top, right, bottom = self.region
+    def part(self, box: tuple[int, int, int, int]) -> "QueryPicture":
+        """A box of the picture (pixels) as a query of its own, enlarged to fit the picture; its
+        original size is the box's, so that scales still compare originals."""
+        left, top, right, bottom = box
         width, height = self._picture.size
-        region_width, region_height = right - left, bottom - top
+        enlarged = max(1.0, min(width / (right - left), height / (bottom - top)))
+        crop = self._picture.crop(box).resize(
+            (round((right - left) * enlarged), round((bottom - top) * enlarged)),
+            Image.Resampling.BICUBIC,
+        )
+        original_width, original_height = self._original_size or (width, height)
+        original = (
+            round((right - left) * original_width / width),
+            round((bottom - top) * original_height / height),
+        )
+        return QueryPicture(crop, original)
+
+    def in_picture(
+        self, box: tuple[float, float, float, float], part: tuple[int, int, int, int] | None = None
+    ) -> tuple[float, ...]:
+        """A box given as fractions of a part (the region when none is named), as fractions of
+        the whole picture."""
+        left, top, right, bottom = part or self.region
+        width, height = self._picture.size
+        part_width, part_height = right - left, bottom - top
         return (
-            round((left + box[0] * region_width) / width, 3),
-            round((top + box[1] * region_height) / height, 3),
-            round((left + box[2] * region_width) / width, 3),
-            round((top + box[3] * region_height) / height, 3),
+            round((left + box[0] * part_width) / width, 3),
+            round((top + box[1] * part_height) / height, 3),
+            round((left + box[2] * part_width) / width, 3),
+            round((top + box[3] * part_height) / height, 3),
+        )
+
+    def around(self, box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+        """A box of fractions, with ZOOM_MARGIN of its size around it, in the picture's pixels."""
+        width, height = self._picture.size
+        left, top, right, bottom = box
+        margin_x, margin_y = ZOOM_MARGIN * (right - left), ZOOM_MARGIN * (bottom - top)
+        return (
+            max(0, math.floor((left - margin_x) * width)),
+            max(0, math.floor((top - margin_y) * height)),
+            min(width, math.ceil((right + margin_x) * width)),
+            min(height, math.ceil((bottom + margin_y) * height)),
         )
 
 
-def verify_query(query: QueryPicture, reference: Features) -> Transform | None:
+def _rough_box(
+    fitted: Fit, query: Features, reference: Features
+) -> tuple[float, float, float, float] | None:
+    """Where the reference's picture seems to lie in the query (fractions), from a fit too weak
+    to accept; None when too few matches agree or the box is no part worth zooming into (see
+    ZOOM_INLIERS)."""
+    if int(fitted[3].sum()) < ZOOM_INLIERS:
+        return None
+    try:
+        inverse = np.linalg.inv(fitted[2])
+    except np.linalg.LinAlgError:
+        return None
+    reference_in_query = _project(inverse, _corners(*reference.size))
+    if not np.isfinite(reference_in_query).all() or not _is_convex(reference_in_query):
+        return None
+    box = _box(reference_in_query, *query.size)
+    share = (box[2] - box[0]) * (box[3] - box[1])
+    return box if ZOOM_MIN_SHARE <= share <= ZOOM_MAX_SHARE else None
+
+
+def _attempt(
+    query: Features, reference: Features, query_mirrored: bool
+) -> tuple[Transform | None, tuple[float, float, float, float] | None]:
+    """(the transform when the query verifies, else where a weak fit points in it, if
+    anywhere), from one matching and one RANSAC."""
+    fitted = _fit(query, reference)
+    if fitted is None:
+        return None, None
+    found = _accepted(fitted, query, reference, query_mirrored)
+    return found, None if found is not None else _rough_box(fitted, query, reference)
+
+
+def verify(
+    query: Features, reference: Features, *, query_mirrored: bool = False
+) -> Transform | None:
+    """The transform taking the reference to the query when enough keypoints agree on one,
+    else None. With `query_mirrored`, the query's features are of its flipped picture."""
+    return _attempt(query, reference, query_mirrored)[0]
+
+
+def verify_query(
+    query: QueryPicture, reference: Features, *, zoom: bool = True
+) -> Transform | None:
     """Verify a query against a reference's features (extracted now, or stored at hashing),
     trying the query mirrored when it does not verify as it is, then its keypoints spread over
-    it, then its region. The strongest keypoints come first: spread ones verified a picture on a
-    busy background less often (its keypoints went to the background), and the archive stores
-    its strongest."""
+    it, then its region, then (with `zoom`) the part of it a weak fit of the first two tries
+    points at. The strongest keypoints come first: spread ones verified a picture on a busy
+    background less often (its keypoints went to the background), and the archive stores its
+    strongest."""
     if reference.descriptors is None:
         return None
-    plain = query.features(mirrored=False)
-    found = verify(plain, reference)
-    if found is None and plain.descriptors is not None:
-        found = verify(query.features(mirrored=True), reference, query_mirrored=True) or verify(
-            query.features(mirrored=False, spread=True), reference
-        )
-    if found is None and query.region is not None:
-        found = verify_query(query.region_query(), reference)
+    tries = ((False, False), (True, False), (False, True))
+    if query.features(mirrored=False).descriptors is None:
+        tries = ()
+    pointed: list[tuple[bool, tuple[float, float, float, float]]] = []
+    for mirrored, spread in tries:
+        found, box = _attempt(query.features(mirrored=mirrored, spread=spread), reference, mirrored)
         if found is not None:
-            found = replace(found, query_box=query.in_picture(found.query_box))
-    return found
+            return found
+        if box is not None and not spread:
+            pointed.append((mirrored, box))
+    if query.region is not None:
+        found = verify_query(query.region_query(), reference, zoom=False)
+        if found is not None:
+            return replace(found, query_box=query.in_picture(found.query_box))
+    if not zoom:
+        return None
+    for mirrored, box in pointed:
+        if mirrored:
+            box = (round(1 - box[2], 3), box[1], round(1 - box[0], 3), box[3])
+        part = query.around(box)
+        found = verify_query(query.part(part), reference, zoom=False)
+        if found is not None:
+            return replace(found, query_box=query.in_picture(found.query_box, part))
+    return None
 
 
 def verify_pictures(
