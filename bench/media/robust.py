@@ -152,7 +152,8 @@ class Archive:
                             close_by_view.add(item)
             votes = voting.result().get(0.0, {})
         # Stand-in frames among the most voted take a candidate's place and a verification, as
-        # the archive items they stand for would; they are no photograph, so never kept.
+        # the archive items they stand for would, against a photograph's keypoints (their
+        # descriptors are pieces of the photographs'); they are no photograph, so never kept.
         for item in _most_voted(votes):
             if item not in by_hash:
                 by_view.setdefault(item, 256)
@@ -162,7 +163,10 @@ class Archive:
             for item in sorted(found, key=found.get):
                 transform = None
                 if item >= 10_000:
-                    budget = max(0, budget - 1)
+                    if budget:
+                        budget -= 1
+                        stand_in = self.keypoints[item % len(self.keypoints)]
+                        verification.verify_query(query_picture, verification.decoded(stand_in))
                     continue
                 if budget:
                     budget -= 1
