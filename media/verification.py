@@ -314,8 +314,9 @@ Fit = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _fit(query: Features, reference: Features) -> Fit | None:
-    """(matches in the query, in the reference, the homography, its inlier mask) when at
-    least ZOOM_INLIERS ratio-tested matches were found, else None."""
+    """(matches in the query, in the reference, the map from one to the other, its inlier
+    mask) when at least ZOOM_INLIERS ratio-tested matches were found and fit a map, else None.
+    The map is a homography, or a similarity when the matches are too few to accept."""
     if query.descriptors is None or reference.descriptors is None:
         return None
     source, target = _good_matches(query, reference)

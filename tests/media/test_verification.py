@@ -129,7 +129,8 @@ def test_subtitles_burned_over_the_picture_do_not_take_all_its_keypoints(name, w
 
 
 def _small_on_background(name: str, scale: float = 0.4) -> tuple[Image.Image, Image.Image]:
-    """(reference, query): at 0.4 of its size, 128 pixels in a 448-pixel query."""
+    """(reference, query): the reference at `scale` of its size on a background 1.4 times its
+    size (at 0.4, 128 pixels wide in a 448-pixel query)."""
     reference = photo(name, 320).crop((0, 0, 320, 180))
     return reference, on_background(reference, scale)
 
