@@ -518,14 +518,6 @@ def _attempt(
     return found, None if found is not None else _rough_box(fitted, query, reference)
 
 
-def verify(
-    query: Features, reference: Features, *, query_mirrored: bool = False
-) -> Transform | None:
-    """The transform taking the reference to the query when enough keypoints agree on one,
-    else None. With `query_mirrored`, the query's features are of its flipped picture."""
-    return _attempt(query, reference, query_mirrored)[0]
-
-
 def verify_query(
     query: QueryPicture, reference: Features, *, zoom: bool = True
 ) -> Transform | None:
