@@ -184,6 +184,16 @@ class MediaFrame(models.Model):
             "reading its picture; empty for a frame too flat to have any."
         ),
     )
+    # NULL until extracted, as above; a deep crop is verified from the item's file meanwhile.
+    finer_features = models.BinaryField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "The same for a large image's picture at 960 pixels, what a deep crop of it is "
+            "verified with (media.verification.FINE_SIDE); empty for a video frame and for an "
+            "image too small to have finer keypoints."
+        ),
+    )
 
     class Meta:
         ordering = ["media_item", "offset_seconds"]

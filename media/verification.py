@@ -10,7 +10,8 @@ and rotation, and whether it was mirrored or seen in perspective.
 
 An archive picture's features are extracted once, when it is hashed, and stored with its frame
 (`encoded`, `decoded`): a lookup extracts only its query's, and verifies each candidate against
-what its frame stored, as it would against the picture.
+what its frame stored, as it would against the picture. A large image also stores finer ones
+(FINE_SIDE), which a deep crop of it is verified with when nothing coarser verified it.
 
 ORB rather than SIFT: a tenth of the time per picture (a few milliseconds at 480 pixels), binary
 descriptors matched by Hamming distance, and rotation invariance, which the edits need. It is not
@@ -25,6 +26,7 @@ error.
 
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import IO
 
@@ -40,6 +42,15 @@ FEATURE_SIDE = 480
 # Matching is quadratic in keypoints: 500 a picture verify as many of bench/media/robust.py's
 # copies as 1000 did, in a quarter of the time.
 MAX_KEYPOINTS = 500
+# A large picture also has keypoints at FINE_SIDE, which a candidate is verified with when
+# nothing at FEATURE_SIDE verified it: a crop of up to a quarter from every side of a large
+# photograph keeps too few of its 480-pixel keypoints, at another scale than the query's, to
+# verify. The bridge of ../shared/data/pdq-reference cut so: 7 of 14 ratio-tested matches agreed
+# at 480 pixels, 43 of 48 at 960 on both sides (scikit-image's retina: 11 of 25, 52 of 74).
+FINE_SIDE = 960
+# A picture smaller than this on its longest side has no finer keypoints: little detail its
+# 480-pixel copy lacks.
+FINE_MIN_SIDE = 720
 # ORB's descriptors: 256 bits.
 DESCRIPTOR_BYTES = 32
 # A picture narrower than this on either side has no room for ORB's 31-pixel patches.
@@ -170,25 +181,30 @@ class Transform:
         return asdict(self)
 
 
-def open_picture(stream: IO[bytes]) -> Image.Image:
-    """A stored image decoded no larger than features need: a JPEG in draft mode decodes at an
-    eighth of a 12-megapixel photo's size. Raises what Pillow raises on a damaged file."""
+def open_picture(stream: IO[bytes], side: int = FEATURE_SIDE) -> Image.Image:
+    """A stored image decoded no larger than features at `side` need: a JPEG in draft mode
+    decodes at an eighth of a 12-megapixel photo's size for FEATURE_SIDE. Raises what Pillow
+    raises on a damaged file."""
     image = Image.open(stream, formats=hashing.IMAGE_FORMATS)
-    image.draft("RGB", (FEATURE_SIDE, FEATURE_SIDE))
+    image.draft("RGB", (side, side))
     image = ImageOps.exif_transpose(image)
-    image.thumbnail((FEATURE_SIDE, FEATURE_SIDE), Image.Resampling.BILINEAR)
+    image.thumbnail((side, side), Image.Resampling.BILINEAR)
     return image.convert("RGB")
 
 
 def features(
-    image: Image.Image, original_size: tuple[int, int] | None = None, *, spread: bool = False
+    image: Image.Image,
+    original_size: tuple[int, int] | None = None,
+    *,
+    spread: bool = False,
+    side: int = FEATURE_SIDE,
 ) -> Features:
-    """ORB keypoints of a picture, shrunk to FEATURE_SIDE first. `original_size` is the size the
+    """ORB keypoints of a picture, shrunk to `side` first. `original_size` is the size the
     picture had before it was shrunk elsewhere (a stored thumbnail), so scales compare originals.
     `spread`: keypoints spread over the picture rather than the strongest (see SPREAD_GRID)."""
     width = (original_size or image.size)[0]
     picture = image.convert("L")
-    picture.thumbnail((FEATURE_SIDE, FEATURE_SIDE), Image.Resampling.BILINEAR)
+    picture.thumbnail((side, side), Image.Resampling.BILINEAR)
     factor = picture.width / max(width, 1)
     empty = Features(np.empty((0, 2), np.float32), None, picture.size, factor)
     if min(picture.size) < MIN_SIDE:
@@ -202,6 +218,16 @@ def features(
     points = np.array([kp.pt for kp in keypoints], dtype=np.float32)
     responses = np.array([kp.response for kp in keypoints], dtype=np.float32)
     return Features(points, descriptors, picture.size, factor, responses)
+
+
+def finer_features(
+    picture: Image.Image, original_size: tuple[int, int] | None = None
+) -> Features | None:
+    """Keypoints at FINE_SIDE of a picture decoded at that side (`open_picture`), or None when
+    it is smaller than FINE_MIN_SIDE (see FINE_SIDE)."""
+    if max(picture.size) < FINE_MIN_SIDE:
+        return None
+    return features(picture, original_size, side=FINE_SIDE)
 
 
 # Stored features (see `encoded`): a format byte, the picture's size at feature scale and the
@@ -424,20 +450,38 @@ class QueryPicture:
         picture: Image.Image,
         original_size: tuple[int, int] | None = None,
         region: tuple[int, int, int, int] | None = None,
+        *,
+        finer: Callable[[], Image.Image | None] | None = None,
+        side: int = FEATURE_SIDE,
     ):
         self._picture = picture
         self._original_size = original_size
+        self._side = side
         self._features: dict[tuple[bool, bool], Features] = {}
         self.region = region
         self._region_query: QueryPicture | None = None
+        self._finer_picture = finer
+        self._finer_query: QueryPicture | None = None
 
     def features(self, *, mirrored: bool, spread: bool = False) -> Features:
         if (mirrored, spread) not in self._features:
             picture = self._picture
             if mirrored:
                 picture = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-            self._features[mirrored, spread] = features(picture, self._original_size, spread=spread)
+            self._features[mirrored, spread] = features(
+                picture, self._original_size, spread=spread, side=self._side
+            )
         return self._features[mirrored, spread]
+
+    def finer(self) -> "QueryPicture | None":
+        """The query at FINE_SIDE, decoded by `finer` the first time it is asked for; None when
+        it has no such picture or one too small to have finer keypoints (see FINE_SIDE)."""
+        if self._finer_picture is not None:
+            picture = self._finer_picture()
+            self._finer_picture = None
+            if picture is not None and max(picture.size) >= FINE_MIN_SIDE:
+                self._finer_query = QueryPicture(picture, self._original_size, side=FINE_SIDE)
+        return self._finer_query
 
     def region_query(self) -> "QueryPicture":
         """The region as a query of its own (see `part`)."""
@@ -519,14 +563,19 @@ def _attempt(
 
 
 def verify_query(
-    query: QueryPicture, reference: Features, *, zoom: bool = True
+    query: QueryPicture,
+    reference: Features,
+    *,
+    zoom: bool = True,
+    finer: Callable[[], Features | None] | None = None,
 ) -> Transform | None:
     """Verify a query against a reference's features (extracted now, or stored at hashing),
     trying the query mirrored when it does not verify as it is, then its keypoints spread over
     it, then its region, then (with `zoom`) the part of it a weak fit of the first two tries
-    points at. The strongest keypoints come first: spread ones verified a picture on a busy
-    background less often (its keypoints went to the background), and the archive stores its
-    strongest."""
+    points at, then (with `finer`, which reads the reference's keypoints at FINE_SIDE) both
+    pictures' finer keypoints, as they are and mirrored. The strongest keypoints come first:
+    spread ones verified a picture on a busy background less often (its keypoints went to the
+    background), and the archive stores its strongest."""
     if reference.descriptors is None:
         return None
     tries = ((False, False), (True, False), (False, True))
@@ -543,15 +592,24 @@ def verify_query(
         found = verify_query(query.region_query(), reference, zoom=False)
         if found is not None:
             return replace(found, query_box=query.in_picture(found.query_box))
-    if not zoom:
-        return None
-    for mirrored, box in pointed:
+    for mirrored, box in pointed if zoom else ():
         if mirrored:
             box = (round(1 - box[2], 3), box[1], round(1 - box[0], 3), box[3])
         part = query.around(box)
         found = verify_query(query.part(part), reference, zoom=False)
         if found is not None:
             return replace(found, query_box=query.in_picture(found.query_box, part))
+    # Last, as the query's finer keypoints cost a decoding and an extraction, once a lookup.
+    fine_reference = None if finer is None or not tries else finer()
+    if fine_reference is None or fine_reference.descriptors is None:
+        return None
+    fine_query = query.finer()
+    if fine_query is None:
+        return None
+    for mirrored in (False, True):
+        found, _ = _attempt(fine_query.features(mirrored=mirrored), fine_reference, mirrored)
+        if found is not None:
+            return found
     return None
 
 
@@ -562,5 +620,10 @@ def verify_pictures(
     query_size: tuple[int, int] | None = None,
     reference_size: tuple[int, int] | None = None,
 ) -> Transform | None:
-    """Verify one pair of pictures (see verify_query)."""
-    return verify_query(QueryPicture(query, query_size), features(reference, reference_size))
+    """Verify one pair of pictures (see verify_query), with their finer keypoints when both are
+    large enough to have some."""
+    return verify_query(
+        QueryPicture(query, query_size, finer=lambda: query),
+        features(reference, reference_size),
+        finer=lambda: finer_features(reference, reference_size),
+    )

@@ -9,10 +9,14 @@ image's file decoded at 480 pixels, a video frame's 320-pixel thumbnail), and st
   column instead of decoding its picture and extracting its features again (two thirds of a
   verification's time). Frames hashed before they were stored get them from extract_features;
   until then they are verified from their pictures, with the same result.
+- `MediaFrame.finer_features`: the same for a large image decoded at 960 pixels
+  (media.verification.FINE_SIDE), what a deep crop of it verifies with; empty for a video frame
+  (its picture is a 320-pixel thumbnail) and for a smaller image.
 """
 
 import io
 import logging
+from typing import NamedTuple
 
 import numpy as np
 from django.db import transaction
@@ -38,16 +42,26 @@ def original_size(item: MediaItem) -> tuple[int, int] | None:
     return (item.width, item.height) if item.width and item.height else None
 
 
-def picture_features(picture: Image.Image | None) -> tuple[bytes, bytes]:
-    """(index descriptors, verification features) of a picture at feature size, as frames store
-    them; both empty when it has none."""
-    if picture is None:
-        return b"", b""
+class StoredFeatures(NamedTuple):
+    """A frame's local features as it stores them (see the module); each empty when none."""
+
+    index: bytes
+    verification: bytes
+    finer: bytes
+
+
+def picture_features(
+    picture: Image.Image | None, fine_picture: Image.Image | None = None
+) -> StoredFeatures:
+    """The features a frame stores of its picture at feature size and, for the finer ones, of
+    `fine_picture`, the same picture decoded at verification.FINE_SIDE."""
     # The item's original size only sets the scale factor, which is not stored (see decoded).
-    found = verification.features(picture)
-    return (
-        verification.strongest(found, INDEX_KEYPOINTS).tobytes(),
-        verification.encoded(found),
+    found = None if picture is None else verification.features(picture)
+    finer = None if fine_picture is None else verification.finer_features(fine_picture)
+    return StoredFeatures(
+        b"" if found is None else verification.strongest(found, INDEX_KEYPOINTS).tobytes(),
+        b"" if found is None else verification.encoded(found),
+        b"" if finer is None else verification.encoded(finer),
     )
 
 
@@ -58,11 +72,12 @@ def picture_descriptors(picture: Image.Image | None) -> bytes:
     return verification.strongest(verification.features(picture), INDEX_KEYPOINTS).tobytes()
 
 
-def item_picture(item: MediaItem) -> Image.Image | None:
-    """An image item's picture at feature size; None when its file cannot be read now."""
+def item_picture(item: MediaItem, side: int = verification.FEATURE_SIDE) -> Image.Image | None:
+    """An image item's picture decoded for features at `side`; None when its file cannot be read
+    now."""
     try:
         with item.file.open("rb") as stream:
-            return verification.open_picture(stream)
+            return verification.open_picture(stream, side)
     except _READ_ERRORS as error:
         logger.warning("media item %s unreadable for local features: %s", item.pk, error)
         return None
@@ -78,12 +93,21 @@ def thumbnail_picture(thumbnail: bytes) -> Image.Image | None:
         return None
 
 
-def frame_features(item: MediaItem, frames: list[FrameHashes]) -> list[tuple[bytes, bytes] | None]:
+def image_features(item: MediaItem) -> StoredFeatures | None:
+    """An image item's features (see picture_features); None when its file cannot be read now."""
+    picture = item_picture(item)
+    if picture is None:
+        return None
+    size = original_size(item)
+    large = size is None or max(size) >= verification.FINE_MIN_SIDE
+    return picture_features(picture, item_picture(item, verification.FINE_SIDE) if large else None)
+
+
+def frame_features(item: MediaItem, frames: list[FrameHashes]) -> list[StoredFeatures | None]:
     """The features of each hashed frame of an item (see picture_features), as hashing stores
     them; None where the picture cannot be read now (extract_features tries again)."""
     if item.kind == MediaItem.Kind.IMAGE:
-        picture = item_picture(item) if frames else None
-        found = None if picture is None else picture_features(picture)
+        found = image_features(item) if frames else None
         return [found for _ in frames]
     return [picture_features(thumbnail_picture(frame.thumbnail)) for frame in frames]
 
@@ -102,31 +126,37 @@ def archive_features_sync(*, media_item: MediaItem) -> None:
     )
 
 
+# The frame columns of local features, each NULL in frames hashed before it was stored.
+_FEATURE_COLUMNS = ("local_features", "verification_features", "finer_features")
+
+
+def _lacking(prefix: str = "") -> Q:
+    """Frames (through `prefix`) lacking some kind of local features."""
+    return Q(
+        *(Q(**{f"{prefix}{column}__isnull": True}) for column in _FEATURE_COLUMNS), _connector=Q.OR
+    )
+
+
 def media_items_features_missing():
-    """Hashed items with frames whose local features (either kind) were never extracted,
-    archive first."""
+    """Hashed items with frames whose local features (any kind) were never extracted, archive
+    first."""
     return (
         MediaItem.objects.filter(status=MediaItem.Status.READY, hashed_at__isnull=False)
-        .filter(
-            Q(frames__local_features__isnull=True) | Q(frames__verification_features__isnull=True)
-        )
+        .filter(_lacking("frames__"))
         .distinct()
         .order_by("-in_archive", "pk")
     )
 
 
 def media_item_features_extract(*, media_item_id: int) -> int:
-    """Extract the local features (either kind) its frames lack, and index them if the item is
-    in the archive; returns how many frames got some. Safe to run again."""
+    """Extract the local features (any kind) its frames lack, and index them if the item is in
+    the archive; returns how many frames got some. Safe to run again."""
     item = MediaItem.objects.get(pk=media_item_id)
-    missing = list(
-        item.frames.filter(Q(local_features__isnull=True) | Q(verification_features__isnull=True))
-    )
+    missing = list(item.frames.filter(_lacking()))
     if not missing:
         return 0
     if item.kind == MediaItem.Kind.IMAGE:
-        image = item_picture(item)
-        found = None if image is None else picture_features(image)
+        found = image_features(item)
         extracted = {frame.pk: found for frame in missing if found is not None}
     else:
         extracted = {
@@ -137,10 +167,13 @@ def media_item_features_extract(*, media_item_id: int) -> int:
         locked = MediaItem.objects.select_for_update().get(pk=item.pk)
         # Frames hashed again meanwhile are new rows with their own features: left alone.
         indexed = 0
-        for frame_id, (descriptors, stored) in extracted.items():
+        for frame_id, stored in extracted.items():
             frame = MediaFrame.objects.filter(pk=frame_id)
-            indexed += frame.filter(local_features__isnull=True).update(local_features=descriptors)
-            frame.filter(verification_features__isnull=True).update(verification_features=stored)
+            indexed += frame.filter(local_features__isnull=True).update(local_features=stored.index)
+            frame.filter(verification_features__isnull=True).update(
+                verification_features=stored.verification
+            )
+            frame.filter(finer_features__isnull=True).update(finer_features=stored.finer)
         # New index rows make every worker's feature index drop and add the item's frames: only
         # when there is something new to index, not for frames that lacked only the keypoints.
         if indexed:

@@ -138,8 +138,9 @@ def media_item_hash(
                 archive_hashes=frame.archive_hashes,
                 thumbnail=frame.thumbnail,
                 is_cut=frame.is_cut,
-                local_features=None if features is None else features[0],
-                verification_features=None if features is None else features[1],
+                local_features=None if features is None else features.index,
+                verification_features=None if features is None else features.verification,
+                finer_features=None if features is None else features.finer,
             )
             for frame, features in zip(frames, extracted, strict=True)
         )
@@ -416,7 +417,7 @@ def _hashed_or_deferred(job: LookupJob, item: MediaItem) -> bool:
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
     # A candidate's stored keypoints are what verification reads; the query's own are not used
     # (its features are extracted from its picture with its mirror image's): 22 KB a frame.
-    frames = list(item.frames.defer("verification_features"))
+    frames = list(item.frames.defer("verification_features", "finer_features"))
     return _exact_copy(job, item) + _near_copies(job, item, frames) + _shared_copies(job, frames)
 
 

@@ -32,6 +32,7 @@ enlarged; each is verified only when the ones before it were not.
 """
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -116,16 +117,20 @@ class _Pictures:
     """Pictures of frames, read once per lookup."""
 
     def __init__(self) -> None:
-        self._items: dict[int, Image.Image | None] = {}
+        self._items: dict[tuple[int, int], Image.Image | None] = {}
 
     def get(self, item: MediaItem, frame: MediaFrame | None) -> Image.Image | None:
         if item.kind == MediaItem.Kind.IMAGE:
-            if item.pk not in self._items:
-                self._items[item.pk] = local_features.item_picture(item)
-            return self._items[item.pk]
+            return self.image(item)
         if frame is None:
             return None
         return local_features.thumbnail_picture(bytes(frame.thumbnail))
+
+    def image(self, item: MediaItem, side: int = verification.FEATURE_SIDE) -> Image.Image | None:
+        """An image item's picture decoded for features at `side`."""
+        if (item.pk, side) not in self._items:
+            self._items[item.pk, side] = local_features.item_picture(item, side)
+        return self._items[item.pk, side]
 
 
 class _References:
@@ -152,6 +157,26 @@ class _References:
                 logger.warning("frame %s: stored keypoints unreadable: %s", frame.pk, error)
         picture = self._pictures.get(item, frame)
         return None if picture is None else verification.features(picture, size)
+
+    def finer(
+        self, item: MediaItem, frame: MediaFrame | None
+    ) -> Callable[[], verification.Features | None]:
+        """What reads a candidate's finer keypoints when verification asks for them: stored with
+        its frame, or extracted from an image's file for a frame stored before them."""
+
+        def read() -> verification.Features | None:
+            size = local_features.original_size(item)
+            if frame is not None and frame.finer_features is not None:
+                try:
+                    return verification.decoded(bytes(frame.finer_features), size)
+                except ValueError as error:
+                    logger.warning("frame %s: finer keypoints unreadable: %s", frame.pk, error)
+            if item.kind != MediaItem.Kind.IMAGE:
+                return None
+            picture = self._pictures.image(item, verification.FINE_SIDE)
+            return None if picture is None else verification.finer_features(picture, size)
+
+        return read
 
 
 def query_views(
@@ -286,7 +311,9 @@ def _first_verified(
         reference = references.get(matched_item, frame)
         if reference is None:
             continue
-        found = verification.verify_query(query_pictures[query_offset], reference)
+        found = verification.verify_query(
+            query_pictures[query_offset], reference, finer=references.finer(matched_item, frame)
+        )
         if found is not None:
             return found
     return None
@@ -427,8 +454,17 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     searched = _spread_evenly(list(frame_pictures), SEARCHED_KEYFRAMES)
     searched_pictures = {offset: frame_pictures[offset] for offset in searched}
     moving = content_region.moving_region(list(searched_pictures.values()))
+    size = local_features.original_size(item)
+    # An image large enough to have finer keypoints is decoded again for them, when a candidate
+    # with some does not verify otherwise.
+    finer = (
+        (lambda: pictures.image(item, verification.FINE_SIDE))
+        if item.kind == MediaItem.Kind.IMAGE
+        and (size is None or max(size) >= verification.FINE_MIN_SIDE)
+        else None
+    )
     query_pictures = {
-        offset: verification.QueryPicture(picture, local_features.original_size(item), moving)
+        offset: verification.QueryPicture(picture, size, moving, finer=finer)
         for offset, picture in frame_pictures.items()
     }
     # The query's local features and their votes take about as long as its views and their hash

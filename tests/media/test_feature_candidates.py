@@ -97,7 +97,7 @@ def test_the_rotation_and_crop_are_reported(archive):
 
 
 def test_archive_items_hashed_before_features_get_them_from_the_command(archive):
-    MediaFrame.objects.update(local_features=None, verification_features=None)
+    MediaFrame.objects.update(local_features=None, verification_features=None, finer_features=None)
     ArchiveFeatures.objects.all().delete()
     reset_archive_index()
     edited = crop(photo("coffee", width=640), 0.05, 0.25, 0.25, 0.02)
@@ -108,6 +108,7 @@ def test_archive_items_hashed_before_features_get_them_from_the_command(archive)
 
     assert not MediaFrame.objects.filter(local_features__isnull=True).exists()
     assert not MediaFrame.objects.filter(verification_features__isnull=True).exists()
+    assert not MediaFrame.objects.filter(finer_features__isnull=True).exists()
     assert ArchiveFeatures.objects.count() == len(archive)
     (match,) = looked_up(before).matches.all()
     assert match.matched_item_id == archive["coffee"].pk
@@ -119,17 +120,29 @@ def test_features_are_stored_at_hashing_and_indexed_only_for_the_archive(archive
     assert 100 <= len(bytes(frame.local_features)) // 32 <= 200
     keypoints = verification.decoded(bytes(frame.verification_features))
     assert 200 <= len(keypoints) <= verification.MAX_KEYPOINTS
+    # 512 pixels: nothing finer than what verification has.
+    assert bytes(frame.finer_features) == b""
     assert not ArchiveFeatures.objects.filter(media_item=outside).exists()
     lookups.archive_add(media_items=[outside])
     assert ArchiveFeatures.objects.filter(media_item=outside).count() == 1
 
 
-def test_items_lacking_only_keypoints_get_them_without_being_indexed_again(archive):
-    MediaFrame.objects.filter(media_item=archive["coffee"]).update(verification_features=None)
+def test_a_large_image_stores_its_finer_keypoints(archive):
+    large = stored(jpeg(photo("retina", width=1411)), "retina.jpg")
+    finer = verification.decoded(bytes(large.frames.get().finer_features), (1411, 1411))
+    assert finer.size == (verification.FINE_SIDE, verification.FINE_SIDE)
+    assert finer.factor == pytest.approx(verification.FINE_SIDE / 1411)
+    assert 200 <= len(finer) <= verification.MAX_KEYPOINTS
+
+
+@pytest.mark.parametrize("missing", ["verification_features", "finer_features"])
+def test_items_lacking_only_keypoints_get_them_without_being_indexed_again(archive, missing):
+    MediaFrame.objects.filter(media_item=archive["coffee"]).update(**{missing: None})
     indexed = set(ArchiveFeatures.objects.values_list("id", flat=True))
+    assert local_features.media_items_features_missing().get() == archive["coffee"]
     call_command("extract_features")
     call_command("extract_features")
-    assert not MediaFrame.objects.filter(verification_features__isnull=True).exists()
+    assert not MediaFrame.objects.filter(**{f"{missing}__isnull": True}).exists()
     assert set(ArchiveFeatures.objects.values_list("id", flat=True)) == indexed
     assert not local_features.media_items_features_missing().exists()
 
@@ -171,7 +184,8 @@ def test_flat_archive_pictures_store_no_keypoints_and_are_never_verified(archive
     assert flat.status == MediaItem.Status.READY
     for frame in flat.frames.all():
         assert bytes(frame.local_features) == bytes(frame.verification_features) == b""
-    assert local_features.picture_features(picture) == (b"", b"")
+        assert bytes(frame.finer_features) == b""
+    assert local_features.picture_features(picture, picture) == (b"", b"", b"")
     # The same picture again: a hash match, if the picture has a frame, kept without a transform.
     matches = list(looked_up(stored(jpeg(picture.convert("RGB")), "again.jpg")).matches.all())
     assert all(match.transform is None for match in matches)

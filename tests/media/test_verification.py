@@ -277,3 +277,50 @@ def test_stored_features_not_written_by_encoded_are_refused():
     for damaged in (stored[:3], stored[:-1], b"\x09" + stored[1:]):
         with pytest.raises(ValueError, match="stored features"):
             verification.decoded(damaged)
+
+
+def _decoded(data: bytes, side: int) -> Image.Image:
+    return verification.open_picture(io.BytesIO(data), side)
+
+
+def test_a_deep_crop_of_a_large_photograph_verifies_by_its_finer_keypoints():
+    original = photo("retina", width=1411)
+    stored = _jpeg(original)
+    query = _jpeg(crop(original, 0.25, 0.1, 0.1, 0.25))
+    query_size = Image.open(io.BytesIO(query)).size
+    reference = verification.features(_decoded(stored, verification.FEATURE_SIDE), original.size)
+    fine_reference = verification.finer_features(
+        _decoded(stored, verification.FINE_SIDE), original.size
+    )
+    coarse = verification.QueryPicture(_decoded(query, verification.FEATURE_SIDE), query_size)
+    assert verification.verify_query(coarse, reference) is None
+    fine = verification.QueryPicture(
+        _decoded(query, verification.FEATURE_SIDE),
+        query_size,
+        finer=lambda: _decoded(query, verification.FINE_SIDE),
+    )
+    found = verification.verify_query(fine, reference, finer=lambda: fine_reference)
+    assert found is not None
+    assert found.reference_box == pytest.approx((0.25, 0.1, 0.9, 0.75), abs=0.02)
+    assert found.query_box == pytest.approx((0, 0, 1, 1), abs=0.02)
+    assert found.scale == pytest.approx(1, abs=0.05)
+    assert not found.mirrored
+
+
+def test_small_pictures_have_no_finer_keypoints_and_are_not_decoded_again():
+    assert verification.finer_features(photo(width=700)) is None
+    small = verification.QueryPicture(photo(width=400), finer=lambda: photo(width=700))
+    assert small.finer() is None
+    decoded = []
+    query = verification.QueryPicture(photo(width=400), finer=lambda: decoded.append(1))
+    reference = verification.features(photo("coffee"))
+    assert verification.verify_query(query, reference, finer=lambda: None) is None
+    assert decoded == []
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [("retina", "hubble_deep_field"), ("hubble_deep_field", "retina"), ("coffee", "retina")],
+)
+def test_large_unrelated_photographs_do_not_verify_by_their_finer_keypoints(query, reference):
+    assert verify(photo(query, width=1000), photo(reference, width=1000)) is None

@@ -158,6 +158,28 @@ def test_stored_keypoints_give_the_matches_and_transforms_the_pictures_give(arch
     assert all(transform is not None for matches in from_stored for _, transform in matches)
 
 
+def test_a_deep_crop_of_a_large_photograph_is_verified_by_its_finer_keypoints(archive):
+    """Also for an item hashed before finer keypoints were stored: from its file, alike."""
+    original = stored(jpeg(photo("retina", width=1411)), "retina.jpg", in_archive=True)
+    query = stored(jpeg(crop(photo("retina", width=1411), 0.25, 0.1, 0.1, 0.25)), "crop.jpg")
+
+    def transforms() -> list[verification.Transform | None]:
+        found = verified_lookups.archive_search_verified(query, list(query.frames.all()))
+        return [
+            verified.transform for verified in found if verified.match.media_item_id == original.pk
+        ]
+
+    (transform,) = transforms()
+    assert transform is not None
+    assert transform.reference_box == pytest.approx((0.25, 0.1, 0.9, 0.75), abs=0.02)
+    assert transform.scale == pytest.approx(1, abs=0.05)
+    MediaFrame.objects.filter(media_item=original).update(finer_features=None)
+    assert transforms() == [transform]
+    # Without them it is not verified (and not kept, found by its local features alone).
+    MediaFrame.objects.filter(media_item=original).update(finer_features=b"")
+    assert transforms() in ([], [None])
+
+
 def test_a_picture_between_bands_is_found_by_its_close_view_where_it_cannot_verify(archive):
     """Its view's hash lies well within PDQ's own match distance of the original's, which is
     enough where nothing is left to verify with (no stored keypoints, the file gone; a picture
