@@ -93,6 +93,7 @@ class Archive:
         self.with_features = features
         self.pdq = {}
         self.keypoints = {}
+        self.finer = {}
         if noise:
             rng = np.random.default_rng(5)
             # Random hashes stand for the rest of a large archive, with frame ids no photo has.
@@ -112,13 +113,19 @@ class Archive:
             self.index.add(np.full(len(hashes), number), hashes)
             self.pdq[number] = frame.pdq
             picture = verification.open_picture(io.BytesIO(data))
-            strongest, self.keypoints[number] = local_features.picture_features(picture)
+            fine = verification.open_picture(io.BytesIO(data), verification.FINE_SIDE)
+            strongest, self.keypoints[number], self.finer[number] = local_features.picture_features(
+                picture, fine
+            )
             if not features:
                 continue
             descriptors = np.frombuffer(strongest, dtype=np.uint8).reshape(
                 -1, verification.DESCRIPTOR_BYTES
             )
             self.features.add(np.full(len(descriptors), number), descriptors)
+
+    def _finer(self, item: int):
+        return lambda: verification.decoded(self.finer[item])
 
     def _search(self, joined: bytes, radius: int) -> dict[int, int]:
         best: dict[int, int] = {}
@@ -130,7 +137,10 @@ class Archive:
     def lookup(self, query: bytes, frame) -> tuple[dict[int, int], dict[int, object]]:
         """(stage-one matches, kept matches with their transform or None)."""
         picture = verification.open_picture(io.BytesIO(query))
-        query_picture = verification.QueryPicture(picture)
+        query_picture = verification.QueryPicture(
+            picture,
+            finer=lambda: verification.open_picture(io.BytesIO(query), verification.FINE_SIDE),
+        )
         # As the lookup does: the votes in another thread, beside the hash searches and views.
         with ThreadPoolExecutor(max_workers=1) as voter:
             voting = voter.submit(
@@ -165,13 +175,19 @@ class Archive:
                 if item >= 10_000:
                     if budget:
                         budget -= 1
-                        stand_in = self.keypoints[item % len(self.keypoints)]
-                        verification.verify_query(query_picture, verification.decoded(stand_in))
+                        stand_in = item % len(self.keypoints)
+                        verification.verify_query(
+                            query_picture,
+                            verification.decoded(self.keypoints[stand_in]),
+                            finer=self._finer(stand_in),
+                        )
                     continue
                 if budget:
                     budget -= 1
                     reference = verification.decoded(self.keypoints[item])
-                    transform = verification.verify_query(query_picture, reference)
+                    transform = verification.verify_query(
+                        query_picture, reference, finer=self._finer(item)
+                    )
                 if transform is not None or not required or item in close_by_view:
                     kept[item] = transform
         return by_hash, kept
