@@ -49,8 +49,9 @@ MAX_KEYPOINTS = 500
 # at 480 pixels, 43 of 48 at 960 on both sides (scikit-image's retina: 11 of 25, 52 of 74).
 FINE_SIDE = 960
 # A picture smaller than this on its longest side has no finer keypoints: little detail its
-# 480-pixel copy lacks.
-FINE_MIN_SIDE = 720
+# 480-pixel copy lacks. At 720 rather than 600, scikit-image's retina cut by a quarter from every
+# side (705 pixels) was found by its hashes but did not verify.
+FINE_MIN_SIDE = 600
 # ORB's descriptors: 256 bits.
 DESCRIPTOR_BYTES = 32
 # A picture narrower than this on either side has no room for ORB's 31-pixel patches.
@@ -451,37 +452,32 @@ class QueryPicture:
         original_size: tuple[int, int] | None = None,
         region: tuple[int, int, int, int] | None = None,
         *,
-        finer: Callable[[], Image.Image | None] | None = None,
-        side: int = FEATURE_SIDE,
+        finer: Callable[[], Features | None] | None = None,
     ):
         self._picture = picture
         self._original_size = original_size
-        self._side = side
         self._features: dict[tuple[bool, bool], Features] = {}
         self.region = region
         self._region_query: QueryPicture | None = None
-        self._finer_picture = finer
-        self._finer_query: QueryPicture | None = None
+        self._read_finer = finer
+        self._finer: Features | None = None
 
     def features(self, *, mirrored: bool, spread: bool = False) -> Features:
         if (mirrored, spread) not in self._features:
             picture = self._picture
             if mirrored:
                 picture = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-            self._features[mirrored, spread] = features(
-                picture, self._original_size, spread=spread, side=self._side
-            )
+            self._features[mirrored, spread] = features(picture, self._original_size, spread=spread)
         return self._features[mirrored, spread]
 
-    def finer(self) -> "QueryPicture | None":
-        """The query at FINE_SIDE, decoded by `finer` the first time it is asked for; None when
-        it has no such picture or one too small to have finer keypoints (see FINE_SIDE)."""
-        if self._finer_picture is not None:
-            picture = self._finer_picture()
-            self._finer_picture = None
-            if picture is not None and max(picture.size) >= FINE_MIN_SIDE:
-                self._finer_query = QueryPicture(picture, self._original_size, side=FINE_SIDE)
-        return self._finer_query
+    def finer(self) -> Features | None:
+        """The query's finer keypoints (see FINE_SIDE), read by `finer` the first time they are
+        asked for (an uploaded image stored them when it was hashed, as the archive's did);
+        None when it has none."""
+        if self._read_finer is not None:
+            self._finer = self._read_finer()
+            self._read_finer = None
+        return self._finer
 
     def region_query(self) -> "QueryPicture":
         """The region as a query of its own (see `part`)."""
@@ -573,7 +569,7 @@ def verify_query(
     trying the query mirrored when it does not verify as it is, then its keypoints spread over
     it, then its region, then (with `zoom`) the part of it a weak fit of the first two tries
     points at, then (with `finer`, which reads the reference's keypoints at FINE_SIDE) both
-    pictures' finer keypoints, as they are and mirrored. The strongest keypoints come first:
+    pictures' finer keypoints. The strongest keypoints come first:
     spread ones verified a picture on a busy background less often (its keypoints went to the
     background), and the archive stores its strongest."""
     if reference.descriptors is None:
@@ -599,18 +595,13 @@ def verify_query(
         found = verify_query(query.part(part), reference, zoom=False)
         if found is not None:
             return replace(found, query_box=query.in_picture(found.query_box, part))
-    # Last, as the query's finer keypoints cost a decoding and an extraction, once a lookup.
+    # Not mirrored: a query's finer keypoints are those it stored, of its picture as it is.
     fine_reference = None if finer is None or not tries else finer()
-    if fine_reference is None or fine_reference.descriptors is None:
-        return None
-    fine_query = query.finer()
+    fine_query = None if fine_reference is None else query.finer()
     if fine_query is None:
         return None
-    for mirrored in (False, True):
-        found, _ = _attempt(fine_query.features(mirrored=mirrored), fine_reference, mirrored)
-        if found is not None:
-            return found
-    return None
+    found, _ = _attempt(fine_query, fine_reference, query_mirrored=False)
+    return found
 
 
 def verify_pictures(
@@ -623,7 +614,7 @@ def verify_pictures(
     """Verify one pair of pictures (see verify_query), with their finer keypoints when both are
     large enough to have some."""
     return verify_query(
-        QueryPicture(query, query_size, finer=lambda: query),
+        QueryPicture(query, query_size, finer=lambda: finer_features(query, query_size)),
         features(reference, reference_size),
         finer=lambda: finer_features(reference, reference_size),
     )

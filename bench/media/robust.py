@@ -78,6 +78,13 @@ def _jpeg(image, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def query_finer(query: bytes) -> verification.Features | None:
+    """A query's finer keypoints, as hashing stores them for an uploaded image."""
+    return verification.finer_features(
+        verification.open_picture(io.BytesIO(query), verification.FINE_SIDE)
+    )
+
+
 def _rows(joined: bytes) -> np.ndarray:
     return np.frombuffer(joined, dtype=np.uint8).reshape(-1, hashing.PDQ_BYTES)
 
@@ -134,13 +141,13 @@ class Archive:
                 best[item] = min(distance, best.get(item, 256))
         return best
 
-    def lookup(self, query: bytes, frame) -> tuple[dict[int, int], dict[int, object]]:
-        """(stage-one matches, kept matches with their transform or None)."""
+    def lookup(
+        self, query: bytes, frame, finer: verification.Features | None
+    ) -> tuple[dict[int, int], dict[int, object]]:
+        """(stage-one matches, kept matches with their transform or None). `finer`: the query's
+        finer keypoints, which hashing extracted and stored (`query_finer`)."""
         picture = verification.open_picture(io.BytesIO(query))
-        query_picture = verification.QueryPicture(
-            picture,
-            finer=lambda: verification.open_picture(io.BytesIO(query), verification.FINE_SIDE),
-        )
+        query_picture = verification.QueryPicture(picture, finer=lambda: finer)
         # As the lookup does: the votes in another thread, beside the hash searches and views.
         with ThreadPoolExecutor(max_workers=1) as voter:
             voting = voter.submit(
@@ -214,7 +221,7 @@ def run_quality(archive: Archive, originals: dict, seed: int) -> dict:
                 counts["unhashable"] += 1
                 continue
             (frame,) = frames
-            by_hash, kept = archive.lookup(query, frame)
+            by_hash, kept = archive.lookup(query, frame, query_finer(query))
             counts["stage_one"] += number in by_hash
             counts["found"] += number in kept
             counts["verified"] += kept.get(number) is not None
@@ -270,8 +277,9 @@ def run_speed(originals: dict, size: int, features: bool, feature_noise: int = 0
             frames = hashing.hash_image(io.BytesIO(query))
             if not frames:
                 continue
+            finer = query_finer(query)
             start = time.perf_counter()
-            archive.lookup(query, frames[0])
+            archive.lookup(query, frames[0], finer)
             samples.append(time.perf_counter() - start)
     reference = verification.open_picture(io.BytesIO(archive.files[0]))
     for _ in range(50):
@@ -421,7 +429,7 @@ def run_copies(archive: Archive, name: str, copies: dict[str, Image.Image]) -> N
     for label, picture in copies.items():
         query = _jpeg(picture, 95)
         frames = hashing.hash_image(io.BytesIO(query))
-        _, kept = archive.lookup(query, frames[0]) if frames else ({}, {})
+        _, kept = archive.lookup(query, frames[0], query_finer(query)) if frames else ({}, {})
         found += number in kept
         wrong += sum(item != number for item in kept)
         transform = kept.get(number)

@@ -161,8 +161,9 @@ class _References:
     def finer(
         self, item: MediaItem, frame: MediaFrame | None
     ) -> Callable[[], verification.Features | None]:
-        """What reads a candidate's finer keypoints when verification asks for them: stored with
-        its frame, or extracted from an image's file for a frame stored before them."""
+        """What reads a frame's finer keypoints when verification asks for them (a candidate's,
+        or the query's own): stored with the frame, or extracted from an image's file for a
+        frame stored before them."""
 
         def read() -> verification.Features | None:
             size = local_features.original_size(item)
@@ -446,26 +447,23 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     if not frames:
         return []
     pictures = _Pictures()
+    references = _References(pictures)
     frame_pictures = {
-        frame.offset_seconds: picture
+        frame.offset_seconds: (picture, frame)
         for frame in frames
         if (picture := pictures.get(item, frame)) is not None
     }
     searched = _spread_evenly(list(frame_pictures), SEARCHED_KEYFRAMES)
-    searched_pictures = {offset: frame_pictures[offset] for offset in searched}
+    searched_pictures = {offset: frame_pictures[offset][0] for offset in searched}
     moving = content_region.moving_region(list(searched_pictures.values()))
-    size = local_features.original_size(item)
-    # An image large enough to have finer keypoints is decoded again for them, when a candidate
-    # with some does not verify otherwise.
-    finer = (
-        (lambda: pictures.image(item, verification.FINE_SIDE))
-        if item.kind == MediaItem.Kind.IMAGE
-        and (size is None or max(size) >= verification.FINE_MIN_SIDE)
-        else None
-    )
     query_pictures = {
-        offset: verification.QueryPicture(picture, size, moving, finer=finer)
-        for offset, picture in frame_pictures.items()
+        offset: verification.QueryPicture(
+            picture,
+            local_features.original_size(item),
+            moving,
+            finer=references.finer(item, frame),
+        )
+        for offset, (picture, frame) in frame_pictures.items()
     }
     # The query's local features and their votes take about as long as its views and their hash
     # searches, and neither needs the other: they are found in another thread meanwhile (OpenCV,
@@ -508,7 +506,6 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
             pk__in=[match.media_item_id for match in [*by_hash, *by_view]]
         )
     }
-    references = _References(pictures)
     verified_count = 0
 
     def verify(match: lookups.ArchiveMatch) -> verification.Transform | None:

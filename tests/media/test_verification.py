@@ -297,7 +297,9 @@ def test_a_deep_crop_of_a_large_photograph_verifies_by_its_finer_keypoints():
     fine = verification.QueryPicture(
         _decoded(query, verification.FEATURE_SIDE),
         query_size,
-        finer=lambda: _decoded(query, verification.FINE_SIDE),
+        finer=lambda: verification.finer_features(
+            _decoded(query, verification.FINE_SIDE), query_size
+        ),
     )
     found = verification.verify_query(fine, reference, finer=lambda: fine_reference)
     assert found is not None
@@ -307,15 +309,13 @@ def test_a_deep_crop_of_a_large_photograph_verifies_by_its_finer_keypoints():
     assert not found.mirrored
 
 
-def test_small_pictures_have_no_finer_keypoints_and_are_not_decoded_again():
-    assert verification.finer_features(photo(width=700)) is None
-    small = verification.QueryPicture(photo(width=400), finer=lambda: photo(width=700))
-    assert small.finer() is None
-    decoded = []
-    query = verification.QueryPicture(photo(width=400), finer=lambda: decoded.append(1))
+def test_small_pictures_have_no_finer_keypoints_and_are_not_read_for_them():
+    assert verification.finer_features(photo(width=verification.FINE_MIN_SIDE - 1)) is None
+    read = []
+    query = verification.QueryPicture(photo(width=400), finer=lambda: read.append(1))
     reference = verification.features(photo("coffee"))
     assert verification.verify_query(query, reference, finer=lambda: None) is None
-    assert decoded == []
+    assert read == []
 
 
 @pytest.mark.parametrize(
