@@ -294,7 +294,8 @@ def run_speed(originals: dict, size: int, features: bool, feature_noise: int = 0
         start = time.perf_counter()
         verification.verify_query(query_picture, verification.decoded(archive.keypoints[0]))
         stored_samples.append(time.perf_counter() - start)
-    held = "stand-ins and the 19 photographs'" if feature_noise else "the 19 photographs' only"
+    photographs = f"the {len(archive.names)} photographs'"
+    held = f"stand-ins and {photographs}" if feature_noise else f"{photographs} only"
     print(
         f"lookup with views, feature index ({len(archive.features):,} descriptors, {held}) "
         f"and verification, {len(samples)} queries: {percentiles(samples)}"
