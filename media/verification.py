@@ -44,9 +44,10 @@ FEATURE_SIDE = 480
 MAX_KEYPOINTS = 500
 # A large picture also has keypoints at FINE_SIDE, which a candidate is verified with when
 # nothing at FEATURE_SIDE verified it: a crop of up to a quarter from every side of a large
-# photograph keeps too few of its 480-pixel keypoints, at another scale than the query's, to
-# verify. The bridge of ../shared/data/pdq-reference cut so: 7 of 14 ratio-tested matches agreed
-# at 480 pixels, 43 of 48 at 960 on both sides (scikit-image's retina: 11 of 25, 52 of 74).
+# photograph keeps too few of its 480-pixel keypoints, and too little of its detail, to verify.
+# The bridge of ../shared/data/pdq-reference cut so: 7 of 14 ratio-tested matches agreed at 480
+# pixels, 43 of 48 at 960 on both sides, still 7 of 12-14 with either alone at 960
+# (scikit-image's retina: 11 of 25 at 480, 52 of 74 at 960).
 FINE_SIDE = 960
 # A picture smaller than this on its longest side has no finer keypoints: little detail its
 # 480-pixel copy lacks. At 720 rather than 600, scikit-image's retina cut by a quarter from every
@@ -569,9 +570,9 @@ def verify_query(
     trying the query mirrored when it does not verify as it is, then its keypoints spread over
     it, then its region, then (with `zoom`) the part of it a weak fit of the first two tries
     points at, then (with `finer`, which reads the reference's keypoints at FINE_SIDE) both
-    pictures' finer keypoints. The strongest keypoints come first:
-    spread ones verified a picture on a busy background less often (its keypoints went to the
-    background), and the archive stores its strongest."""
+    pictures' finer keypoints. The strongest keypoints come first: spread ones verified a
+    picture on a busy background less often (its keypoints went to the background), and the
+    archive stores its strongest."""
     if reference.descriptors is None:
         return None
     tries = ((False, False), (True, False), (False, True))
@@ -597,7 +598,9 @@ def verify_query(
             return replace(found, query_box=query.in_picture(found.query_box, part))
     # Not mirrored: a query's finer keypoints are those it stored, of its picture as it is.
     fine_reference = None if finer is None or not tries else finer()
-    fine_query = None if fine_reference is None else query.finer()
+    if fine_reference is None or fine_reference.descriptors is None:
+        return None
+    fine_query = query.finer()
     if fine_query is None:
         return None
     found, _ = _attempt(fine_query, fine_reference, query_mirrored=False)
