@@ -133,6 +133,21 @@ class _Pictures:
         return self._items[item.pk, side]
 
 
+def _stored(
+    frame: MediaFrame | None, column: str, size: tuple[int, int] | None
+) -> verification.Features | None:
+    """The keypoints a frame stored in `column`; None when it stored none (NULL) or another
+    version of the format wrote them: the picture still answers."""
+    data = None if frame is None else getattr(frame, column)
+    if data is None:
+        return None
+    try:
+        return verification.decoded(bytes(data), size)
+    except ValueError as error:
+        logger.warning("frame %s: stored %s unreadable: %s", frame.pk, column, error)
+        return None
+
+
 class _References:
     """Candidates' features, read once per lookup: stored with their frame, or extracted from
     the picture of a frame stored before them."""
@@ -149,12 +164,9 @@ class _References:
 
     def _read(self, item: MediaItem, frame: MediaFrame | None) -> verification.Features | None:
         size = local_features.original_size(item)
-        if frame is not None and frame.verification_features is not None:
-            try:
-                return verification.decoded(bytes(frame.verification_features), size)
-            except ValueError as error:
-                # Written by another version of the format: the picture still answers.
-                logger.warning("frame %s: stored keypoints unreadable: %s", frame.pk, error)
+        stored = _stored(frame, "verification_features", size)
+        if stored is not None:
+            return stored
         picture = self._pictures.get(item, frame)
         return None if picture is None else verification.features(picture, size)
 
@@ -167,13 +179,9 @@ class _References:
 
         def read() -> verification.Features | None:
             size = local_features.original_size(item)
-            if frame is not None and frame.finer_features is not None:
-                try:
-                    return verification.decoded(bytes(frame.finer_features), size)
-                except ValueError as error:
-                    logger.warning("frame %s: finer keypoints unreadable: %s", frame.pk, error)
-            if item.kind != MediaItem.Kind.IMAGE:
-                return None
+            stored = _stored(frame, "finer_features", size)
+            if stored is not None or item.kind != MediaItem.Kind.IMAGE:
+                return stored
             picture = self._pictures.image(item, verification.FINE_SIDE)
             return None if picture is None else verification.finer_features(picture, size)
 
