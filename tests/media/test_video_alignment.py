@@ -36,12 +36,6 @@ def position(query: MediaItem, original: MediaItem) -> float:
     return match.matched_offset_seconds - match.query_offset_seconds
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Flaky in full runs: 2 of the last 5 suites on 2026-11-30 found no match (the lookup "
-    "succeeded empty), while it passes alone and in the other runs; seeding OpenCV's RANSAC did "
-    "not cure it. Cause not found yet (issue 14's note); kept running so that it shows.",
-)
 def test_a_cropped_captioned_clip_is_placed_within_a_second(original):
     frames = videos.cut(videos.reference_frames(), 11.3, 10)
     clip = stored(videos.encode([videos.cropped_with_caption(f) for f in frames]), "clip.mp4")
