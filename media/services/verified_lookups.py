@@ -149,18 +149,34 @@ def _stored(
 
 
 class _References:
-    """Candidates' features, read once per lookup: stored with their frame, or extracted from
-    the picture of a frame stored before them."""
+    """Frames' features, read once per lookup: stored with their frame, or extracted from the
+    picture of a frame stored before them."""
 
     def __init__(self, pictures: _Pictures) -> None:
         self._pictures = pictures
         self._features: dict[tuple[int, int | None], verification.Features | None] = {}
+        self._finer: dict[tuple[int, int | None], verification.Features | None] = {}
 
     def get(self, item: MediaItem, frame: MediaFrame | None) -> verification.Features | None:
         key = (item.pk, None if frame is None else frame.pk)
         if key not in self._features:
             self._features[key] = self._read(item, frame)
         return self._features[key]
+
+    def finer(
+        self, item: MediaItem, frame: MediaFrame | None
+    ) -> Callable[[], verification.Features | None]:
+        """What reads a frame's finer keypoints when verification first asks for them (a
+        candidate's, or the query's own): a video candidate's are asked for once for every pair
+        of frames it is tried with."""
+        key = (item.pk, None if frame is None else frame.pk)
+
+        def read() -> verification.Features | None:
+            if key not in self._finer:
+                self._finer[key] = self._read_finer(item, frame)
+            return self._finer[key]
+
+        return read
 
     def _read(self, item: MediaItem, frame: MediaFrame | None) -> verification.Features | None:
         size = local_features.original_size(item)
@@ -170,22 +186,17 @@ class _References:
         picture = self._pictures.get(item, frame)
         return None if picture is None else verification.features(picture, size)
 
-    def finer(
+    def _read_finer(
         self, item: MediaItem, frame: MediaFrame | None
-    ) -> Callable[[], verification.Features | None]:
-        """What reads a frame's finer keypoints when verification asks for them (a candidate's,
-        or the query's own): stored with the frame, or extracted from an image's file for a
-        frame stored before them."""
-
-        def read() -> verification.Features | None:
-            size = local_features.original_size(item)
-            stored = _stored(frame, "finer_features", size)
-            if stored is not None or item.kind != MediaItem.Kind.IMAGE:
-                return stored
-            picture = self._pictures.image(item, verification.FINE_SIDE)
-            return None if picture is None else verification.finer_features(picture, size)
-
-        return read
+    ) -> verification.Features | None:
+        """Stored with the frame, or extracted from an image's file for a frame stored before
+        them; a video frame has none."""
+        size = local_features.original_size(item)
+        stored = _stored(frame, "finer_features", size)
+        if stored is not None or item.kind != MediaItem.Kind.IMAGE:
+            return stored
+        picture = self._pictures.image(item, verification.FINE_SIDE)
+        return None if picture is None else verification.finer_features(picture, size)
 
 
 def query_views(
