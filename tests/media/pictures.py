@@ -52,14 +52,17 @@ def vertical(image: Image.Image, bands: str) -> Image.Image:
     return canvas
 
 
-def on_background(image: Image.Image, scale: float = 0.6) -> Image.Image:
-    """Shrunk onto a larger, smooth but not uniform background."""
+def on_background(
+    image: Image.Image, scale: float = 0.6, at: tuple[float, float] = (0.3, 0.2)
+) -> Image.Image:
+    """Shrunk onto a larger, smooth but not uniform background, its corner `at` these shares
+    of the picture's own width and height."""
     noise = np.random.default_rng(3).integers(0, 255, (8, 10, 3)).astype(np.uint8)
     background = Image.fromarray(noise).resize(
         (round(image.width * 1.4), round(image.height * 1.4)), Image.Resampling.BICUBIC
     )
     small = image.resize((round(image.width * scale), round(image.height * scale)))
-    background.paste(small, (round(image.width * 0.3), round(image.height * 0.2)))
+    background.paste(small, (round(image.width * at[0]), round(image.height * at[1])))
     return background
 
 

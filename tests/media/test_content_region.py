@@ -44,6 +44,16 @@ def test_a_picture_on_a_background_is_cut_out():
     assert abs(view.height - 240) <= 12
 
 
+def test_a_picture_off_centre_on_a_background_is_cut_out():
+    """Most of the background's columns lie left of it: the middle third of the columns, which
+    used to stand for the picture's sharpness, is mostly background."""
+    original = photo("grass")
+    views = content_region.content_views(on_background(original, 0.55, at=(0.8, 0.55)))
+    view = _closest(views, (220, 220))
+    assert abs(view.width - 220) <= 12
+    assert abs(view.height - 220) <= 12
+
+
 def test_a_turned_picture_is_straightened():
     original = photo()
     turned = original.rotate(12, Image.Resampling.BICUBIC, expand=True)
