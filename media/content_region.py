@@ -23,8 +23,8 @@ from PIL import Image
 ANALYSIS_SIDE = 256
 # A region smaller than this share of a side is not a picture but a detail.
 MIN_REGION_SHARE = 0.3
-# Rows (or columns) this much less sharp than the picture's middle are a blurred band.
-BLUR_RATIO = 0.3
+# Rows (or columns) this much less sharp than the picture are a blurred band.
+BLUR_RATIO = 0.2
 # A band shorter than this share of the side is not worth a view.
 MIN_BAND_SHARE = 0.04
 # Mean grey difference under which the rows either side of a boundary mirror each other, over
