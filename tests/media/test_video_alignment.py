@@ -230,3 +230,53 @@ def test_a_long_upload_takes_views_and_feature_votes_from_a_bounded_spread_of_ke
     assert min(shift, videos.SCENE_SECONDS * len(videos.SCENES) - shift) <= 1
     assert looked_at.count("views") <= verified_lookups.SEARCHED_KEYFRAMES
     assert looked_at.count("votes") <= verified_lookups.SEARCHED_KEYFRAMES
+
+
+def seen_at(item_id: int, shift: float, distance: int) -> lookups.ArchiveMatch:
+    return lookups.ArchiveMatch(
+        media_item_id=item_id,
+        distance=distance,
+        query_offset_seconds=6.0,
+        matched_offset_seconds=6.0 + shift,
+        frames_share=0.2,
+        is_strong=False,
+    )
+
+
+TURNED = verification.Transform(
+    inliers=94,
+    matches=106,
+    scale=1.0,
+    rotation_degrees=8.0,
+    mirrored=False,
+    perspective=False,
+    reference_box=(0, 0, 1, 1),
+    query_box=(0, 0, 1, 1),
+)
+
+
+def test_a_clip_a_view_found_at_a_look_alike_moment_is_kept_where_its_keypoints_agree():
+    """bench/media/video.py's cell turned by 8 degrees: a view's hash lay 80 bits from the same
+    video 32 s in (another shot), which did not verify; the feature index voted for 4 s in,
+    which does, but the video was a candidate already and was left out: no match."""
+    by_view = [seen_at(7, 32.0, 80), seen_at(8, 20.0, 84), seen_at(7, 4.1, 124)]
+    verifies = {(7, 4.1)}
+
+    def verify(match):
+        shift = round(match.matched_offset_seconds - match.query_offset_seconds, 1)
+        return TURNED if (match.media_item_id, shift) in verifies else None
+
+    (kept,) = verified_lookups._kept_by_view(by_view, set(), verify)
+    assert kept == verified_lookups.VerifiedMatch(by_view[2], TURNED)
+    # A view's close hash keeps the item unverified, unless another alignment verifies.
+    (kept,) = verified_lookups._kept_by_view(by_view[:2], {7}, verify)
+    assert kept == verified_lookups.VerifiedMatch(by_view[0], None)
+    kept, other = verified_lookups._kept_by_view(by_view, {7, 8}, verify)
+    assert kept == verified_lookups.VerifiedMatch(by_view[2], TURNED)
+    assert other.match.media_item_id == 8
+
+
+def test_the_feature_index_adds_a_clip_only_at_another_alignment_than_its_views():
+    assert verified_lookups._aligned_alike(seen_at(7, 4.1, 124), seen_at(7, 4.4, 80))
+    assert not verified_lookups._aligned_alike(seen_at(7, 4.1, 124), seen_at(7, 32.0, 80))
+    assert not verified_lookups._aligned_alike(seen_at(7, 4.1, 124), None)
