@@ -445,7 +445,10 @@ class QueryPicture:
     picture is not, enlarged to the picture's size: footage 120-180 pixels wide in a 320-pixel
     thumbnail had too few keypoints, at another scale than the reference's, to verify
     (bench/media/video.py's brick, text and grass on a background: none verified as they were,
-    60-150 inliers enlarged)."""
+    60-150 inliers enlarged).
+
+    `features`: the picture's own keypoints, when they were extracted before (an uploaded
+    image's or keyframe's, stored by its hashing from this same picture)."""
 
     def __init__(
         self,
@@ -454,10 +457,13 @@ class QueryPicture:
         region: tuple[int, int, int, int] | None = None,
         *,
         finer: Callable[[], Features | None] | None = None,
+        features: Features | None = None,
     ):
         self._picture = picture
         self._original_size = original_size
         self._features: dict[tuple[bool, bool], Features] = {}
+        if features is not None:
+            self._features[False, False] = features
         self.region = region
         self._region_query: QueryPicture | None = None
         self._read_finer = finer

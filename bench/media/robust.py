@@ -37,6 +37,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import django
 import numpy as np
@@ -78,10 +79,20 @@ def _jpeg(image, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
-def query_finer(query: bytes) -> verification.Features | None:
-    """A query's finer keypoints, as hashing stores them for an uploaded image."""
-    return verification.finer_features(
-        verification.open_picture(io.BytesIO(query), verification.FINE_SIDE)
+class QueryKeypoints(NamedTuple):
+    """What hashing stores of an uploaded image, which its lookup reads rather than extracts:
+    its strongest keypoints and its finer ones."""
+
+    strongest: verification.Features
+    finer: verification.Features | None
+
+
+def query_keypoints(query: bytes) -> QueryKeypoints:
+    return QueryKeypoints(
+        verification.features(verification.open_picture(io.BytesIO(query))),
+        verification.finer_features(
+            verification.open_picture(io.BytesIO(query), verification.FINE_SIDE)
+        ),
     )
 
 
@@ -142,12 +153,15 @@ class Archive:
         return best
 
     def lookup(
-        self, query: bytes, frame, finer: verification.Features | None
+        self, query: bytes, frame, stored: QueryKeypoints
     ) -> tuple[dict[int, int], dict[int, object]]:
-        """(stage-one matches, kept matches with their transform or None). `finer`: the query's
-        finer keypoints, which hashing extracted and stored (`query_finer`)."""
+        """(stage-one matches, kept matches with their transform or None). `stored`: the
+        query's keypoints, which hashing extracted and stored (`query_keypoints`)."""
         picture = verification.open_picture(io.BytesIO(query))
-        query_picture = verification.QueryPicture(picture, finer=lambda: finer)
+        strongest = stored.strongest if stored.strongest.descriptors is not None else None
+        query_picture = verification.QueryPicture(
+            picture, finer=lambda: stored.finer, features=strongest
+        )
         # As the lookup does: the votes in another thread, beside the hash searches and views.
         with ThreadPoolExecutor(max_workers=1) as voter:
             voting = voter.submit(
@@ -221,7 +235,7 @@ def run_quality(archive: Archive, originals: dict, seed: int) -> dict:
                 counts["unhashable"] += 1
                 continue
             (frame,) = frames
-            by_hash, kept = archive.lookup(query, frame, query_finer(query))
+            by_hash, kept = archive.lookup(query, frame, query_keypoints(query))
             counts["stage_one"] += number in by_hash
             counts["found"] += number in kept
             counts["verified"] += kept.get(number) is not None
@@ -283,9 +297,9 @@ def run_speed(originals: dict, size: int, features: bool, feature_noise: int = 0
             frames = hashing.hash_image(io.BytesIO(query))
             if not frames:
                 continue
-            finer = query_finer(query)
+            stored = query_keypoints(query)
             start = time.perf_counter()
-            archive.lookup(query, frames[0], finer)
+            archive.lookup(query, frames[0], stored)
             samples.append(time.perf_counter() - start)
     reference = verification.open_picture(io.BytesIO(archive.files[0]))
     for _ in range(50):
@@ -436,7 +450,7 @@ def run_copies(archive: Archive, name: str, copies: dict[str, Image.Image]) -> N
     for label, picture in copies.items():
         query = _jpeg(picture, 95)
         frames = hashing.hash_image(io.BytesIO(query))
-        _, kept = archive.lookup(query, frames[0], query_finer(query)) if frames else ({}, {})
+        _, kept = archive.lookup(query, frames[0], query_keypoints(query)) if frames else ({}, {})
         found += number in kept
         wrong += sum(item != number for item in kept)
         transform = kept.get(number)

@@ -415,8 +415,8 @@ def _hashed_or_deferred(job: LookupJob, item: MediaItem) -> bool:
 
 
 def _archive_matches(job: LookupJob, item: MediaItem) -> list[LookupMatch]:
-    # A candidate's stored keypoints are what verification reads; the query's own are not used
-    # (its features are extracted from its picture with its mirror image's): 22 KB a frame. Its
+    # A candidate's stored keypoints are what verification reads; the query's own, 22 KB a frame,
+    # are read only for the keyframes its votes use (a long video has hundreds of frames). Its
     # finer keypoints are read (an image's one frame; a video frame has none).
     frames = list(item.frames.defer("verification_features"))
     return _exact_copy(job, item) + _near_copies(job, item, frames) + _shared_copies(job, frames)

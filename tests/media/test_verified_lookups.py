@@ -158,6 +158,29 @@ def test_stored_keypoints_give_the_matches_and_transforms_the_pictures_give(arch
     assert all(transform is not None for matches in from_stored for _, transform in matches)
 
 
+def test_a_lookup_takes_the_querys_own_keypoints_from_what_its_hashing_stored(archive, monkeypatch):
+    query = stored(jpeg(crop(photo("coffee"), 0.25, 0.25, 0.25, 0.25)), "c.jpg")
+    spread_extractions = []
+    features = verification.features
+
+    def extracting(picture, *args, **kwargs):
+        spread_extractions.append(kwargs.get("spread", False))
+        return features(picture, *args, **kwargs)
+
+    monkeypatch.setattr(verification, "features", extracting)
+    (found,) = verified_lookups.archive_search_verified(query, list(query.frames.all()))
+    assert found.match.media_item_id == archive["coffee"].pk
+    assert found.transform is not None
+    # Those of its mirror image and those spread over it; its strongest were stored.
+    assert sorted(spread_extractions) == [False, True]
+    # Stored in a format this code does not read: extracted from its picture, found alike.
+    query.frames.update(verification_features=b"\x07damaged")
+    spread_extractions.clear()
+    (again,) = verified_lookups.archive_search_verified(query, list(query.frames.all()))
+    assert again == found
+    assert sorted(spread_extractions) == [False, False, True]
+
+
 def test_a_deep_crop_of_a_large_photograph_is_verified_by_its_finer_keypoints(archive):
     """Also for items hashed before finer keypoints were stored: from their files, alike."""
     original = stored(jpeg(photo("retina", width=1411)), "retina.jpg", in_archive=True)
