@@ -93,14 +93,19 @@ def thumbnail_picture(thumbnail: bytes) -> Image.Image | None:
         return None
 
 
-def image_features(item: MediaItem) -> StoredFeatures | None:
-    """An image item's features (see picture_features); None when its file cannot be read now."""
-    picture = item_picture(item)
-    if picture is None:
+def image_features(item: MediaItem, *, finer_only: bool = False) -> StoredFeatures | None:
+    """An image item's features (see picture_features), or with `finer_only` its finer ones
+    alone (the others empty); None when its file cannot be read now."""
+    picture = None if finer_only else item_picture(item)
+    if picture is None and not finer_only:
         return None
     size = original_size(item)
-    large = size is None or max(size) >= verification.FINE_MIN_SIDE
-    return picture_features(picture, item_picture(item, verification.FINE_SIDE) if large else None)
+    if size is not None and max(size) < verification.FINE_MIN_SIDE:
+        return picture_features(picture)
+    fine_picture = item_picture(item, verification.FINE_SIDE)
+    if fine_picture is None:
+        return None
+    return picture_features(picture, fine_picture)
 
 
 def frame_features(item: MediaItem, frames: list[FrameHashes]) -> list[StoredFeatures | None]:
@@ -156,7 +161,14 @@ def media_item_features_extract(*, media_item_id: int) -> int:
     if not missing:
         return 0
     if item.kind == MediaItem.Kind.IMAGE:
-        found = image_features(item)
+        # Items hashed before finer keypoints were stored lack only those: their others are not
+        # extracted again (a decode and an ORB extraction an image; none at all for an image
+        # too small to have finer keypoints).
+        finer_only = all(
+            frame.local_features is not None and frame.verification_features is not None
+            for frame in missing
+        )
+        found = image_features(item, finer_only=finer_only)
         extracted = {frame.pk: found for frame in missing if found is not None}
     else:
         extracted = {

@@ -147,6 +147,29 @@ def test_items_lacking_only_keypoints_get_them_without_being_indexed_again(archi
     assert not local_features.media_items_features_missing().exists()
 
 
+def test_images_lacking_only_finer_keypoints_are_decoded_for_those_alone(archive, monkeypatch):
+    """As every image hashed before finer keypoints were stored: the others are not extracted
+    again, and an image too small to have finer keypoints is not decoded at all."""
+    small = stored(jpeg(photo("camera", width=400)), "camera.jpg")
+    hashed = dict(MediaFrame.objects.values_list("media_item_id", "finer_features"))
+    MediaFrame.objects.update(finer_features=None)
+    decoded_at = []
+    item_picture = local_features.item_picture
+
+    def decoding(item, side=verification.FEATURE_SIDE):
+        decoded_at.append((item.pk, side))
+        return item_picture(item, side)
+
+    monkeypatch.setattr(local_features, "item_picture", decoding)
+    call_command("extract_features")
+    assert sorted(decoded_at) == sorted(
+        (item.pk, verification.FINE_SIDE) for item in archive.values()
+    )
+    assert dict(MediaFrame.objects.values_list("media_item_id", "finer_features")) == hashed
+    assert bytes(hashed[small.pk]) == b""
+    assert all(hashed[item.pk] for item in archive.values())
+
+
 def noise(width: int, height: int) -> Image.Image:
     pixels = np.random.default_rng(11).integers(0, 256, (height, width, 3), dtype=np.uint8)
     return Image.fromarray(pixels)
