@@ -96,9 +96,11 @@ def thumbnail_picture(thumbnail: bytes) -> Image.Image | None:
 def image_features(item: MediaItem, *, finer_only: bool = False) -> StoredFeatures | None:
     """An image item's features (see picture_features), or with `finer_only` its finer ones
     alone (the others empty); None when its file cannot be read now."""
-    picture = None if finer_only else item_picture(item)
-    if picture is None and not finer_only:
-        return None
+    picture = None
+    if not finer_only:
+        picture = item_picture(item)
+        if picture is None:
+            return None
     size = original_size(item)
     if size is not None and max(size) < verification.FINE_MIN_SIDE:
         return picture_features(picture)
