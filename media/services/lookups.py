@@ -267,6 +267,11 @@ def archive_searches(
     ]
 
 
+def alignment_bin(query_offset: float, matched_offset: float) -> int:
+    """Where a pair of frames lays the query in the matched item, to ALIGNMENT_BIN_SECONDS."""
+    return round((matched_offset - query_offset) / ALIGNMENT_BIN_SECONDS)
+
+
 def _aligned(
     hits: list[tuple[int, int, int]],
     matched_frames: dict[int, tuple[int, float]],
@@ -280,8 +285,7 @@ def _aligned(
     for row, frame_id, distance in hits:
         item_id, matched_offset = matched_frames[frame_id]
         query_offset = query_offsets[row]
-        alignment = round((matched_offset - query_offset) / ALIGNMENT_BIN_SECONDS)
-        pairs = votes[(item_id, alignment)]
+        pairs = votes[(item_id, alignment_bin(query_offset, matched_offset))]
         if query_offset not in pairs or distance < pairs[query_offset][0]:
             pairs[query_offset] = (distance, matched_offset)
     best: dict[int, ArchiveMatch] = {}

@@ -300,7 +300,7 @@ def feature_candidates(
         if frame_id not in archived:
             continue
         item_id, matched_offset, archive_hashes = archived[frame_id]
-        key = (item_id, round((matched_offset - query_offset) / lookups.ALIGNMENT_BIN_SECONDS))
+        key = (item_id, lookups.alignment_bin(query_offset, matched_offset))
         pair = (votes, query_offset, matched_offset, archive_hashes)
         entry = bins.setdefault(key, [0, pair])
         entry[0] += votes
@@ -491,14 +491,9 @@ def _kept_by_view(
 def _aligned_alike(match: "lookups.ArchiveMatch", other: "lookups.ArchiveMatch | None") -> bool:
     """Whether two matches of an item lay the query at the same place in it (an image's
     always do)."""
-    if other is None:
-        return False
-
-    def alignment(found: "lookups.ArchiveMatch") -> int:
-        shift = found.matched_offset_seconds - found.query_offset_seconds
-        return round(shift / lookups.ALIGNMENT_BIN_SECONDS)
-
-    return alignment(match) == alignment(other)
+    return other is not None and lookups.alignment_bin(
+        match.query_offset_seconds, match.matched_offset_seconds
+    ) == lookups.alignment_bin(other.query_offset_seconds, other.matched_offset_seconds)
 
 
 def _spread_evenly(offsets: list[float], most: int) -> list[float]:
