@@ -436,6 +436,24 @@ def _accepted(
     )
 
 
+def corners_in(frame: Features, reference: Features) -> np.ndarray | None:
+    """The corners of `frame`'s picture in `reference`'s (top left, top right, bottom right,
+    bottom left), as fractions of the reference's sides, beyond 0-1 where the frame shows what
+    the reference does not; None unless as many of their keypoints agree as a match needs. Of
+    two keyframes of one shot: how the camera moved between them."""
+    fitted = _fit(frame, reference)
+    if fitted is None:
+        return None
+    source, _, matrix, mask = fitted
+    inliers = int(mask.sum())
+    if inliers < MIN_INLIERS or inliers < MIN_INLIER_SHARE * len(source):
+        return None
+    corners = _project(matrix, _corners(*frame.size))
+    if not np.isfinite(corners).all() or not _is_convex(corners):
+        return None
+    return corners / np.array(reference.size, dtype=np.float64)
+
+
 class QueryPicture:
     """A query's features, extracted once for all the candidates it is verified against (those
     of its mirror image, or spread over it, only when a candidate needs them).

@@ -30,12 +30,17 @@ strongest keypoints (those its hashing stored, for the keyframes it votes with),
 mirror image, those spread over it (burned-in subtitles take the strongest) and, for a video
 with footage on a still background, those of that footage enlarged; each is verified only when
 the ones before it were not.
+
+A video match says where in the archive video the clip lies: where the clip's cuts lie on the
+reference's (CUT_SEARCH_SECONDS) when it has any, else between the reference's keyframes, by how
+the camera moved from one to the next (PLACEMENT_STEP).
 """
 
 import logging
+import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from django.conf import settings
@@ -93,6 +98,21 @@ CUT_TOLERANCE_SECONDS = 0.25
 # CUT_VERIFICATIONS pairs a match each way.
 CUT_SHOT_KEYFRAMES = 2
 CUT_VERIFICATIONS = 16
+# A clip without a cut is placed by a pair of keyframes, and keyframes are up to
+# hashing.MAX_KEYFRAME_INTERVAL apart: a query frame shown between two of the reference's was
+# placed on one or the other, a second or more off (bench/media/video.py: a plain cut 1.1 s,
+# 9:16 mirrored bands 1.5 s). How the camera moved between the keyframe the match verified with
+# and its neighbours (the homography of their keypoints, up to PATH_KEYFRAMES each way within
+# the shot) says where in between: at the moment whose frame, its corners interpolated between
+# theirs, is centred where the middle of what the query shows lies in the keyframe. The middle,
+# not the size: a crop changes how much the query shows and hardly where its middle is, and a
+# zoom changes only the size, so that a still shot or a zoom leaves the match where it was. In
+# steps of PLACEMENT_STEP seconds.
+PLACEMENT_STEP = 0.1
+PATH_KEYFRAMES = 2
+# Centres this close (a fraction of the frame's sides) are as good as each other: keypoints place
+# a homography's corners to a few pixels.
+PLACEMENT_TOLERANCE = 0.005
 # Content views and feature votes cost tens of milliseconds a keyframe (40-75 ms on the machines
 # bench/media/video.py ran on), unlike the hash search, which takes every keyframe at once: a
 # longer query takes them from this many keyframes spread evenly over it (a 12 s clip has 6-8, a
@@ -112,6 +132,8 @@ class QueryView:
 class VerifiedMatch:
     match: "lookups.ArchiveMatch"
     transform: verification.Transform | None
+    # (query offset, reference keyframe's offset) of the pair of frames the transform is of.
+    verified_pair: tuple[float, float] | None = field(default=None, compare=False)
 
 
 class _Pictures:
@@ -338,12 +360,13 @@ def _frame_near(item: MediaItem, offset: float) -> MediaFrame | None:
 
 
 def _first_verified(
+    match: "lookups.ArchiveMatch",
     pairs,
     matched_item: MediaItem,
     query_pictures: dict[float, verification.QueryPicture],
     references: _References,
-) -> verification.Transform | None:
-    """The transform of the first of `pairs` (query offset, frame of `matched_item`) that
+) -> VerifiedMatch | None:
+    """The match verified by the first of `pairs` (query offset, frame of `matched_item`) that
     verifies; None when none does or no picture is left to verify with."""
     for query_offset, frame in pairs:
         reference = references.get(matched_item, frame)
@@ -353,7 +376,9 @@ def _first_verified(
             query_pictures[query_offset], reference, finer=references.finer(matched_item, frame)
         )
         if found is not None:
-            return found
+            # An image's picture verifies without a frame, as it is the same at every offset.
+            pair = None if frame is None else (query_offset, frame.offset_seconds)
+            return VerifiedMatch(match, found, pair)
     return None
 
 
@@ -445,11 +470,113 @@ def _cut_aligned(
                 for reference_offset in shot(reference_offsets, reference_cuts, other)
             ][: CUT_VERIFICATIONS - verifications]
             verifications += len(pairs)
-            transform = _first_verified(pairs, matched_item, query_pictures, references)
-            if transform is not None:
-                moved = replace(match, query_offset_seconds=cut, matched_offset_seconds=other)
-                return VerifiedMatch(moved, transform)
+            moved = replace(match, query_offset_seconds=cut, matched_offset_seconds=other)
+            confirmed = _first_verified(moved, pairs, matched_item, query_pictures, references)
+            if confirmed is not None:
+                return confirmed
     return found
+
+
+_FRAME_CORNERS = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+
+
+def _centre(corners: np.ndarray) -> np.ndarray:
+    """Where the middle of a frame lies, given where its corners do: where the diagonals cross,
+    which a homography keeps (the corners' mean it does not: a reframing's bands, fitted by the
+    picture between them, lean their far corners)."""
+    (x1, y1), (x2, y2), (x3, y3), (x4, y4) = corners
+    # The diagonals top left-bottom right and top right-bottom left, crossing at a share of each.
+    across = (x3 - x1) * (y2 - y4) - (y3 - y1) * (x2 - x4)
+    if abs(across) < 1e-12:
+        return corners.mean(axis=0)
+    share = ((x2 - x1) * (y2 - y4) - (y2 - y1) * (x2 - x4)) / across
+    return corners[0] + share * (corners[2] - corners[0])
+
+
+def _shown_in(
+    query: verification.QueryPicture, reference: verification.Features
+) -> np.ndarray | None:
+    """The corners of what a query picture shows of a reference (its region when it has one, the
+    footage on a still background; else all of it), in the reference's fractions; None when no
+    keypoints of it (its own, its mirror image's, those spread over it) fit one."""
+    shown = query.region_query() if query.region is not None else query
+    for mirrored, spread in ((False, False), (True, False), (False, True)):
+        corners = verification.corners_in(
+            shown.features(mirrored=mirrored, spread=spread), reference
+        )
+        if corners is not None:
+            return corners
+    return None
+
+
+def _placed_between(
+    found: VerifiedMatch,
+    matched_item: MediaItem,
+    query_pictures: dict[float, verification.QueryPicture],
+    references: _References,
+) -> VerifiedMatch:
+    """The match moved to where between the reference's keyframes its query frame lies (see
+    PLACEMENT_STEP); as it was when it did not verify, or when no neighbour of the keyframe it
+    verified with shows the same shot."""
+    if found.verified_pair is None:
+        return found
+    query_offset, matched_offset = found.verified_pair
+    reach = 2 * hashing.MAX_KEYFRAME_INTERVAL
+    window = {
+        frame.offset_seconds: frame
+        for frame in MediaFrame.objects.filter(
+            media_item_id=matched_item.pk,
+            offset_seconds__gte=matched_offset - reach,
+            offset_seconds__lte=matched_offset + reach,
+        )
+    }
+    keyframe = window.get(matched_offset)
+    features = None if keyframe is None else references.get(matched_item, keyframe)
+    if features is None:
+        return found
+    # The keyframe's neighbours in its shot, up to PATH_KEYFRAMES each way, in its fractions.
+    path = {matched_offset: _FRAME_CORNERS}
+    offsets = sorted(window)
+    at = offsets.index(matched_offset)
+    for side in (offsets[at + 1 :], offsets[:at][::-1]):
+        for offset in side[:PATH_KEYFRAMES]:
+            neighbour = references.get(matched_item, window[offset])
+            corners = None if neighbour is None else verification.corners_in(neighbour, features)
+            if corners is None:
+                break
+            path[offset] = corners
+    shown = None if len(path) == 1 else _shown_in(query_pictures[query_offset], features)
+    if shown is None:
+        return found
+    centre = _centre(shown)
+    offsets = sorted(path)
+
+    def off_centre(moment: float) -> float:
+        moment = min(max(moment, offsets[0]), offsets[-1])
+        later = next(offset for offset in offsets[1:] if moment <= offset)
+        earlier = offsets[offsets.index(later) - 1]
+        share = (moment - earlier) / (later - earlier)
+        corners = (1 - share) * path[earlier] + share * path[later]
+        return float(np.linalg.norm(_centre(corners) - centre))
+
+    moments = [
+        matched_offset + step * PLACEMENT_STEP
+        for step in range(
+            math.ceil((offsets[0] - matched_offset) / PLACEMENT_STEP),
+            math.floor((offsets[-1] - matched_offset) / PLACEMENT_STEP) + 1,
+        )
+    ]
+    scores = {moment: off_centre(moment) for moment in moments}
+    # The nearest of the moments as good as the best: a still shot stays on its keyframe.
+    least = min(scores.values())
+    best = min(
+        (moment for moment, score in scores.items() if score <= least + PLACEMENT_TOLERANCE),
+        key=lambda moment: abs(moment - matched_offset),
+    )
+    moved = replace(
+        found.match, query_offset_seconds=query_offset, matched_offset_seconds=round(best, 3)
+    )
+    return replace(found, match=moved)
 
 
 def _match_transform(
@@ -457,8 +584,8 @@ def _match_transform(
     matched_item: MediaItem,
     query_pictures: dict[float, verification.QueryPicture],
     references: _References,
-) -> verification.Transform | None:
-    """The transform of the match's pair of frames; for a video, of the first of a few pairs at
+) -> VerifiedMatch:
+    """The match verified by its pair of frames; for a video, by the first of a few pairs at
     the match's alignment that verifies (one keyframe may be a blur, a cut or flat)."""
     alignment = match.matched_offset_seconds - match.query_offset_seconds
     nearest = sorted(query_pictures, key=lambda offset: abs(offset - match.query_offset_seconds))
@@ -467,13 +594,14 @@ def _match_transform(
         (query_offset, _frame_near(matched_item, query_offset + alignment))
         for query_offset in tried
     )
-    return _first_verified(pairs, matched_item, query_pictures, references)
+    verified = _first_verified(match, pairs, matched_item, query_pictures, references)
+    return VerifiedMatch(match, None) if verified is None else verified
 
 
 def _kept_by_view(
     by_view: list["lookups.ArchiveMatch"],
     close_by_view: set[int],
-    verify: Callable[["lookups.ArchiveMatch"], verification.Transform | None],
+    verify: Callable[["lookups.ArchiveMatch"], VerifiedMatch],
 ) -> list[VerifiedMatch]:
     """The candidates no close hash found, verified in order. An item is kept once: at its first
     alignment that verifies, else, when a view's hash was close, unverified at the first."""
@@ -482,9 +610,11 @@ def _kept_by_view(
         current = kept.get(match.media_item_id)
         if current is not None and current.transform is not None:
             continue
-        transform = verify(match)
-        if transform is not None or (current is None and match.media_item_id in close_by_view):
-            kept[match.media_item_id] = VerifiedMatch(match, transform)
+        found = verify(match)
+        if found.transform is not None or (
+            current is None and match.media_item_id in close_by_view
+        ):
+            kept[match.media_item_id] = found
     return list(kept.values())
 
 
@@ -578,21 +708,29 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     }
     verified_count = 0
 
-    def verify(match: lookups.ArchiveMatch) -> verification.Transform | None:
+    def verify(match: lookups.ArchiveMatch) -> VerifiedMatch:
         nonlocal verified_count
         if verified_count >= MAX_VERIFIED:
-            return None
+            return VerifiedMatch(match, None)
         verified_count += 1
         return _match_transform(match, candidates[match.media_item_id], query_pictures, references)
 
-    results = [VerifiedMatch(match, verify(match)) for match in by_hash]
+    results = [verify(match) for match in by_hash]
     results += _kept_by_view(by_view, close_by_view, verify)
     if item.kind != MediaItem.Kind.VIDEO:
         return results
     query_cuts = sorted(frame.offset_seconds for frame in frames if frame.is_cut)
-    return [
-        _cut_aligned(found, matched, query_pictures, query_cuts, references)
-        if (matched := candidates[found.match.media_item_id]).kind == MediaItem.Kind.VIDEO
-        else found
-        for found in results
-    ]
+    placed = []
+    for found in results:
+        matched = candidates[found.match.media_item_id]
+        if matched.kind == MediaItem.Kind.VIDEO:
+            aligned = _cut_aligned(found, matched, query_pictures, query_cuts, references)
+            # A cut pins a clip down to a frame or two; without one, its keyframes only to
+            # theirs, which are seconds apart.
+            found = (
+                _placed_between(found, matched, query_pictures, references)
+                if aligned is found
+                else aligned
+            )
+        placed.append(found)
+    return placed

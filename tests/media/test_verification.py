@@ -108,6 +108,27 @@ def test_unrelated_photographs_do_not_verify(query, reference):
     assert verify(photo(query), photo(reference)) is None
 
 
+def test_two_frames_of_a_pan_say_how_the_camera_moved():
+    """The later frame of a pan lies right of and below the earlier one, in the earlier one's
+    fractions, reaching past its edges; an unrelated picture and a flat one say nothing."""
+    picture = photo("astronaut", 640)
+    earlier = picture.crop((0, 0, 480, 480)).resize((320, 320))
+    later = picture.crop((96, 48, 576, 528)).resize((320, 320))
+    corners = verification.corners_in(verification.features(later), verification.features(earlier))
+    assert corners == pytest.approx(
+        np.array([[0.2, 0.1], [1.2, 0.1], [1.2, 1.1], [0.2, 1.1]]), abs=0.02
+    )
+    assert (
+        verification.corners_in(
+            verification.features(photo("coffee")), verification.features(earlier)
+        )
+        is None
+    )
+    flat = verification.features(Image.new("RGB", (320, 320), "grey"))
+    assert verification.corners_in(flat, verification.features(earlier)) is None
+    assert verification.corners_in(verification.features(earlier), flat) is None
+
+
 def test_a_deep_crop_of_a_low_contrast_photograph_verifies():
     """scikit-image's cell has no corner FAST finds at its usual threshold: it had no keypoint,
     so neither the feature index nor verification could find a crop of it."""
