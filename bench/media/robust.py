@@ -478,6 +478,12 @@ def main() -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--dev-only", action="store_true", help="tuning: the dev seed alone")
     parser.add_argument(
+        "--held-out-seed",
+        type=int,
+        default=reupload.HELD_OUT_SEED,
+        help="another held-out seed, once the usual one has been looked at",
+    )
+    parser.add_argument(
         "--no-features", action="store_true", help="without the feature index, to compare"
     )
     parser.add_argument(
@@ -521,7 +527,7 @@ def main() -> None:
         print(f"archive: {len(archive.names)} photographs, {len(archive.index)} hashes")
         dev = run_quality(archive, originals, reupload.DEV_SEED)
         held_out = (
-            dev if arguments.dev_only else run_quality(archive, originals, reupload.HELD_OUT_SEED)
+            dev if arguments.dev_only else run_quality(archive, originals, arguments.held_out_seed)
         )
         print_quality(dev, held_out)
     if arguments.speed:

@@ -372,6 +372,12 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=5, help="clips per family and seed")
     parser.add_argument("--speed", type=int, default=1_000_000, help="hashes to pad the index to")
     parser.add_argument("--details", action="store_true", help="the misses, one line each")
+    parser.add_argument(
+        "--held-out-seed",
+        type=int,
+        default=reupload.HELD_OUT_SEED,
+        help="another held-out seed, once the usual one has been looked at",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.worker:
@@ -395,7 +401,7 @@ def main() -> None:
             archive, reupload.DEV_SEED, arguments.clips, arguments.details
         )
         held_out, _ = run_quality(
-            archive, reupload.HELD_OUT_SEED, arguments.clips, arguments.details
+            archive, arguments.held_out_seed, arguments.clips, arguments.details
         )
         print(f"quality: {time.perf_counter() - start:.0f} s")
         print_quality(dev, held_out)
