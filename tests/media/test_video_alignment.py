@@ -51,8 +51,9 @@ def test_a_vertical_reframing_is_placed_within_a_second(original):
 @pytest.mark.parametrize("edit", [lambda frame: frame, videos.reframed], ids=["cut", "9:16"])
 def test_a_clip_between_the_originals_keyframes_is_placed_between_them(original, edit):
     """The original's keyframes are two seconds apart within a shot (5, 7 and 9 s here), and a
-    clip without a cut was placed on one of them: 0.9 s off for this one, 1.5 s for bench/media/
-    video.py's 9:16 reframings. How the camera moved from one keyframe to the next places it."""
+    clip without a cut was placed on one of them: its frame at 2 s on the shot's first, 3.1 s
+    off (bench/media/video.py's 9:16 reframings 1.5 s). How the camera moved from one keyframe
+    to the next places it."""
     frames = videos.cut(videos.reference_frames(), 6.1, 3.8)
     size = edit(frames[0]).size
     clip = stored(videos.encode([edit(frame) for frame in frames], size), "between.mp4")
@@ -292,3 +293,17 @@ def test_the_feature_index_adds_a_clip_only_at_another_alignment_than_its_views(
     assert verified_lookups._aligned_alike(seen_at(7, 4.1, 124), seen_at(7, 4.4, 80))
     assert not verified_lookups._aligned_alike(seen_at(7, 4.1, 124), seen_at(7, 32.0, 80))
     assert not verified_lookups._aligned_alike(seen_at(7, 4.1, 124), None)
+
+
+def test_a_clip_of_a_still_shot_stays_on_the_keyframe_it_verified_with():
+    """Every moment of a still shot shows the same picture: no camera path to place a clip along,
+    so it is left on a keyframe of the original rather than moved by the keypoints' noise."""
+    still = [videos.reference_frames()[0]] * (10 * videos.FPS)
+    archived = stored(videos.encode(still), "still.mp4", in_archive=True)
+    clip = stored(videos.encode(videos.cut(still, 3.1, 4)), "still-clip.mp4")
+    job = lookups.lookup_request(media_item=clip, actor=None)
+    run_lookup(job.pk)
+    (match,) = job.matches.all()
+    assert match.matched_item_id == archived.pk
+    keyframes = set(archived.frames.values_list("offset_seconds", flat=True))
+    assert match.matched_offset_seconds in keyframes
