@@ -167,16 +167,21 @@ class Archive:
             voting = voter.submit(
                 feature_votes, self.features, {0.0: query_picture} if self.with_features else {}
             )
-            by_hash = self._search(frame.query_hashes, settings.LOOKUP_SUGGEST_DISTANCE)
+            # One scan for the query's own hashes at both distances and one for all its views,
+            # as archive_searches and archive_search make them.
+            own = self._search(frame.query_hashes, VERIFY_RADIUS)
+            by_hash = {
+                item: distance
+                for item, distance in own.items()
+                if distance <= settings.LOOKUP_SUGGEST_DISTANCE
+            }
             views = query_views({0.0: picture}, {0.0: frame.query_hashes})
-            searched = [
-                (frame.query_hashes, False),
-                *((view.query_hashes, True) for view in views),
-            ]
+            view_hashes = b"".join(view.query_hashes for view in views)
+            by_views = self._search(view_hashes, VERIFY_RADIUS) if view_hashes else {}
             by_view: dict[int, int] = {}
             close_by_view: set[int] = set()
-            for joined, is_view in searched:
-                for item, distance in self._search(joined, VERIFY_RADIUS).items():
+            for found, is_view in ((own, False), (by_views, True)):
+                for item, distance in found.items():
                     if item not in by_hash:
                         by_view[item] = min(distance, by_view.get(item, 256))
                         if is_view and distance <= VIEW_MATCH_DISTANCE:
