@@ -311,6 +311,17 @@ class LookupMatchOutput(serializers.ModelSerializer):
             "is_exact_copy",
             "transform",
         ]
+        extra_kwargs = {
+            "query_offset_seconds": {
+                "help_text": "Seconds into the looked-up video of the frame the match is placed "
+                "by (0 for an image)."
+            },
+            "matched_offset_seconds": {
+                "help_text": "Where that frame lies in the matched video, in seconds: on a cut "
+                "both share, else between the matched video's keyframes, by how its camera "
+                "moved from one to the next (0 for an image)."
+            },
+        }
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_first_published_at(self, match: LookupMatch) -> str | None:
