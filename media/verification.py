@@ -183,6 +183,56 @@ class Transform:
         return asdict(self)
 
 
+# A box covering this much of each side is the whole picture (keypoints place its edges to a
+# few pixels), a turn this small is none, and a scale this close to 1 is the same size.
+WHOLE_SHARE = 0.97
+LEAST_TURN_DEGREES = 2.0
+SAME_SCALE = 0.1
+
+
+def _where(box: tuple[float, ...]) -> str:
+    """Which part of a picture a box (fractions) lies in, in words: "middle", "top left"..."""
+    left, top, right, bottom = box
+    across, down = (left + right) / 2, (top + bottom) / 2
+    vertical = "top" if down < 0.4 else "bottom" if down > 0.6 else ""
+    horizontal = "left" if across < 0.4 else "right" if across > 0.6 else ""
+    return " ".join(part for part in (vertical, horizontal) if part) or "middle"
+
+
+def described(transform: dict) -> list[str]:
+    """What a stored transform (Transform.as_dict) says was done to the archive picture, in
+    words a fact-checker can check against the two pictures; empty when the copy shows all of it,
+    upright, at its size."""
+    changes = []
+    box = transform.get("reference_box") or (0, 0, 1, 1)
+    width, height = box[2] - box[0], box[3] - box[1]
+    if min(width, height) < WHOLE_SHARE:
+        changes.append(
+            f"cropped to {width:.0%} x {height:.0%} of the earlier picture, from its {_where(box)}"
+        )
+    turn = transform.get("rotation_degrees") or 0.0
+    if abs(turn) >= LEAST_TURN_DEGREES:
+        way = "counterclockwise" if turn > 0 else "clockwise"
+        changes.append(f"turned {abs(turn):.0f} degrees {way}")
+    if transform.get("mirrored"):
+        changes.append("mirrored")
+    if transform.get("perspective"):
+        changes.append("seen at an angle, as in a photo of a screen")
+    scale = transform.get("scale") or 1.0
+    if scale < 1 - SAME_SCALE:
+        changes.append(f"shown at {scale:.0%} of the earlier picture's size")
+    elif scale > 1 + SAME_SCALE:
+        changes.append(f"shown at {scale:.1f} times the earlier picture's size")
+    frame = transform.get("query_box") or (0, 0, 1, 1)
+    shown_width, shown_height = frame[2] - frame[0], frame[3] - frame[1]
+    if min(shown_width, shown_height) < WHOLE_SHARE:
+        changes.append(
+            f"set into a larger frame, filling {shown_width:.0%} x {shown_height:.0%} of the copy "
+            f"in its {_where(frame)} (bands, a caption block, a background or a screen around it)"
+        )
+    return changes
+
+
 def open_picture(stream: IO[bytes], side: int = FEATURE_SIDE) -> Image.Image:
     """A stored image decoded no larger than features at `side` need: a JPEG in draft mode
     decodes at an eighth of a 12-megapixel photo's size for FEATURE_SIDE. Raises what Pillow

@@ -10,6 +10,7 @@ from claims.services import workflow
 from claims.services.common import touch_claim
 from core.exceptions import ApplicationError
 from core.services.common import apply_changes, save_validated
+from media import verification
 from media.models import LookupMatch, MediaItem
 
 EVIDENCE_CHANGEABLE_FIELDS = frozenset(
@@ -191,6 +192,11 @@ def _match_detail(match: LookupMatch) -> str:
         detail += f"; {_clock(match.matched_offset_seconds)} into the earlier video"
         if job.media_item.kind == MediaItem.Kind.VIDEO:
             detail += f", {_clock(match.query_offset_seconds)} into the claim's"
+    if match.transform:
+        detail += f"; {match.transform.get('inliers')} matching keypoints confirm it"
+        changes = verification.described(match.transform)
+        if changes:
+            detail += ", " + ", ".join(changes)
     return detail + "."
 
 

@@ -6,6 +6,8 @@ from django import template
 from django.conf import settings
 from django.urls import reverse
 
+from media import verification
+
 register = template.Library()
 
 # PDQ distances (of 256 bits) below which two frames are the same picture bit for bit, or
@@ -47,6 +49,16 @@ def frame_url(media_item_id: int, offset: float = 0.0) -> str:
     return reverse(
         "frame-thumbnail", kwargs={"media_item_id": media_item_id, "offset": repr(float(offset))}
     )
+
+
+@register.simple_tag
+def picture_changes(transform: dict) -> str:
+    """What local features found was done to the earlier picture, in words."""
+    changes = verification.described(transform)
+    if not changes:
+        return "None seen: all of the earlier picture, upright, at its size"
+    said = "; ".join(changes)
+    return said[:1].upper() + said[1:]
 
 
 @register.filter

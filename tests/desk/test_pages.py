@@ -73,6 +73,10 @@ def test_lookup_page_shows_frames_dates_and_the_earliest_match(client, demo):
     assert f"/frames/{job.media_item_id}/" in page
     assert f"/frames/{earliest.matched_item_id}/" in page
     assert "Record as evidence" in page
+    # The demo's copies are verified: what was done to the picture, in words, not field names.
+    assert "Changes to the picture" in page
+    assert "matching keypoints confirm it" in page
+    assert "reference_box" not in page
 
 
 def test_recording_a_match_as_evidence_in_place(client, demo):

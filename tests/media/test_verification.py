@@ -345,3 +345,51 @@ def test_small_pictures_have_no_finer_keypoints_and_are_not_read_for_them():
 )
 def test_large_unrelated_photographs_do_not_verify_by_their_finer_keypoints(query, reference):
     assert verify(photo(query, width=1000), photo(reference, width=1000)) is None
+
+
+WHOLE = {
+    "inliers": 120,
+    "matches": 150,
+    "scale": 1.0,
+    "rotation_degrees": 0.4,
+    "mirrored": False,
+    "perspective": False,
+    "reference_box": (0.0, 0.0, 1.0, 1.0),
+    "query_box": (0.0, 0.0, 1.0, 1.0),
+}
+
+
+def test_a_transform_is_said_in_words_a_fact_checker_can_check():
+    assert verification.described(WHOLE) == []
+    edited = {
+        **WHOLE,
+        "scale": 0.5,
+        "rotation_degrees": -12.3,
+        "mirrored": True,
+        "perspective": True,
+        "reference_box": (0.0, 0.0, 0.5, 0.6),
+        "query_box": (0.1, 0.3, 0.9, 0.7),
+    }
+    assert verification.described(edited) == [
+        "cropped to 50% x 60% of the earlier picture, from its top left",
+        "turned 12 degrees clockwise",
+        "mirrored",
+        "seen at an angle, as in a photo of a screen",
+        "shown at 50% of the earlier picture's size",
+        "set into a larger frame, filling 80% x 40% of the copy in its middle (bands, a caption "
+        "block, a background or a screen around it)",
+    ]
+    assert verification.described({**WHOLE, "scale": 2.04, "rotation_degrees": 15}) == [
+        "turned 15 degrees counterclockwise",
+        "shown at 2.0 times the earlier picture's size",
+    ]
+
+
+def test_what_a_real_verification_reports_is_said_as_it_was_done():
+    found = verify(
+        crop(photo(), 0.25, 0.25, 0.25, 0.25).transpose(Image.Transpose.FLIP_LEFT_RIGHT), photo()
+    )
+    said = verification.described(found.as_dict())
+    assert said[0].startswith("cropped to ")
+    assert said[0].endswith(" of the earlier picture, from its middle")
+    assert "mirrored" in said

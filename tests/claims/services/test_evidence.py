@@ -6,6 +6,7 @@ from claims.services.claims import claim_media_attach
 from claims.services.evidence import (
     LookupMatchOfOtherMedia,
     evidence_add,
+    evidence_from_match,
     evidence_remove,
     evidence_update,
 )
@@ -71,6 +72,27 @@ def test_evidence_from_a_lookup_match_of_the_claims_media():
     )
 
     assert evidence.lookup_match == match
+
+
+def test_evidence_from_a_verified_match_says_what_was_done_to_the_picture():
+    claim, item = ClaimFactory(), MediaItemFactory()
+    claim_media_attach(claim=claim, media_item=item, actor=None)
+    match = _match_for(item)
+    match.transform = {
+        "inliers": 64,
+        "matches": 90,
+        "scale": 1.0,
+        "rotation_degrees": 0.0,
+        "mirrored": True,
+        "perspective": False,
+        "reference_box": (0.0, 0.0, 1.0, 1.0),
+        "query_box": (0.0, 0.0, 1.0, 1.0),
+    }
+    match.save()
+
+    evidence = evidence_from_match(match=match, actor=None)
+
+    assert "; 64 matching keypoints confirm it, mirrored." in evidence.note
 
 
 def test_lookup_match_of_other_media_is_refused():
