@@ -78,16 +78,8 @@ def test_evidence_from_a_verified_match_says_what_was_done_to_the_picture():
     claim, item = ClaimFactory(), MediaItemFactory()
     claim_media_attach(claim=claim, media_item=item, actor=None)
     match = _match_for(item)
-    match.transform = {
-        "inliers": 64,
-        "matches": 90,
-        "scale": 1.0,
-        "rotation_degrees": 0.0,
-        "mirrored": True,
-        "perspective": False,
-        "reference_box": (0.0, 0.0, 1.0, 1.0),
-        "query_box": (0.0, 0.0, 1.0, 1.0),
-    }
+    # Keys left out read as unchanged: only the mirroring is to be said.
+    match.transform = {"inliers": 64, "matches": 90, "mirrored": True}
     match.save()
 
     evidence = evidence_from_match(match=match, actor=None)
