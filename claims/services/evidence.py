@@ -196,7 +196,7 @@ def _match_detail(match: LookupMatch) -> str:
         detail += f"; {match.transform.get('inliers')} matching keypoints confirm it"
         changes = verification.described(match.transform)
         if changes:
-            detail += ", " + ", ".join(changes)
+            detail += f" ({'; '.join(changes)})"
     return detail + "."
 
 

@@ -84,7 +84,7 @@ def test_evidence_from_a_verified_match_says_what_was_done_to_the_picture():
 
     evidence = evidence_from_match(match=match, actor=None)
 
-    assert "; 64 matching keypoints confirm it, mirrored." in evidence.note
+    assert "; 64 matching keypoints confirm it (mirrored)." in evidence.note
 
 
 def test_lookup_match_of_other_media_is_refused():
