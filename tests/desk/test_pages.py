@@ -75,7 +75,7 @@ def test_lookup_page_shows_frames_dates_and_the_earliest_match(client, demo):
     assert "Record as evidence" in page
     # The demo's copies are verified: what was done to the picture, in words, not field names.
     assert "Changes to the picture" in page
-    assert "matching keypoints confirm it" in page
+    assert "agree on it" in page
     assert "reference_box" not in page
 
 
