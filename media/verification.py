@@ -430,6 +430,20 @@ def _fit(query: Features, reference: Features) -> Fit | None:
     return source, target, matrix, mask
 
 
+def _frame_agreed(fitted: Fit, size: tuple[int, int]) -> np.ndarray | None:
+    """The corners of a picture of `size` seen through the fitted homography (pixels of the
+    picture it maps to) when enough keypoints agree on it and the frame keeps a real picture's
+    shape, a convex quadrilateral; else None."""
+    source, _, matrix, mask = fitted
+    inliers = int(mask.sum())
+    if inliers < MIN_INLIERS or inliers < MIN_INLIER_SHARE * len(source):
+        return None
+    corners = _project(matrix, _corners(*size))
+    if not np.isfinite(corners).all() or not _is_convex(corners):
+        return None
+    return corners
+
+
 def _accepted(
     fitted: Fit, query: Features, reference: Features, query_mirrored: bool
 ) -> Transform | None:
@@ -437,15 +451,13 @@ def _accepted(
     fitted homography, else None. With `query_mirrored`, the query's features are of its
     flipped picture."""
     source, target, matrix, mask = fitted
-    inliers = int(mask.sum())
-    if inliers < MIN_INLIERS or inliers < MIN_INLIER_SHARE * len(source):
-        return None
     query_width, query_height = query.size
     reference_width, reference_height = reference.size
-    # The query's frame seen in the reference: a convex quadrilateral for any real edit.
-    query_in_reference = _project(matrix, _corners(query_width, query_height))
-    if not np.isfinite(query_in_reference).all() or not _is_convex(query_in_reference):
+    # The query's frame seen in the reference.
+    query_in_reference = _frame_agreed(fitted, query.size)
+    if query_in_reference is None:
         return None
+    inliers = int(mask.sum())
     inverse = np.linalg.inv(matrix)
     reference_in_query = _project(inverse, _corners(reference_width, reference_height))
     if not np.isfinite(reference_in_query).all():
@@ -492,16 +504,8 @@ def corners_in(frame: Features, reference: Features) -> np.ndarray | None:
     the reference does not; None unless as many of their keypoints agree as a match needs. Of
     two keyframes of one shot: how the camera moved between them."""
     fitted = _fit(frame, reference)
-    if fitted is None:
-        return None
-    source, _, matrix, mask = fitted
-    inliers = int(mask.sum())
-    if inliers < MIN_INLIERS or inliers < MIN_INLIER_SHARE * len(source):
-        return None
-    corners = _project(matrix, _corners(*frame.size))
-    if not np.isfinite(corners).all() or not _is_convex(corners):
-        return None
-    return corners / np.array(reference.size, dtype=np.float64)
+    corners = None if fitted is None else _frame_agreed(fitted, frame.size)
+    return None if corners is None else corners / np.array(reference.size, dtype=np.float64)
 
 
 class QueryPicture:
