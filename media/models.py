@@ -190,8 +190,8 @@ class MediaFrame(models.Model):
         blank=True,
         help_text=_(
             "The same for a large image's picture at 960 pixels, what a deep crop of it is "
-            "verified with (media.verification.FINE_SIDE); empty for a video frame and for an "
-            "image too small to have finer keypoints."
+            "verified with (media.verification.FINE_SIDE), or for a small image's enlarged to "
+            "240 (SMALL_SIDE); empty for a video frame and for an image in between."
         ),
     )
 

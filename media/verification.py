@@ -11,7 +11,8 @@ and rotation, and whether it was mirrored or seen in perspective.
 An archive picture's features are extracted once, when it is hashed, and stored with its frame
 (`encoded`, `decoded`): a lookup extracts only its query's, and verifies each candidate against
 what its frame stored, as it would against the picture. A large image also stores finer ones
-(FINE_SIDE), which a deep crop of it is verified with when nothing coarser verified it.
+(FINE_SIDE), which a deep crop of it is verified with when nothing coarser verified it, and a
+small one its keypoints enlarged (SMALL_SIDE), which its copies are.
 
 ORB rather than SIFT: a tenth of the time per picture (a few milliseconds at 480 pixels), binary
 descriptors matched by Hamming distance, and rotation invariance, which the edits need. It is not
@@ -53,6 +54,13 @@ FINE_SIDE = 960
 # 480-pixel copy lacks. At 720 rather than 600, scikit-image's retina cut by a quarter from every
 # side (705 pixels) was found by its hashes but did not verify.
 FINE_MIN_SIDE = 600
+# A picture smaller than this on its longest side has finer keypoints too: its own, enlarged to
+# this side. ORB's 31-pixel patches leave a 100-pixel picture a few dozen keypoints, and its
+# edited copies too few matches to verify: scikit-image's microaneurysms (102 pixels) had 47,
+# its copies 10-20 ratio-tested matches; enlarged to 240 pixels, 213, and 22-119 inliers for its
+# re-encoded, cropped, turned, blurred, banded and photographed copies. Enlarged to 360, it is
+# too smooth for FAST's corners: fewer of them verified (bench/media/README.md).
+SMALL_SIDE = 240
 # ORB's descriptors: 256 bits.
 DESCRIPTOR_BYTES = 32
 # A picture narrower than this on either side has no room for ORB's 31-pixel patches.
@@ -275,11 +283,19 @@ def features(
 def finer_features(
     picture: Image.Image, original_size: tuple[int, int] | None = None
 ) -> Features | None:
-    """Keypoints at FINE_SIDE of a picture decoded at that side (`open_picture`), or None when
-    it is smaller than FINE_MIN_SIDE (see FINE_SIDE)."""
-    if max(picture.size) < FINE_MIN_SIDE:
+    """Keypoints at FINE_SIDE of a picture decoded at that side (`open_picture`), or of a small
+    one enlarged to SMALL_SIDE; None for a picture in between, or too narrow for any keypoint
+    (see FINE_SIDE and SMALL_SIDE)."""
+    longest = max(picture.size)
+    if longest >= FINE_MIN_SIDE:
+        return features(picture, original_size, side=FINE_SIDE)
+    if longest >= SMALL_SIDE or min(picture.size) < MIN_SIDE:
         return None
-    return features(picture, original_size, side=FINE_SIDE)
+    enlarged = picture.resize(
+        (round(picture.width * SMALL_SIDE / longest), round(picture.height * SMALL_SIDE / longest)),
+        Image.Resampling.BICUBIC,
+    )
+    return features(enlarged, original_size or picture.size, side=SMALL_SIDE)
 
 
 # Stored features (see `encoded`): a format byte, the picture's size at feature scale and the
@@ -647,10 +663,10 @@ def verify_query(
     """Verify a query against a reference's features (extracted now, or stored at hashing),
     trying the query mirrored when it does not verify as it is, then its keypoints spread over
     it, then its region, then (with `zoom`) the part of it a weak fit of the first two tries
-    points at, then (with `finer`, which reads the reference's keypoints at FINE_SIDE) both
-    pictures' finer keypoints. The strongest keypoints come first: spread ones verified a
-    picture on a busy background less often (its keypoints went to the background), and the
-    archive stores its strongest."""
+    points at, then (with `finer`, which reads the reference's finer keypoints) both pictures'
+    finer keypoints. The strongest keypoints come first: spread ones verified a picture on a
+    busy background less often (its keypoints went to the background), and the archive stores
+    its strongest."""
     if reference.descriptors is None:
         return None
     tries = ((False, False), (True, False), (False, True))
@@ -674,12 +690,13 @@ def verify_query(
         found = verify_query(query.part(part), reference, zoom=False)
         if found is not None:
             return replace(found, query_box=query.in_picture(found.query_box, part))
-    # Not mirrored: a query's finer keypoints are those it stored, of its picture as it is.
-    fine_reference = None if finer is None or not tries else finer()
-    if fine_reference is None or fine_reference.descriptors is None:
+    # Not mirrored: a query's finer keypoints are those it stored, of its picture as it is. A
+    # small query may have them without any of its own (a 60-pixel crop of a 100-pixel picture).
+    fine_query = None if finer is None else query.finer()
+    if fine_query is None or fine_query.descriptors is None:
         return None
-    fine_query = query.finer()
-    if fine_query is None:
+    fine_reference = finer()
+    if fine_reference is None or fine_reference.descriptors is None:
         return None
     found, _ = _attempt(fine_query, fine_reference, query_mirrored=False)
     return found

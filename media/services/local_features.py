@@ -10,8 +10,9 @@ image's file decoded at 480 pixels, a video frame's 320-pixel thumbnail), and st
   verification's time). Frames hashed before they were stored get them from extract_features;
   until then they are verified from their pictures, with the same result.
 - `MediaFrame.finer_features`: the same for a large image decoded at 960 pixels
-  (media.verification.FINE_SIDE), what a deep crop of it verifies with; empty for a video frame
-  (its picture is a 320-pixel thumbnail) and for a smaller image.
+  (media.verification.FINE_SIDE), what a deep crop of it verifies with, and for a small one
+  enlarged to media.verification.SMALL_SIDE; empty for a video frame (its picture is a 320-pixel
+  thumbnail) and for an image in between.
 """
 
 import io
@@ -102,7 +103,7 @@ def image_features(item: MediaItem, *, finer_only: bool = False) -> StoredFeatur
         if picture is None:
             return None
     size = original_size(item)
-    if size is not None and max(size) < verification.FINE_MIN_SIDE:
+    if size is not None and verification.SMALL_SIDE <= max(size) < verification.FINE_MIN_SIDE:
         return picture_features(picture)
     fine_picture = item_picture(item, verification.FINE_SIDE)
     if fine_picture is None:
@@ -165,7 +166,7 @@ def media_item_features_extract(*, media_item_id: int) -> int:
     if item.kind == MediaItem.Kind.IMAGE:
         # Items hashed before finer keypoints were stored lack only those: their others are not
         # extracted again (a decode and an ORB extraction an image; none at all for an image
-        # too small to have finer keypoints).
+        # of a size without finer keypoints).
         finer_only = all(
             frame.local_features is not None and frame.verification_features is not None
             for frame in missing

@@ -135,6 +135,14 @@ def test_a_large_image_stores_its_finer_keypoints(archive):
     assert 200 <= len(finer) <= verification.MAX_KEYPOINTS
 
 
+def test_a_small_image_stores_its_keypoints_enlarged(archive):
+    small = stored(jpeg(photo("microaneurysms", width=102)), "eye.jpg")
+    finer = verification.decoded(bytes(small.frames.get().finer_features), (102, 102))
+    assert finer.size == (verification.SMALL_SIDE, verification.SMALL_SIDE)
+    assert finer.factor == pytest.approx(verification.SMALL_SIDE / 102)
+    assert 100 <= len(finer) <= verification.MAX_KEYPOINTS
+
+
 @pytest.mark.parametrize("missing", ["verification_features", "finer_features"])
 def test_items_lacking_only_keypoints_get_them_without_being_indexed_again(archive, missing):
     MediaFrame.objects.filter(media_item=archive["coffee"]).update(**{missing: None})
@@ -149,8 +157,9 @@ def test_items_lacking_only_keypoints_get_them_without_being_indexed_again(archi
 
 def test_images_lacking_only_finer_keypoints_are_decoded_for_those_alone(archive, monkeypatch):
     """As every image hashed before finer keypoints were stored: the others are not extracted
-    again, and an image too small to have finer keypoints is not decoded at all."""
-    small = stored(jpeg(photo("camera", width=400)), "camera.jpg")
+    again, and an image of a size without finer keypoints is not decoded at all."""
+    between = stored(jpeg(photo("camera", width=400)), "camera.jpg")
+    small = stored(jpeg(photo("microaneurysms", width=102)), "eye.jpg")
     hashed = dict(MediaFrame.objects.values_list("media_item_id", "finer_features"))
     MediaFrame.objects.update(finer_features=None)
     decoded_at = []
@@ -163,11 +172,11 @@ def test_images_lacking_only_finer_keypoints_are_decoded_for_those_alone(archive
     monkeypatch.setattr(local_features, "item_picture", decoding)
     call_command("extract_features")
     assert sorted(decoded_at) == sorted(
-        (item.pk, verification.FINE_SIDE) for item in archive.values()
+        (item.pk, verification.FINE_SIDE) for item in [*archive.values(), small]
     )
     assert dict(MediaFrame.objects.values_list("media_item_id", "finer_features")) == hashed
-    assert bytes(hashed[small.pk]) == b""
-    assert all(hashed[item.pk] for item in archive.values())
+    assert bytes(hashed[between.pk]) == b""
+    assert all(hashed[item.pk] for item in [*archive.values(), small])
 
 
 def noise(width: int, height: int) -> Image.Image:

@@ -29,3 +29,17 @@ def test_frames_of_videos_hashed_before_finer_keypoints_need_none_extracted():
         migration.video_frames_have_none(apps, schema_editor)
     assert bytes(video.frames.get().finer_features) == b""
     assert image.frames.get().finer_features is None
+
+
+def test_small_images_hashed_before_get_their_keypoints_enlarged_extracted():
+    migration = importlib.import_module("media.migrations.0014_small_image_finer_features")
+    small, wide, video = _item("image"), _item("image"), _item("video")
+    MediaItem.objects.filter(pk__in=[small.pk, video.pk]).update(width=102, height=80)
+    MediaItem.objects.filter(pk=wide.pk).update(width=640, height=80)
+    MediaFrame.objects.update(finer_features=b"")
+    with connection.schema_editor() as schema_editor:
+        migration.small_images_lack_finer_features(apps, schema_editor)
+    assert small.frames.get().finer_features is None
+    assert (
+        bytes(wide.frames.get().finer_features) == bytes(video.frames.get().finer_features) == b""
+    )

@@ -25,6 +25,12 @@ def _jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def _jpeg_again(image: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return Image.open(buffer).convert("RGB")
+
+
 def verify(query: Image.Image, reference: Image.Image) -> verification.Transform | None:
     return verification.verify_pictures(query, reference)
 
@@ -330,13 +336,60 @@ def test_a_deep_crop_of_a_large_photograph_verifies_by_its_finer_keypoints():
     assert not found.mirrored
 
 
-def test_small_pictures_have_no_finer_keypoints_and_are_not_read_for_them():
-    assert verification.finer_features(photo(width=verification.FINE_MIN_SIDE - 1)) is None
+def test_pictures_between_the_sizes_have_no_finer_keypoints_and_none_are_read_for_them():
+    for width in (verification.SMALL_SIDE, verification.FINE_MIN_SIDE - 1):
+        assert verification.finer_features(photo(width=width)) is None
     read = []
-    query = verification.QueryPicture(photo(width=400), finer=lambda: read.append(1))
+    query = verification.QueryPicture(photo(width=400), finer=lambda: None)
     reference = verification.features(photo("coffee"))
-    assert verification.verify_query(query, reference, finer=lambda: None) is None
+    assert verification.verify_query(query, reference, finer=lambda: read.append(1)) is None
     assert read == []
+
+
+def test_a_small_pictures_finer_keypoints_are_its_own_enlarged():
+    small = photo("microaneurysms", width=102)
+    finer = verification.finer_features(small)
+    assert finer.size == (verification.SMALL_SIDE, verification.SMALL_SIDE)
+    assert finer.factor == pytest.approx(verification.SMALL_SIDE / 102)
+    assert len(finer) > 3 * len(verification.features(small))
+    # Narrower than ORB's patches: nothing to enlarge.
+    for narrow in (Image.new("RGB", (1, 1), "white"), small.crop((0, 0, 102, 30))):
+        assert verification.finer_features(narrow) is None
+
+
+def _small_copy(edit):
+    """scikit-image's microaneurysms, 102 pixels wide and flat (47 keypoints): its copies match
+    it with too few keypoints of their own to verify."""
+    return edit(photo("microaneurysms", width=102))
+
+
+@pytest.mark.parametrize(
+    ("edit", "reference_box"),
+    [
+        (lambda image: crop(image, 0.1, 0.1, 0.1, 0.1), (0.1, 0.1, 0.9, 0.9)),
+        (lambda image: _jpeg_again(image.rotate(90), 35), (0, 0, 1, 1)),
+        (lambda image: _jpeg_again(photo_of_screen(image), 50), (0, 0, 1, 1)),
+    ],
+    ids=["crop", "turned-and-re-encoded", "photo-of-a-screen"],
+)
+def test_a_copy_of_a_small_picture_verifies_by_their_keypoints_enlarged(edit, reference_box):
+    original = photo("microaneurysms", width=102)
+    copy = _small_copy(edit)
+    assert (
+        verification.verify_query(verification.QueryPicture(copy), verification.features(original))
+        is None
+    )
+    found = verify(copy, original)
+    assert found is not None
+    assert found.reference_box == pytest.approx(reference_box, abs=0.04)
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [("microaneurysms", "retina"), ("moon", "hubble_deep_field"), ("camera", "coins")],
+)
+def test_small_unrelated_photographs_do_not_verify_by_their_keypoints_enlarged(query, reference):
+    assert verify(photo(query, width=120), photo(reference, width=120)) is None
 
 
 @pytest.mark.parametrize(

@@ -206,6 +206,24 @@ def test_a_deep_crop_of_a_large_photograph_is_verified_by_its_finer_keypoints(ar
     assert transforms() in ([], [None])
 
 
+def test_a_crop_of_a_small_picture_is_verified_by_their_keypoints_enlarged(archive):
+    """scikit-image's microaneurysms, 102 pixels: the crop has no keypoint of its own. Also for
+    an item hashed before its enlarged keypoints were stored: from its file, alike."""
+    original = stored(jpeg(photo("microaneurysms", width=102)), "eye.jpg", in_archive=True)
+    query = stored(jpeg(crop(photo("microaneurysms", width=102), 0.1, 0.1, 0.1, 0.1)), "c.jpg")
+
+    def transforms() -> list[verification.Transform | None]:
+        found = verified_lookups.archive_search_verified(query, list(query.frames.all()))
+        return [verified.transform for verified in found]
+
+    (transform,) = transforms()
+    assert transform is not None
+    assert transform.reference_box == pytest.approx((0.1, 0.1, 0.9, 0.9), abs=0.03)
+    assert transform.scale == pytest.approx(1, abs=0.05)
+    MediaFrame.objects.filter(media_item=original).update(finer_features=None)
+    assert transforms() == [transform]
+
+
 def test_a_picture_between_bands_is_found_by_its_close_view_where_it_cannot_verify(archive):
     """Its view's hash lies well within PDQ's own match distance of the original's, which is
     enough where nothing is left to verify with (no stored keypoints, the file gone; a picture

@@ -1,6 +1,6 @@
 """Extract the local features of media hashed before they were stored, so that the feature index
 (media.archive_index.FeatureIndex) finds archive items by them too and verification reads their
-stored keypoints (and a large image's finer ones) instead of their pictures. Runs in this
+stored keypoints (and a large or small image's finer ones) instead of their pictures. Runs in this
 process, item by item, archive first (a few milliseconds an image or video frame, tens for a
 large image); safe to run again or to stop."""
 
@@ -12,7 +12,7 @@ from media.services.local_features import media_item_features_extract, media_ite
 class Command(BaseCommand):
     help = (
         "Extract the local features (index descriptors, verification keypoints, a large "
-        "image's finer keypoints) of hashed media that lack them (archive first)."
+        "or small image's finer keypoints) of hashed media that lack them (archive first)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
