@@ -12,7 +12,7 @@ An archive picture's features are extracted once, when it is hashed, and stored 
 (`encoded`, `decoded`): a lookup extracts only its query's, and verifies each candidate against
 what its frame stored, as it would against the picture. A large image also stores finer ones
 (FINE_SIDE), which a deep crop of it is verified with when nothing coarser verified it, and a
-small one its keypoints enlarged (SMALL_SIDE), which its copies are.
+small one its keypoints enlarged (SMALL_SIDE), which its copies and thumbnails are.
 
 ORB rather than SIFT: a tenth of the time per picture (a few milliseconds at 480 pixels), binary
 descriptors matched by Hamming distance, and rotation invariance, which the edits need. It is not
@@ -565,6 +565,11 @@ class QueryPicture:
             self._features[mirrored, spread] = features(picture, self._original_size, spread=spread)
         return self._features[mirrored, spread]
 
+    @property
+    def small(self) -> bool:
+        """Smaller than SMALL_SIDE: its finer keypoints are of it enlarged."""
+        return max(self._picture.size) < SMALL_SIDE
+
     def finer(self) -> Features | None:
         """The query's finer keypoints (see FINE_SIDE), read by `finer` the first time they are
         asked for (an uploaded image stored them when it was hashed, as the archive's did);
@@ -664,9 +669,9 @@ def verify_query(
     trying the query mirrored when it does not verify as it is, then its keypoints spread over
     it, then its region, then (with `zoom`) the part of it a weak fit of the first two tries
     points at, then (with `finer`, which reads the reference's finer keypoints) both pictures'
-    finer keypoints. The strongest keypoints come first: spread ones verified a picture on a
-    busy background less often (its keypoints went to the background), and the archive stores
-    its strongest."""
+    finer keypoints, a small query's against the reference's own when it has none. The
+    strongest keypoints come first: spread ones verified a picture on a busy background less
+    often (its keypoints went to the background), and the archive stores its strongest."""
     if reference.descriptors is None:
         return None
     tries = ((False, False), (True, False), (False, True))
@@ -691,13 +696,17 @@ def verify_query(
         if found is not None:
             return replace(found, query_box=query.in_picture(found.query_box, part))
     # Not mirrored: a query's finer keypoints are those it stored, of its picture as it is. A
-    # small query may have them without any of its own (a 60-pixel crop of a 100-pixel picture).
+    # small query may have them without any of its own (a 60-pixel crop of a 100-pixel picture),
+    # and they are matched with the reference's own when it has no finer ones: a 128-pixel
+    # thumbnail of a 256-pixel picture, enlarged, shows it at about its size.
     fine_query = None if finer is None else query.finer()
     if fine_query is None or fine_query.descriptors is None:
         return None
     fine_reference = finer()
     if fine_reference is None or fine_reference.descriptors is None:
-        return None
+        if not query.small:
+            return None
+        fine_reference = reference
     found, _ = _attempt(fine_query, fine_reference, query_mirrored=False)
     return found
 

@@ -384,6 +384,21 @@ def test_a_copy_of_a_small_picture_verifies_by_their_keypoints_enlarged(edit, re
     assert found.reference_box == pytest.approx(reference_box, abs=0.04)
 
 
+@pytest.mark.parametrize("name", ["rocket", "retina"])
+def test_a_thumbnail_verifies_by_its_keypoints_enlarged_against_the_pictures_own(name):
+    """The 256-pixel picture has no finer keypoints; its 128-pixel thumbnail too few of its
+    own."""
+    original = photo(name, width=256)
+    thumbnail = original.resize((128, round(original.height / 2)), Image.Resampling.BILINEAR)
+    reference = verification.features(original)
+    assert verification.finer_features(original) is None
+    assert verification.verify_query(verification.QueryPicture(thumbnail), reference) is None
+    found = verify(thumbnail, original)
+    assert found is not None
+    assert found.scale == pytest.approx(0.5, abs=0.03)
+    assert found.reference_box == pytest.approx((0, 0, 1, 1), abs=0.03)
+
+
 @pytest.mark.parametrize(
     ("query", "reference"),
     [("microaneurysms", "retina"), ("moon", "hubble_deep_field"), ("camera", "coins")],
