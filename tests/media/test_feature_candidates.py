@@ -127,20 +127,20 @@ def test_features_are_stored_at_hashing_and_indexed_only_for_the_archive(archive
     assert ArchiveFeatures.objects.filter(media_item=outside).count() == 1
 
 
-def test_a_large_image_stores_its_finer_keypoints(archive):
-    large = stored(jpeg(photo("retina", width=1411)), "retina.jpg")
-    finer = verification.decoded(bytes(large.frames.get().finer_features), (1411, 1411))
-    assert finer.size == (verification.FINE_SIDE, verification.FINE_SIDE)
-    assert finer.factor == pytest.approx(verification.FINE_SIDE / 1411)
-    assert 200 <= len(finer) <= verification.MAX_KEYPOINTS
-
-
-def test_a_small_image_stores_its_keypoints_enlarged(archive):
-    small = stored(jpeg(photo("microaneurysms", width=102)), "eye.jpg")
-    finer = verification.decoded(bytes(small.frames.get().finer_features), (102, 102))
-    assert finer.size == (verification.SMALL_SIDE, verification.SMALL_SIDE)
-    assert finer.factor == pytest.approx(verification.SMALL_SIDE / 102)
-    assert 100 <= len(finer) <= verification.MAX_KEYPOINTS
+@pytest.mark.parametrize(
+    ("name", "width", "side", "fewest"),
+    [
+        ("retina", 1411, verification.FINE_SIDE, 200),
+        ("microaneurysms", 102, verification.SMALL_SIDE, 100),
+    ],
+    ids=["large, at 960 px", "small, enlarged to 240 px"],
+)
+def test_large_and_small_images_store_their_finer_keypoints(archive, name, width, side, fewest):
+    item = stored(jpeg(photo(name, width=width)), f"{name}.jpg")
+    finer = verification.decoded(bytes(item.frames.get().finer_features), (width, width))
+    assert finer.size == (side, side)
+    assert finer.factor == pytest.approx(side / width)
+    assert fewest <= len(finer) <= verification.MAX_KEYPOINTS
 
 
 @pytest.mark.parametrize("missing", ["verification_features", "finer_features"])

@@ -181,29 +181,29 @@ def test_a_lookup_takes_the_querys_own_keypoints_from_what_its_hashing_stored(ar
     assert sorted(spread_extractions) == [False, False, True]
 
 
+def transforms_of(original: MediaItem, query: MediaItem) -> list[verification.Transform | None]:
+    """The transforms of the query's matches with `original` (none when it is not among them)."""
+    found = verified_lookups.archive_search_verified(query, list(query.frames.all()))
+    return [verified.transform for verified in found if verified.match.media_item_id == original.pk]
+
+
 def test_a_deep_crop_of_a_large_photograph_is_verified_by_its_finer_keypoints(archive):
     """Also for items hashed before finer keypoints were stored: from their files, alike."""
     original = stored(jpeg(photo("retina", width=1411)), "retina.jpg", in_archive=True)
     query = stored(jpeg(crop(photo("retina", width=1411), 0.25, 0.1, 0.1, 0.25)), "crop.jpg")
 
-    def transforms() -> list[verification.Transform | None]:
-        found = verified_lookups.archive_search_verified(query, list(query.frames.all()))
-        return [
-            verified.transform for verified in found if verified.match.media_item_id == original.pk
-        ]
-
-    (transform,) = transforms()
+    (transform,) = transforms_of(original, query)
     assert transform is not None
     assert transform.reference_box == pytest.approx((0.25, 0.1, 0.9, 0.75), abs=0.02)
     assert transform.scale == pytest.approx(1, abs=0.05)
     MediaFrame.objects.filter(media_item=original).update(finer_features=None)
-    assert transforms() == [transform]
+    assert transforms_of(original, query) == [transform]
     # Written by another version of the format, the query's and the archive's: the files answer.
     MediaFrame.objects.update(finer_features=b"\x09?")
-    assert transforms() == [transform]
+    assert transforms_of(original, query) == [transform]
     # Without them it is not verified (and not kept, found by its local features alone).
     MediaFrame.objects.filter(media_item=original).update(finer_features=b"")
-    assert transforms() in ([], [None])
+    assert transforms_of(original, query) in ([], [None])
 
 
 def test_a_crop_of_a_small_picture_is_verified_by_their_keypoints_enlarged(archive):
@@ -212,16 +212,12 @@ def test_a_crop_of_a_small_picture_is_verified_by_their_keypoints_enlarged(archi
     original = stored(jpeg(photo("microaneurysms", width=102)), "eye.jpg", in_archive=True)
     query = stored(jpeg(crop(photo("microaneurysms", width=102), 0.1, 0.1, 0.1, 0.1)), "c.jpg")
 
-    def transforms() -> list[verification.Transform | None]:
-        found = verified_lookups.archive_search_verified(query, list(query.frames.all()))
-        return [verified.transform for verified in found]
-
-    (transform,) = transforms()
+    (transform,) = transforms_of(original, query)
     assert transform is not None
     assert transform.reference_box == pytest.approx((0.1, 0.1, 0.9, 0.9), abs=0.03)
     assert transform.scale == pytest.approx(1, abs=0.05)
     MediaFrame.objects.filter(media_item=original).update(finer_features=None)
-    assert transforms() == [transform]
+    assert transforms_of(original, query) == [transform]
 
 
 def test_a_picture_between_bands_is_found_by_its_close_view_where_it_cannot_verify(archive):
