@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from core.services.api_keys import api_key_create
@@ -78,7 +79,16 @@ def test_a_slow_body_behind_redirects_meets_one_deadline(key, media_server):  # 
 def test_a_process_runs_no_more_fetches_at_once_than_allowed(key, silent_url, settings):
     settings.WEB_FETCH_TIMEOUT_SECONDS = 3
     settings.WEB_FETCHES_PER_PROCESS = 1
-    first = threading.Thread(target=image_search, args=(key, silent_url))
+
+    def search_elsewhere():
+        # A thread's database connection outlives it unless closed: the test database could
+        # not be dropped at the end of the run ("being accessed by other users").
+        try:
+            image_search(key, silent_url)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=search_elsewhere)
     first.start()
     time.sleep(0.5)  # the first is waiting for its answer
     started = time.monotonic()
