@@ -27,6 +27,7 @@ error.
 
 import math
 import struct
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import IO
@@ -550,6 +551,9 @@ class QueryPicture:
         self._picture = picture
         self._original_size = original_size
         self._features: dict[tuple[bool, bool], Features] = {}
+        # A lookup's votes and its verifications ask for features from two threads at once:
+        # each is extracted once.
+        self._extracting = threading.Lock()
         if features is not None:
             self._features[False, False] = features
         self.region = region
@@ -558,12 +562,15 @@ class QueryPicture:
         self._finer: Features | None = None
 
     def features(self, *, mirrored: bool, spread: bool = False) -> Features:
-        if (mirrored, spread) not in self._features:
-            picture = self._picture
-            if mirrored:
-                picture = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-            self._features[mirrored, spread] = features(picture, self._original_size, spread=spread)
-        return self._features[mirrored, spread]
+        with self._extracting:
+            if (mirrored, spread) not in self._features:
+                picture = self._picture
+                if mirrored:
+                    picture = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                self._features[mirrored, spread] = features(
+                    picture, self._original_size, spread=spread
+                )
+            return self._features[mirrored, spread]
 
     @property
     def small(self) -> bool:
@@ -581,9 +588,10 @@ class QueryPicture:
 
     def region_query(self) -> "QueryPicture":
         """The region as a query of its own (see `part`)."""
-        if self._region_query is None:
-            self._region_query = self.part(self.region)
-        return self._region_query
+        with self._extracting:
+            if self._region_query is None:
+                self._region_query = self.part(self.region)
+            return self._region_query
 
     def part(self, box: tuple[int, int, int, int]) -> "QueryPicture":
         """A box of the picture (pixels) as a query of its own, enlarged to fit the picture; its

@@ -162,7 +162,34 @@ class Archive:
         query_picture = verification.QueryPicture(
             picture, finer=lambda: stored.finer, features=strongest
         )
-        # As the lookup does: the votes in another thread, beside the hash searches and views.
+        kept: dict[int, object] = {}
+        budget = MAX_VERIFIED
+
+        def verify(found: dict[int, int], required: bool) -> None:
+            nonlocal budget
+            for item in sorted(found, key=found.get):
+                transform = None
+                if item >= 10_000:
+                    if budget:
+                        budget -= 1
+                        stand_in = item % len(self.keypoints)
+                        verification.verify_query(
+                            query_picture,
+                            verification.decoded(self.keypoints[stand_in]),
+                            finer=self._finer(stand_in),
+                        )
+                    continue
+                if budget:
+                    budget -= 1
+                    reference = verification.decoded(self.keypoints[item])
+                    transform = verification.verify_query(
+                        query_picture, reference, finer=self._finer(item)
+                    )
+                if transform is not None or not required or item in close_by_view:
+                    kept[item] = transform
+
+        # As the lookup does: the votes in another thread, beside the hash searches and views
+        # and the verification of what they found.
         with ThreadPoolExecutor(max_workers=1) as voter:
             voting = voter.submit(
                 feature_votes, self.features, {0.0: query_picture} if self.with_features else {}
@@ -186,36 +213,16 @@ class Archive:
                         by_view[item] = min(distance, by_view.get(item, 256))
                         if is_view and distance <= VIEW_MATCH_DISTANCE:
                             close_by_view.add(item)
+            verify(by_hash, required=False)
+            verify(by_view, required=True)
             votes = voting.result().get(0.0, {})
         # Stand-in frames among the most voted take a candidate's place and a verification, as
         # the archive items they stand for would, against a photograph's keypoints (their
         # descriptors are pieces of the photographs'); they are no photograph, so never kept.
-        for item in _most_voted(votes):
-            if item not in by_hash:
-                by_view.setdefault(item, 256)
-        kept: dict[int, object] = {}
-        budget = MAX_VERIFIED
-        for found, required in ((by_hash, False), (by_view, True)):
-            for item in sorted(found, key=found.get):
-                transform = None
-                if item >= 10_000:
-                    if budget:
-                        budget -= 1
-                        stand_in = item % len(self.keypoints)
-                        verification.verify_query(
-                            query_picture,
-                            verification.decoded(self.keypoints[stand_in]),
-                            finer=self._finer(stand_in),
-                        )
-                    continue
-                if budget:
-                    budget -= 1
-                    reference = verification.decoded(self.keypoints[item])
-                    transform = verification.verify_query(
-                        query_picture, reference, finer=self._finer(item)
-                    )
-                if transform is not None or not required or item in close_by_view:
-                    kept[item] = transform
+        by_votes = {
+            item: 256 for item in _most_voted(votes) if item not in by_hash and item not in by_view
+        }
+        verify(by_votes, required=True)
         return by_hash, kept
 
 

@@ -598,14 +598,37 @@ def _match_transform(
     return VerifiedMatch(match, None) if verified is None else verified
 
 
+def _beyond_hashes(
+    further: list["lookups.ArchiveMatch"],
+    by_views: list["lookups.ArchiveMatch"],
+    found_ids: set[int],
+) -> tuple[dict[int, "lookups.ArchiveMatch"], set[int]]:
+    """The items the query's hashes found further out or its views found, and not within the
+    suggest distance (`found_ids`): each item's closest match, and the items a view's hash found
+    within VIEW_MATCH_DISTANCE."""
+    to_verify: dict[int, lookups.ArchiveMatch] = {}
+    close_by_view: set[int] = set()
+    for matches, of_views in ((further, False), (by_views, True)):
+        for match in matches:
+            if match.media_item_id not in found_ids:
+                current = to_verify.get(match.media_item_id)
+                if current is None or match.distance < current.distance:
+                    to_verify[match.media_item_id] = match
+                if of_views and match.distance <= VIEW_MATCH_DISTANCE:
+                    close_by_view.add(match.media_item_id)
+    return to_verify, close_by_view
+
+
 def _kept_by_view(
     by_view: list["lookups.ArchiveMatch"],
     close_by_view: set[int],
     verify: Callable[["lookups.ArchiveMatch"], VerifiedMatch],
+    kept: dict[int, VerifiedMatch] | None = None,
 ) -> list[VerifiedMatch]:
     """The candidates no close hash found, verified in order. An item is kept once: at its first
-    alignment that verifies, else, when a view's hash was close, unverified at the first."""
-    kept: dict[int, VerifiedMatch] = {}
+    alignment that verifies, else, when a view's hash was close, unverified at the first.
+    `kept`: what earlier candidates kept (item id -> match), added to."""
+    kept = {} if kept is None else kept
     for match in by_view:
         current = kept.get(match.media_item_id)
         if current is not None and current.transform is not None:
@@ -616,6 +639,14 @@ def _kept_by_view(
         ):
             kept[match.media_item_id] = found
     return list(kept.values())
+
+
+def _items(matches: list["lookups.ArchiveMatch"]) -> dict[int, MediaItem]:
+    """The matched archive items by id."""
+    return {
+        matched.pk: matched
+        for matched in MediaItem.objects.filter(pk__in=[match.media_item_id for match in matches])
+    }
 
 
 def _aligned_alike(match: "lookups.ArchiveMatch", other: "lookups.ArchiveMatch | None") -> bool:
@@ -663,8 +694,20 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
     }
     # The query's local features and their votes take about as long as its views and their hash
     # searches, and neither needs the other: they are found in another thread meanwhile (OpenCV,
-    # faiss and NumPy let go of the interpreter), which keeps the database to this one.
+    # faiss and NumPy let go of the interpreter), which keeps the database to this one. The
+    # candidates the hashes found are verified meanwhile too, those the votes find after them.
     index = feature_index()
+    candidates: dict[int, MediaItem] = {}
+    verified_count = 0
+
+    def verify(match: lookups.ArchiveMatch) -> VerifiedMatch:
+        nonlocal verified_count
+        if verified_count >= MAX_VERIFIED:
+            return VerifiedMatch(match, None)
+        verified_count += 1
+        return _match_transform(match, candidates[match.media_item_id], query_pictures, references)
+
+    kept_by_view: dict[int, VerifiedMatch] = {}
     with ThreadPoolExecutor(max_workers=1) as voter:
         voting = voter.submit(
             feature_votes, index, {offset: query_pictures[offset] for offset in searched}
@@ -677,46 +720,25 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         own_hashes = {frame.offset_seconds: bytes(frame.query_hashes) for frame in frames}
         views = query_views(searched_pictures, own_hashes, moving)
         by_views = lookups.archive_search(views, exclude_item_id=item.pk, radius=VERIFY_RADIUS)
+        found_ids = {match.media_item_id for match in by_hash}
+        to_verify, close_by_view = _beyond_hashes(further, by_views, found_ids)
+        by_view = sorted(to_verify.values(), key=lambda match: match.distance)
+        candidates.update(_items([*by_hash, *by_view]))
+        results = [verify(match) for match in by_hash]
+        _kept_by_view(by_view, close_by_view, verify, kept_by_view)
         votes_by_offset = voting.result()
-    found_ids = {match.media_item_id for match in by_hash}
-    to_verify: dict[int, lookups.ArchiveMatch] = {}
-    close_by_view: set[int] = set()
-    for matches, of_views in ((further, False), (by_views, True)):
-        for match in matches:
-            if match.media_item_id not in found_ids:
-                current = to_verify.get(match.media_item_id)
-                if current is None or match.distance < current.distance:
-                    to_verify[match.media_item_id] = match
-                if of_views and match.distance <= VIEW_MATCH_DISTANCE:
-                    close_by_view.add(match.media_item_id)
-    by_view = sorted(to_verify.values(), key=lambda match: match.distance)
     # Then what the local features find that no hash did, most voted first; and a clip a view's
     # hash found at another alignment: a weak hit on a look-alike moment of the clip hid where its
     # keypoints agreed (bench/media/video.py, the cell turned by a few degrees: a view 80 bits
     # from the moon's shot of the same video, which did not verify, and no match).
-    by_view += [
+    by_votes = [
         match
         for match in feature_candidates(frames, votes_by_offset, exclude_item_id=item.pk)
         if match.media_item_id not in found_ids
         and not _aligned_alike(match, to_verify.get(match.media_item_id))
     ]
-    candidates = {
-        matched.pk: matched
-        for matched in MediaItem.objects.filter(
-            pk__in=[match.media_item_id for match in [*by_hash, *by_view]]
-        )
-    }
-    verified_count = 0
-
-    def verify(match: lookups.ArchiveMatch) -> VerifiedMatch:
-        nonlocal verified_count
-        if verified_count >= MAX_VERIFIED:
-            return VerifiedMatch(match, None)
-        verified_count += 1
-        return _match_transform(match, candidates[match.media_item_id], query_pictures, references)
-
-    results = [verify(match) for match in by_hash]
-    results += _kept_by_view(by_view, close_by_view, verify)
+    candidates.update(_items(by_votes))
+    results += _kept_by_view(by_votes, close_by_view, verify, kept_by_view)
     if item.kind != MediaItem.Kind.VIDEO:
         return results
     query_cuts = sorted(frame.offset_seconds for frame in frames if frame.is_cut)

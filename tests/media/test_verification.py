@@ -3,6 +3,7 @@ reported, unrelated pictures are not, and degenerate pictures are a plain "no" q
 
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -425,6 +426,33 @@ WHOLE = {
     "reference_box": (0.0, 0.0, 1.0, 1.0),
     "query_box": (0.0, 0.0, 1.0, 1.0),
 }
+
+
+def test_features_asked_for_from_two_threads_at_once_are_extracted_once(monkeypatch):
+    # A lookup's votes and its verifications ask a query for its features from two threads.
+    extracted = []
+    extract = verification.features
+
+    def slow_features(*args, **kwargs):
+        extracted.append(args)
+        time.sleep(0.05)
+        return extract(*args, **kwargs)
+
+    monkeypatch.setattr(verification, "features", slow_features)
+    query = verification.QueryPicture(photo(), region=(40, 30, 200, 150))
+
+    def ask() -> tuple:
+        return (
+            query.features(mirrored=True, spread=True),
+            query.region_query().features(mirrored=False),
+        )
+
+    with ThreadPoolExecutor(max_workers=2) as threads:
+        first, second = [answer.result() for answer in [threads.submit(ask), threads.submit(ask)]]
+
+    assert len(extracted) == 2
+    assert first[0] is second[0]
+    assert first[1] is second[1]
 
 
 def test_a_transform_is_said_in_words_a_fact_checker_can_check():
