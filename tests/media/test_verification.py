@@ -4,6 +4,7 @@ reported, unrelated pictures are not, and degenerate pictures are a plain "no" q
 import io
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -232,6 +233,18 @@ def test_degenerate_pictures_are_unverifiable_not_errors(picture):
     half = (0, 0, max(1, picture.width // 2), max(1, picture.height // 2))
     query = verification.QueryPicture(picture, region=half)
     assert verification.verify_query(query, verification.features(photo())) is None
+
+
+@pytest.mark.parametrize("kept", [1, 2])
+def test_a_reference_with_one_or_two_keypoints_is_unverifiable_not_an_error(kept):
+    whole = verification.features(photo())
+    few = replace(
+        whole,
+        points=whole.points[:kept],
+        descriptors=whole.descriptors[:kept],
+        responses=whole.responses[:kept],
+    )
+    assert verification.verify_query(verification.QueryPicture(photo()), few) is None
 
 
 def test_a_keypoint_flood_is_bounded_and_does_not_verify():
