@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from claims.services.demo import demo_load, demo_users_reset
 
@@ -40,6 +41,11 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Inside Playwright's context manager the ORM gets other connections than outside it
+        # (Django keeps them per context, and the test's code runs in another one in there):
+        # pytest-django's teardown, outside it, cannot close the test's, which would keep the
+        # test database from being dropped at the end of the run.
+        connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
