@@ -737,7 +737,9 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
         if match.media_item_id not in found_ids
         and not _aligned_alike(match, to_verify.get(match.media_item_id))
     ]
-    candidates.update(_items(by_votes))
+    candidates.update(
+        _items([match for match in by_votes if match.media_item_id not in candidates])
+    )
     results += _kept_by_view(by_votes, close_by_view, verify, kept_by_view)
     if item.kind != MediaItem.Kind.VIDEO:
         return results
