@@ -2,6 +2,7 @@
 verification) on what re-uploads do, with the same run's plain PDQ at distance 31.
 
     .venv/bin/python -m bench.media.robust                 # dev and held-out sets, about 3 min
+    .venv/bin/python -m bench.media.robust --details       # plus each miss and wrong match
     .venv/bin/python -m bench.media.robust --speed 1000000 # plus lookup speed on 1M hashes
     .venv/bin/python -m bench.media.robust --skip-quality --feature-sizes 200000 1000000
                                           # the feature index alone, exact and approximate
@@ -35,6 +36,7 @@ import random
 import resource
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
@@ -96,6 +98,15 @@ def query_keypoints(query: bytes) -> QueryKeypoints:
     )
 
 
+class Found(NamedTuple):
+    """What a lookup found: stage one's matches (item: distance), the kept matches with their
+    transform or None, and what made each photograph a candidate."""
+
+    by_hash: dict[int, int]
+    kept: dict[int, object]
+    candidates: dict[int, str]
+
+
 def _rows(joined: bytes) -> np.ndarray:
     return np.frombuffer(joined, dtype=np.uint8).reshape(-1, hashing.PDQ_BYTES)
 
@@ -152,23 +163,25 @@ class Archive:
                 best[item] = min(distance, best.get(item, 256))
         return best
 
-    def lookup(
-        self, query: bytes, frame, stored: QueryKeypoints
-    ) -> tuple[dict[int, int], dict[int, object]]:
-        """(stage-one matches, kept matches with their transform or None). `stored`: the
-        query's keypoints, which hashing extracted and stored (`query_keypoints`)."""
+    def lookup(self, query: bytes, frame, stored: QueryKeypoints) -> Found:
+        """Stage one's matches, the kept matches and the candidates (see `Found`).
+        `stored`: the query's keypoints, which hashing extracted and stored
+        (`query_keypoints`)."""
         picture = verification.open_picture(io.BytesIO(query))
         strongest = stored.strongest if stored.strongest.descriptors is not None else None
         query_picture = verification.QueryPicture(
             picture, finer=lambda: stored.finer, features=strongest
         )
         kept: dict[int, object] = {}
+        candidates: dict[int, str] = {}
         budget = MAX_VERIFIED
 
-        def verify(found: dict[int, int], required: bool) -> None:
+        def verify(found: dict[int, int], required: bool, how: Callable[[int], str]) -> None:
             nonlocal budget
             for item in sorted(found, key=found.get):
                 transform = None
+                if item < 10_000:
+                    candidates[item] = how(item) + ("" if budget else ", past the budget")
                 if item >= 10_000:
                     if budget:
                         budget -= 1
@@ -213,8 +226,10 @@ class Archive:
                         by_view[item] = min(distance, by_view.get(item, 256))
                         if is_view and distance <= VIEW_MATCH_DISTANCE:
                             close_by_view.add(item)
-            verify(by_hash, required=False)
-            verify(by_view, required=True)
+            verify(by_hash, required=False, how=lambda item: f"hash at {by_hash[item]:.0f} bits")
+            verify(
+                by_view, required=True, how=lambda item: f"hash or view at {by_view[item]:.0f} bits"
+            )
             votes = voting.result().get(0.0, {})
         # Stand-in frames among the most voted take a candidate's place and a verification, as
         # the archive items they stand for would, against a photograph's keypoints (their
@@ -222,8 +237,8 @@ class Archive:
         by_votes = {
             item: 256 for item in _most_voted(votes) if item not in by_hash and item not in by_view
         }
-        verify(by_votes, required=True)
-        return by_hash, kept
+        verify(by_votes, required=True, how=lambda item: f"{votes[item]} feature votes")
+        return Found(by_hash, kept, candidates)
 
 
 def families(seed: int) -> dict:
@@ -235,7 +250,7 @@ def families(seed: int) -> dict:
     return edits
 
 
-def run_quality(archive: Archive, originals: dict, seed: int) -> dict:
+def run_quality(archive: Archive, originals: dict, seed: int, details: bool = False) -> dict:
     results = {}
     for label, edit in families(seed).items():
         counts = defaultdict(int)
@@ -247,16 +262,34 @@ def run_quality(archive: Archive, originals: dict, seed: int) -> dict:
                 counts["unhashable"] += 1
                 continue
             (frame,) = frames
-            by_hash, kept = archive.lookup(query, frame, query_keypoints(query))
+            by_hash, kept, candidates = archive.lookup(query, frame, query_keypoints(query))
             counts["stage_one"] += number in by_hash
             counts["found"] += number in kept
             counts["verified"] += kept.get(number) is not None
             counts["wrong"] += sum(item != number for item in kept)
+            if details and (number not in kept or len(kept) > 1):
+                print(
+                    f"  seed {seed}, {label}, {name}: "
+                    + _outcome(archive, number, kept, candidates)
+                )
             plain = {i for i, pdq in archive.pdq.items() if hashing.hamming(pdq, frame.pdq) <= 31}
             counts["plain"] += number in plain
             counts["plain_wrong"] += len(plain - {number})
         results[label] = counts
     return results
+
+
+def _outcome(archive: Archive, number: int, kept: dict, candidates: dict[int, str]) -> str:
+    """A miss or a wrong match, one line, with what made each photograph in it a candidate."""
+    missed = "found" if number in kept else "missed"
+    if number in candidates:
+        missed += f", a candidate ({candidates[number]})"
+    elif number not in kept:
+        missed += ", never a candidate"
+    wrong = [
+        f"{archive.names[item]} ({candidates.get(item, 'kept')})" for item in kept if item != number
+    ]
+    return missed + (f"; wrong: {', '.join(wrong)}" if wrong else "")
 
 
 def _share(count: int, total: int) -> str:
@@ -462,7 +495,7 @@ def run_copies(archive: Archive, name: str, copies: dict[str, Image.Image]) -> N
     for label, picture in copies.items():
         query = _jpeg(picture, 95)
         frames = hashing.hash_image(io.BytesIO(query))
-        _, kept = archive.lookup(query, frames[0], query_keypoints(query)) if frames else ({}, {})
+        kept = archive.lookup(query, frames[0], query_keypoints(query)).kept if frames else {}
         found += number in kept
         wrong += sum(item != number for item in kept)
         transform = kept.get(number)
@@ -489,6 +522,7 @@ def main() -> None:
     parser.add_argument("--speed", type=int, default=0, help="archive size for the speed run")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--dev-only", action="store_true", help="tuning: the dev seed alone")
+    parser.add_argument("--details", action="store_true", help="the misses, one line each")
     parser.add_argument(
         "--held-out-seed",
         type=int,
@@ -537,9 +571,11 @@ def main() -> None:
             feature_noise=arguments.feature_noise,
         )
         print(f"archive: {len(archive.names)} photographs, {len(archive.index)} hashes")
-        dev = run_quality(archive, originals, reupload.DEV_SEED)
+        dev = run_quality(archive, originals, reupload.DEV_SEED, arguments.details)
         held_out = (
-            dev if arguments.dev_only else run_quality(archive, originals, arguments.held_out_seed)
+            dev
+            if arguments.dev_only
+            else run_quality(archive, originals, arguments.held_out_seed, arguments.details)
         )
         print_quality(dev, held_out)
     if arguments.speed:
