@@ -7,7 +7,8 @@ turned by a few degrees with its corners filled. Each finder here looks for one 
 returns the box of what is left (or a straightened picture); for a video, what moves across its
 keyframes is the footage, whatever surrounds it. The lookup hashes those views as extra
 queries. A view is a guess, so a match found through it is kept only when local features verify
-it (media.verification).
+it (media.verification). Subtitles burned over the picture are found too, for the verification
+to take keypoints around them; they are no band, so no view is cut.
 
 All of it works on a picture a few hundred pixels wide, in a few milliseconds, and returns no
 view rather than failing on a picture it cannot read (flat, tiny, a strip).
@@ -186,6 +187,49 @@ def caption_region(rgb: np.ndarray) -> Box | None:
     if top < MIN_BAND_SHARE * height and height - bottom < MIN_BAND_SHARE * height:
         return None
     return 0, top, rgb.shape[1], bottom
+
+
+# Subtitles burned over a picture are light letters outlined or shadowed in a dark colour, to be
+# read on any picture: along a line of them, a light pixel lies within SUBTITLE_REACH pixels of a
+# dark one at every stroke. A row is a subtitle row when more than SUBTITLE_ROW_SHARE of it is
+# such a pixel (0.10-0.18 through a line of letters), and subtitles are at least
+# SUBTITLE_MIN_ROWS such rows, or MIN_BAND_SHARE of the height when that is more: photographs
+# have such rows too, a few at a time. With 3 rows alone, 1-5 of the 19 dev queries of most of
+# bench/media/robust.py's families had subtitles they do not have; as it is, a page of text
+# cropped or brightened, and coins brightened. Such a guess costs a verification, no match.
+SUBTITLE_LIGHT = 200
+SUBTITLE_DARK = 60
+SUBTITLE_REACH = 2
+SUBTITLE_ROW_SHARE = 0.05
+SUBTITLE_MIN_ROWS = 3
+# Subtitles are read above or below the picture's middle: rows within this share of the top or
+# the bottom.
+SUBTITLE_ZONE = 0.45
+
+
+def subtitle_free_region(image: Image.Image) -> Box | None:
+    """The picture between subtitles burned over its top or bottom, when it has any, in the
+    picture's pixels. The letters' corners are the strongest in the picture: under them, a flat
+    photograph keeps too few of the keypoints a verification needs (see
+    media.verification.SPREAD_GRID). Unlike `caption_region`'s, the rows cut are not flat: the
+    picture goes on behind the letters."""
+    rgb_image = image.convert("RGB")
+    if min(rgb_image.size) < 16:
+        return None
+    grey, scale = _grey(rgb_image)
+    height, width = grey.shape
+    reach = np.ones((2 * SUBTITLE_REACH + 1, 2 * SUBTITLE_REACH + 1), np.uint8)
+    near_dark = cv2.dilate((grey <= SUBTITLE_DARK).astype(np.uint8), reach) > 0
+    lettered = ((grey >= SUBTITLE_LIGHT) & near_dark).mean(axis=1) > SUBTITLE_ROW_SHARE
+    rows = np.flatnonzero(lettered)
+    least = max(SUBTITLE_MIN_ROWS, MIN_BAND_SHARE * height)
+    above, below = rows[rows < SUBTITLE_ZONE * height], rows[rows >= (1 - SUBTITLE_ZONE) * height]
+    # A row either side of the letters' rows for the tops and tails of their strokes.
+    top = int(above.max()) + 2 if len(above) >= least else 0
+    bottom = int(below.min()) - 1 if len(below) >= least else height
+    if (top, bottom) == (0, height) or bottom - top < MIN_REGION_SHARE * height:
+        return None
+    return _scaled((0, top, width, bottom), scale, rgb_image)
 
 
 def _background_mask(grey: np.ndarray) -> np.ndarray | None:

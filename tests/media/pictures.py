@@ -85,13 +85,16 @@ def captioned(image: Image.Image) -> Image.Image:
     return framed
 
 
-def subtitled(image: Image.Image) -> Image.Image:
-    """Two lines of subtitles burned over the lower part of the picture, white letters outlined
-    in black: the strongest corners of the copy are the letters'."""
+def subtitled(
+    image: Image.Image,
+    lines: tuple[str, ...] = ("the truth about what happened", "they did not tell you this"),
+) -> Image.Image:
+    """Lines of subtitles burned over the lower part of the picture, white letters outlined in
+    black: the strongest corners of the copy are the letters'."""
     edited = image.copy()
     draw = ImageDraw.Draw(edited)
     size = image.height // 12
-    for line, words in enumerate(("the truth about what happened", "they did not tell you this")):
+    for line, words in enumerate(lines):
         draw.text(
             (image.width // 20, image.height * (0.72 + 0.11 * line)),
             words,

@@ -4,11 +4,11 @@ nothing from pictures with no such region."""
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from media import content_region, hashing
 from tests.media import videos
-from tests.media.pictures import on_background, photo, vertical
+from tests.media.pictures import on_background, photo, subtitled, vertical
 
 
 def _closest(views: list[Image.Image], size: tuple[int, int]) -> Image.Image:
@@ -89,6 +89,34 @@ def test_a_plain_photograph_gives_few_views_and_never_itself():
         views = content_region.content_views(picture)
         assert len(views) <= 6  # one a finder at most
         assert all(view.size != picture.size for view in views)
+
+
+@pytest.mark.parametrize("name", ["clock", "astronaut", "coffee"])
+def test_subtitles_burned_over_a_picture_are_left_out_of_its_region(name):
+    picture = subtitled(photo(name))
+    left, top, right, bottom = content_region.subtitle_free_region(picture)
+    # The first line is drawn from 0.72 of the height down, the second from 0.83.
+    assert (left, top, right) == (0, 0, picture.width)
+    assert 0.6 * picture.height < bottom < 0.8 * picture.height
+    # Over the top of the picture, alike.
+    upside_down = ImageOps.flip(picture)
+    flipped = (0, picture.height - bottom, picture.width, picture.height)
+    assert content_region.subtitle_free_region(upside_down) == pytest.approx(flipped, abs=3)
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        *(photo(name) for name in ("astronaut", "coffee", "camera", "rocket", "clock")),
+        Image.new("RGB", (1, 1)),
+        Image.new("RGB", (400, 300), "white"),
+        Image.new("RGB", (30_000, 30), (10, 200, 10)),
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (600, 600, 3), np.uint8)),
+    ],
+    ids=["astronaut", "coffee", "camera", "rocket", "clock", "1x1", "blank", "strip", "noise"],
+)
+def test_pictures_without_subtitles_have_no_subtitle_free_region(picture):
+    assert content_region.subtitle_free_region(picture) is None
 
 
 def _keyframes(frames: list[Image.Image]) -> list[Image.Image]:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from media import verification
+from media import content_region, verification
 from tests.media.pictures import (
     crop,
     on_background,
@@ -233,6 +233,22 @@ def test_degenerate_pictures_are_unverifiable_not_errors(picture):
     half = (0, 0, max(1, picture.width // 2), max(1, picture.height // 2))
     query = verification.QueryPicture(picture, region=half)
     assert verification.verify_query(query, verification.features(photo())) is None
+
+
+def test_keypoints_within_a_box_come_from_it_alone():
+    picture = photo(width=800)
+    found = verification.features(picture, within=(0, 0, 800, 500), spread=True)
+    # Shrunk to FEATURE_SIDE: the box's bottom is at 300 of its 480 pixels.
+    assert len(found) > verification.FLAT_KEYPOINTS
+    assert found.points[:, 1].max() < 300
+
+
+def test_a_subtitled_querys_spread_keypoints_are_taken_around_its_subtitles():
+    picture = subtitled(photo("coffee"))
+    bottom = content_region.subtitle_free_region(picture)[3]
+    query = verification.QueryPicture(picture)
+    assert query.features(mirrored=False, spread=True).points[:, 1].max() < bottom
+    assert query.features(mirrored=False).points[:, 1].max() > bottom
 
 
 @pytest.mark.parametrize("kept", [1, 2])
