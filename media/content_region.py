@@ -196,7 +196,8 @@ def caption_region(rgb: np.ndarray) -> Box | None:
 # SUBTITLE_MIN_ROWS such rows, or MIN_BAND_SHARE of the height when that is more: photographs
 # have such rows too, a few at a time. With 3 rows alone, 1-5 of the 19 dev queries of most of
 # bench/media/robust.py's families had subtitles they do not have; as it is, a page of text
-# cropped or brightened, and coins brightened. Such a guess costs a verification, no match.
+# cropped or brightened, and coins brightened. Such a guess only takes a query's spread
+# keypoints from less of it.
 SUBTITLE_LIGHT = 200
 SUBTITLE_DARK = 60
 SUBTITLE_REACH = 2
