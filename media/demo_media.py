@@ -64,7 +64,10 @@ def encode_video(frames: Iterator[Image.Image], *, width: int, height: int, crf:
         stream.width, stream.height = width, height
         stream.pix_fmt = "yuv420p"
         stream.time_base = Fraction(1, FPS)
-        stream.options = {"crf": str(crf), "preset": "veryfast"}
+        # x264's macroblock tree made the same frames encode to other bytes from one run to the
+        # next (one 12 s clip of bench/media/video.py: 93,187-93,861 bytes; even on one thread),
+        # so tests and benchmarks looked up other videos each time. Without it: the same bytes.
+        stream.options = {"crf": str(crf), "preset": "veryfast", "x264-params": "mbtree=0"}
         for index, image in enumerate(frames):
             frame = av.VideoFrame.from_image(image.resize((width, height)))
             frame.pts = index

@@ -36,7 +36,6 @@ again.
 
 import argparse
 import functools
-import hashlib
 import io
 import os
 import random
@@ -47,7 +46,6 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import av
 import numpy as np
@@ -136,24 +134,11 @@ def reference_frame(video: int, index: int) -> Image.Image:
 
 
 def _encode(frames: list[Image.Image]) -> bytes:
-    """H.264 at the frames' own shape, at most 640 pixels on its longer side, cached under the
-    data folder by the frames' pixels. x264 (PyAV's) encodes the same frames to other bytes from
-    one run to the next, even on one thread: uncached, each run looked up other clips, and the
-    same code placed a clip within 0.5 s in one run and 1.9 s off in the next."""
+    """H.264 at the frames' own shape, at most 640 pixels on its longer side."""
     width, height = frames[0].size
     scale = min(1.0, 640 / max(width, height))
     size = (round(width * scale / 2) * 2, round(height * scale / 2) * 2)
-    pixels = hashlib.sha256(repr(size).encode())
-    for frame in frames:
-        pixels.update(frame.tobytes())
-    cache = Path(os.environ.get("FACTCHECK_DATA_DIR", "var")) / "bench" / "video"
-    cached = cache / f"{pixels.hexdigest()[:32]}.mp4"
-    if cached.exists():
-        return cached.read_bytes()
-    data = encode_video(iter(frames), width=size[0], height=size[1], crf=26)
-    cache.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(data)
-    return data
+    return encode_video(iter(frames), width=size[0], height=size[1], crf=26)
 
 
 def _decoded(data: bytes) -> list[Image.Image]:
