@@ -214,10 +214,9 @@ def subtitle_free_region(image: Image.Image) -> Box | None:
     photograph keeps too few of the keypoints a verification needs (see
     media.verification.SPREAD_GRID). Unlike `caption_region`'s, the rows cut are not flat: the
     picture goes on behind the letters."""
-    rgb_image = image.convert("RGB")
-    if min(rgb_image.size) < 16:
+    if min(image.size) < 16:
         return None
-    grey, scale = _grey(rgb_image)
+    grey, scale = _grey(image)
     height, width = grey.shape
     reach = np.ones((2 * SUBTITLE_REACH + 1, 2 * SUBTITLE_REACH + 1), np.uint8)
     near_dark = cv2.dilate((grey <= SUBTITLE_DARK).astype(np.uint8), reach) > 0
@@ -230,7 +229,7 @@ def subtitle_free_region(image: Image.Image) -> Box | None:
     bottom = int(below.min()) - 1 if len(below) >= least else height
     if (top, bottom) == (0, height) or bottom - top < MIN_REGION_SHARE * height:
         return None
-    return _scaled((0, top, width, bottom), scale, rgb_image)
+    return _scaled((0, top, width, bottom), scale, image)
 
 
 def _background_mask(grey: np.ndarray) -> np.ndarray | None:

@@ -522,7 +522,9 @@ def main() -> None:
     parser.add_argument("--speed", type=int, default=0, help="archive size for the speed run")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--dev-only", action="store_true", help="tuning: the dev seed alone")
-    parser.add_argument("--details", action="store_true", help="the misses, one line each")
+    parser.add_argument(
+        "--details", action="store_true", help="each miss and wrong match, one line each"
+    )
     parser.add_argument(
         "--held-out-seed",
         type=int,
