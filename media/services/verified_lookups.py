@@ -579,6 +579,41 @@ def _placed_between(
     return replace(found, match=moved)
 
 
+def _within_shot(
+    found: VerifiedMatch, matched_item: MediaItem, query_offsets: list[float]
+) -> VerifiedMatch:
+    """A match of a clip without a cut moved, the least it takes, to lie within the shot of the
+    reference its matched moment is in (between the reference's cuts around it): one shot of
+    the clip is one shot of its source. A zoom confounds a crop at any moment of the shot, and
+    placed by keyframes alone a cropped, subtitled clip cut at a shot's start had its first
+    seconds on the shot before (bench/media/video.py's seed case, 1.4 s early). As it was when
+    it lies within the shot already, or is longer than it (a cut of the clip was missed)."""
+    match = found.match
+    shift = match.matched_offset_seconds - match.query_offset_seconds
+    cuts = MediaFrame.objects.filter(media_item_id=matched_item.pk, is_cut=True)
+    start = (
+        cuts.filter(offset_seconds__lte=match.matched_offset_seconds)
+        .order_by("-offset_seconds")
+        .values_list("offset_seconds", flat=True)
+        .first()
+    )
+    end = (
+        cuts.filter(offset_seconds__gt=match.matched_offset_seconds)
+        .order_by("offset_seconds")
+        .values_list("offset_seconds", flat=True)
+        .first()
+    )
+    earliest = -math.inf if start is None else start - query_offsets[0]
+    latest = math.inf if end is None else end - query_offsets[-1]
+    if earliest > latest or earliest <= shift <= latest:
+        return found
+    moved = min(max(shift, earliest), latest)
+    return replace(
+        found,
+        match=replace(match, matched_offset_seconds=round(match.query_offset_seconds + moved, 3)),
+    )
+
+
 def _match_transform(
     match: "lookups.ArchiveMatch",
     matched_item: MediaItem,
@@ -751,10 +786,11 @@ def archive_search_verified(item: MediaItem, frames: list[MediaFrame]) -> list[V
             aligned = _cut_aligned(found, matched, query_pictures, query_cuts, references)
             # A cut pins a clip down to a frame or two; without one, its keyframes only to
             # theirs, which are seconds apart.
-            found = (
-                _placed_between(found, matched, query_pictures, references)
-                if aligned is found
-                else aligned
-            )
+            if aligned is not found:
+                found = aligned
+            else:
+                found = _placed_between(found, matched, query_pictures, references)
+                if not query_cuts:
+                    found = _within_shot(found, matched, sorted(query_pictures))
         placed.append(found)
     return placed

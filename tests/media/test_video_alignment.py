@@ -1,6 +1,8 @@
 """Video lookups report where the clip sits in the archive video, within a second, for cropped,
 captioned and reframed clips, and a clip of a clip still finds the original."""
 
+from dataclasses import replace
+
 import pytest
 from django.core.files.base import ContentFile
 from PIL import Image
@@ -215,6 +217,48 @@ def test_a_clip_without_a_cut_keeps_its_placement(original):
         is_strong=True,
     )
     assert cut_aligned(placed, clip, original).match == placed
+
+
+def within_shot(match, clip: MediaItem, original: MediaItem) -> verified_lookups.VerifiedMatch:
+    offsets = sorted(clip.frames.values_list("offset_seconds", flat=True))
+    return verified_lookups._within_shot(
+        verified_lookups.VerifiedMatch(match, None), original, offsets
+    )
+
+
+@pytest.mark.parametrize(("query_offset", "matched_offset"), [(2.0, 10.6), (0.0, 14.5)])
+def test_a_clip_without_a_cut_placed_across_a_cut_is_moved_into_the_shot(
+    original, query_offset, matched_offset
+):
+    """A clip cut at the start of a shot (10 s, the original's cut), cropped and subtitled, was
+    placed 1.4 s early from within its shot (bench/media/video.py's seed case of rocket): its
+    first frames on the shot before, which it does not show. One shot of a clip is one shot of
+    its source, here 10-15 s: moved the least it takes, to its start or its end."""
+    frames = videos.cut(videos.reference_frames(), 10, 3)
+    clip = stored(videos.encode([videos.cropped_with_caption(f) for f in frames]), "shot.mp4")
+    last = max(clip.frames.values_list("offset_seconds", flat=True))
+    assert not clip.frames.filter(is_cut=True).exists()
+    placed = replace(
+        placed_at(0, original),
+        query_offset_seconds=query_offset,
+        matched_offset_seconds=matched_offset,
+    )
+    moved = within_shot(placed, clip, original)
+    assert moved.match.query_offset_seconds == query_offset
+    expected = 10 if matched_offset - query_offset < 10 else 15 - last
+    assert shift_of(moved) == pytest.approx(expected, abs=0.25)
+
+
+def test_a_clip_placed_within_its_shot_or_longer_than_it_stays_where_it_was(original):
+    frames = videos.cut(videos.reference_frames(), 10, 3)
+    clip = stored(videos.encode(frames), "shot.mp4")
+    inside = placed_at(11.2, original)
+    assert within_shot(inside, clip, original).match == inside
+    # As if the clip's cut at 15 s had been missed: it cannot lie within one shot.
+    longer = stored(videos.encode(videos.cut(videos.reference_frames(), 10, 8)), "long.mp4")
+    longer.frames.update(is_cut=False)
+    across = placed_at(8.8, original)
+    assert within_shot(across, longer, original).match == across
 
 
 def test_a_long_upload_takes_views_and_feature_votes_from_a_bounded_spread_of_keyframes(
