@@ -112,6 +112,12 @@ FLAT_KEYPOINTS = 100
 # they are taken around the subtitles when media.content_region finds them: the letters' corners
 # kept FAST at its usual threshold, at which a flat picture has almost none (scikit-image's clock
 # under subtitles: 19 ratio-tested matches spread over it, 37 with 36 inliers around them).
+# A small picture's (see SMALL_SIDE) are taken at FLAT_FAST_THRESHOLD, and when its finer
+# keypoints do not verify it, of it enlarged too: letters or a window's chrome beside a flat
+# picture keep FAST at its usual threshold, and a small picture has too few keypoints to spare
+# its flat parts (scikit-image's microaneurysms in bench/media/robust.py's screen recording:
+# 103 keypoints, none that matched; 27 of 36 matches agreed at the flat threshold. Under
+# subtitles, 38 keypoints, 18 inliers; enlarged, 48 of 51 agreed with its finer keypoints).
 SPREAD_GRID = 8
 SPREAD_CELL_SHARE = 2.0
 SPREAD_CANDIDATES = 4
@@ -263,11 +269,13 @@ def features(
     spread: bool = False,
     side: int = FEATURE_SIDE,
     within: tuple[int, int, int, int] | None = None,
+    flat: bool = False,
 ) -> Features:
     """ORB keypoints of a picture, shrunk to `side` first. `original_size` is the size the
     picture had before it was shrunk elsewhere (a stored thumbnail), so scales compare originals.
     `spread`: keypoints spread over the picture rather than the strongest (see SPREAD_GRID).
-    `within`: a box of the picture (its pixels) to take them from, none from the rest."""
+    `within`: a box of the picture (its pixels) to take them from, none from the rest.
+    `flat`: at FLAT_FAST_THRESHOLD from the start."""
     width = (original_size or image.size)[0]
     picture = image.convert("L")
     picture.thumbnail((side, side), Image.Resampling.BILINEAR)
@@ -282,8 +290,10 @@ def features(
         left, top, right, bottom = (round(edge * shrunk) for edge in within)
         mask = np.zeros(pixels.shape, np.uint8)
         mask[top:bottom, left:right] = 255
-    keypoints, descriptors = _detect(pixels, FAST_THRESHOLD, spread, mask)
-    if len(keypoints) < FLAT_KEYPOINTS:
+    keypoints, descriptors = _detect(
+        pixels, FLAT_FAST_THRESHOLD if flat else FAST_THRESHOLD, spread, mask
+    )
+    if len(keypoints) < FLAT_KEYPOINTS and not flat:
         keypoints, descriptors = _detect(pixels, FLAT_FAST_THRESHOLD, spread, mask)
     if descriptors is None or len(keypoints) < MIN_INLIERS:
         return empty
@@ -303,11 +313,16 @@ def finer_features(
         return features(picture, original_size, side=FINE_SIDE)
     if longest >= SMALL_SIDE or min(picture.size) < MIN_SIDE:
         return None
-    enlarged = picture.resize(
+    return features(enlarged(picture), original_size or picture.size, side=SMALL_SIDE)
+
+
+def enlarged(picture: Image.Image) -> Image.Image:
+    """A small picture enlarged to SMALL_SIDE on its longest side."""
+    longest = max(picture.size)
+    return picture.resize(
         (round(picture.width * SMALL_SIDE / longest), round(picture.height * SMALL_SIDE / longest)),
         Image.Resampling.BICUBIC,
     )
-    return features(enlarged, original_size or picture.size, side=SMALL_SIDE)
 
 
 # Stored features (see `encoded`): a format byte, the picture's size at feature scale and the
@@ -562,30 +577,40 @@ class QueryPicture:
     ):
         self._picture = picture
         self._original_size = original_size
-        self._features: dict[tuple[bool, bool], Features] = {}
+        self._features: dict[tuple[bool, bool, bool], Features] = {}
         # A lookup's votes and its verifications ask for features from two threads at once:
         # each is extracted once.
         self._extracting = threading.Lock()
         if features is not None:
-            self._features[False, False] = features
+            self._features[False, False, False] = features
         self.region = region
         self._region_query: QueryPicture | None = None
         self._read_finer = finer
         self._finer: Features | None = None
 
-    def features(self, *, mirrored: bool, spread: bool = False) -> Features:
+    def features(self, *, mirrored: bool, spread: bool = False, larger: bool = False) -> Features:
         """Its keypoints: the strongest, of the picture or its mirror image, or spread over the
-        picture, and then only over what subtitles burned over it leave (see SPREAD_GRID)."""
+        picture, and then only over what subtitles burned over it leave (see SPREAD_GRID);
+        `larger`: of a small picture enlarged to SMALL_SIDE."""
         with self._extracting:
-            if (mirrored, spread) not in self._features:
+            if (mirrored, spread, larger) not in self._features:
                 picture = self._picture
                 if mirrored:
                     picture = picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+                original_size = self._original_size or picture.size
+                side = FEATURE_SIDE
+                if larger:
+                    picture, side = enlarged(picture), SMALL_SIDE
                 within = content_region.subtitle_free_region(picture) if spread else None
-                self._features[mirrored, spread] = features(
-                    picture, self._original_size, spread=spread, within=within
+                self._features[mirrored, spread, larger] = features(
+                    picture,
+                    original_size,
+                    spread=spread,
+                    within=within,
+                    side=side,
+                    flat=spread and self.small,
                 )
-            return self._features[mirrored, spread]
+            return self._features[mirrored, spread, larger]
 
     @property
     def small(self) -> bool:
@@ -692,7 +717,8 @@ def verify_query(
     trying the query mirrored when it does not verify as it is, then its keypoints spread over
     it, then its region, then (with `zoom`) the part of it a weak fit of the first two tries
     points at, then (with `finer`, which reads the reference's finer keypoints) both pictures'
-    finer keypoints, a small query's against the reference's own when it has none. The
+    finer keypoints, a small query's against the reference's own when it has none, and then
+    a small query's keypoints spread over it enlarged (see SPREAD_GRID). The
     strongest keypoints come first: spread ones verified a picture on a busy background less
     often (its keypoints went to the background), and the archive stores its strongest."""
     if reference.descriptors is None:
@@ -731,6 +757,9 @@ def verify_query(
             return None
         fine_reference = reference
     found, _ = _attempt(fine_query, fine_reference, query_mirrored=False)
+    if found is None and query.small:
+        spread = query.features(mirrored=False, spread=True, larger=True)
+        found, _ = _attempt(spread, fine_reference, query_mirrored=False)
     return found
 
 

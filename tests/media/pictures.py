@@ -104,3 +104,22 @@ def subtitled(
             stroke_fill="black",
         )
     return edited
+
+
+def in_screen_recording(image: Image.Image) -> Image.Image:
+    """Shown at its size in a recorded browser window: a dark tab bar, and lines of text in a
+    sidebar beside it."""
+    width, height = image.size
+    canvas = Image.new("RGB", (round(width * 1.6), round(height * 1.5)), (242, 242, 245))
+    draw = ImageDraw.Draw(canvas)
+    draw.rectangle((0, 0, canvas.width, round(height * 0.12)), fill=(53, 54, 58))
+    draw.text((8, 4), "news - Browser   x   +", fill="white", font_size=max(8, height // 20))
+    for line in range(12):
+        draw.text(
+            (8, height * (0.18 + line * 0.09)),
+            "they did not want you to see",
+            fill=(60, 60, 60),
+            font_size=max(8, height // 22),
+        )
+    canvas.paste(image, (round(width * 0.5), round(height * 0.18)))
+    return canvas

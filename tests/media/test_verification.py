@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageOps
 from media import content_region, verification
 from tests.media.pictures import (
     crop,
+    in_screen_recording,
     on_background,
     photo,
     photo_of_screen,
@@ -155,6 +156,31 @@ def test_subtitles_burned_over_the_picture_do_not_take_all_its_keypoints(name, w
     assert found is not None
     assert found.reference_box == pytest.approx((0, 0, 1, 1), abs=0.03)
     assert found.scale == pytest.approx(1, abs=0.05)
+
+
+@pytest.mark.parametrize(("name", "width"), [("cell", 102), ("moon", 102)])
+def test_a_flat_picture_in_a_screen_recording_verifies_by_keypoints_spread_over_it(name, width):
+    """The window's letters have enough corners for FAST's usual threshold, the picture beside
+    them next to none: spread over the recording, its keypoints were only taken where there was
+    a corner at that threshold, too few on the picture to verify it. A recording this small
+    (163 pixels) has its spread keypoints taken at the flat threshold."""
+    original = photo(name, width)
+    found = verify(_jpeg_again(in_screen_recording(original), 80), original)
+    assert found is not None
+    # A few dozen inliers on a flat picture place its edges to a few per cent of the recording.
+    assert found.query_box == pytest.approx((0.312, 0.12, 0.938, 0.787), abs=0.09)
+    assert found.scale == pytest.approx(1, abs=0.1)
+
+
+def test_a_small_subtitled_picture_verifies_by_its_spread_keypoints_enlarged():
+    """At 102 pixels, scikit-image's microaneurysms keeps a few dozen keypoints under its
+    subtitles, too few to verify, and its stored finer keypoints (the strongest) are the
+    letters' (bench/media/robust.py's "caption over picture" missed it on every seed)."""
+    original = photo("microaneurysms", 102)
+    lines = ("footage did want not the they", "today you BREAKING to truth about")
+    found = verify(_jpeg_again(subtitled(original, lines), 85), _jpeg_again(original, 90))
+    assert found is not None
+    assert found.reference_box == pytest.approx((0, 0, 1, 1), abs=0.03)
 
 
 def _small_on_background(name: str, scale: float = 0.4) -> tuple[Image.Image, Image.Image]:
