@@ -54,6 +54,24 @@ def test_a_picture_off_centre_on_a_background_is_cut_out():
     assert abs(view.height - 220) <= 12
 
 
+@pytest.mark.parametrize("at", [(0.3, 0.2), (0.05, 0.3), (0.6, 0.6)])
+def test_a_low_contrast_picture_on_a_busy_background_is_cut_out_to_the_pixel(at):
+    """scikit-image's microaneurysms (grey, soft) on smooth colours: no background colour to
+    tell it by, and no sharper than what surrounds it, but its edges are straight steps. A
+    pixel off, its view would hash as another picture."""
+    pasted = on_background(photo("microaneurysms", width=102), at=at)
+    left, top = round(102 * at[0]), round(102 * at[1])
+
+    assert content_region.framed_region(np.asarray(pasted)) == (left, top, left + 61, top + 61)
+    assert (61, 61) in [view.size for view in content_region.content_views(pasted)]
+
+
+def test_straight_edges_inside_a_photograph_frame_no_box_of_it():
+    """A page of text, a wall of bricks, a rocket on its tower: straight lines, none a frame."""
+    for name in ("page", "brick", "text", "rocket", "camera"):
+        assert content_region.framed_region(np.asarray(photo(name, width=256))) is None
+
+
 def test_a_turned_picture_is_straightened():
     original = photo()
     turned = original.rotate(12, Image.Resampling.BICUBIC, expand=True)

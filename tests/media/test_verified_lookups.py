@@ -259,6 +259,20 @@ def test_a_picture_between_bands_is_found_by_its_close_view_where_it_cannot_veri
     assert match.transform is None
 
 
+def test_a_soft_picture_pasted_on_a_busy_background_is_found_by_its_framed_view(archive):
+    """scikit-image's microaneurysms, 102 pixels, grey and soft, shrunk onto smooth colours: too
+    few keypoints to verify, no background colour to cut it out by, a whole-picture hash 100
+    bits off. Its straight edges frame it, and the view they cut hashes close to the original."""
+    picture = photo("microaneurysms", width=102)
+    original = stored(jpeg(picture), "eye.jpg", in_archive=True)
+    query = stored(png(on_background(picture, at=(0.05, 0.3))), "eye.png")
+
+    (match,) = looked_up(query).matches.all()
+
+    assert match.matched_item_id == original.pk
+    assert match.distance <= verified_lookups.VIEW_MATCH_DISTANCE
+
+
 @pytest.mark.parametrize(
     "picture",
     [
