@@ -310,7 +310,7 @@ def _sharpest_line(lines: np.ndarray, line: int, start: int, end: int) -> int:
     return max(
         nearby,
         key=lambda at: float(
-            np.abs(lines[at, start:end] - lines[at - 1, start:end]).max(axis=1).mean()
+            _channel_change(lines[at, start:end], lines[at - 1, start:end]).mean()
         ),
     )
 
@@ -352,13 +352,12 @@ def framed_region(rgb: np.ndarray) -> Box | None:
         return None
     top, bottom = row_pairs[best_rows].tolist()
     left, right = column_pairs[best_columns].tolist()
-    signed = rgb.astype(np.int16)
-    across = signed.transpose(1, 0, 2)
+    across = rgb.transpose(1, 0, 2)
     return (
         _sharpest_line(across, left, top, bottom),
-        _sharpest_line(signed, top, left, right),
+        _sharpest_line(rgb, top, left, right),
         _sharpest_line(across, right, top, bottom),
-        _sharpest_line(signed, bottom, left, right),
+        _sharpest_line(rgb, bottom, left, right),
     )
 
 
