@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from typing import IO
 
 import av
+import cv2
 import numpy as np
 import pdqhash
 from PIL import Image, ImageOps
@@ -174,44 +175,36 @@ def phash(image: Image.Image) -> bytes:
     return np.packbits(low.flatten() > np.median(low)).tobytes()
 
 
-# Lines of a band compared at once, at first; twice as many each time after.
-_BORDER_CHUNK = 8
+def _near_edge(rgb: np.ndarray, edge_line: np.ndarray, axis: int, tolerance: int = 12):
+    """For each line of the picture (rows for `axis` 1, columns for 0), the share of its pixels
+    within `tolerance` of the median colour of `edge_line`, per channel: a red caption bar is not
+    a grey sky of the same lightness. The whole picture at once, in OpenCV on the 8-bit pixels:
+    taken line by line in floats, this was most of the time of hashing a lookup's views."""
+    edge = np.median(edge_line, axis=0)
+    # Within the tolerance of the median, for whole levels.
+    lowest = tuple(np.clip(np.ceil(edge - tolerance), 0, 255).tolist())
+    highest = tuple(np.clip(np.floor(edge + tolerance), 0, 255).tolist())
+    near = cv2.inRange(rgb, lowest, highest)
+    return np.count_nonzero(near, axis=axis) / near.shape[axis]
 
 
-def _border_depth(lines: np.ndarray, limit: int, tolerance: int = 12) -> int:
-    """How many lines from the edge form a uniform band: the edge colour, text allowed on it.
-    Colours are compared per channel: a red caption bar is not a grey sky of the same lightness.
-    """
-    edge = np.median(lines[0], axis=0)
-    depth = 0
-    # A few lines at first, more each time: one at a time was most of the time of hashing a
-    # view, and all of them at once wastes it on photographs, whose band (none) mostly ends
-    # within a few lines; where it does not (a sky along the edge), eight at a time was most of
-    # the time of hashing a lookup's views.
-    start, size = 0, _BORDER_CHUNK
-    while start < limit:
-        chunk = lines[start : min(start + size, limit)]
-        shares = (np.abs(chunk - edge) <= tolerance).all(axis=2).mean(axis=1)
-        # The band ends before the first line with next to nothing of the edge colour.
-        ended = np.flatnonzero(shares < 0.1)
-        scanned = shares[: ended[0]] if len(ended) else shares
-        uniform = np.flatnonzero(scanned >= 0.9)
-        if len(uniform):
-            depth = start + int(uniform[-1]) + 1
-        if len(ended):
-            break
-        start, size = start + size, 2 * size
-    return depth
+def _band_depth(shares: np.ndarray) -> int:
+    """How many lines from the edge form a uniform band (shares of the edge colour, edge first):
+    text is allowed on it, and it ends before the first line with next to nothing of it."""
+    ended = np.flatnonzero(shares < 0.1)
+    scanned = shares[: ended[0]] if len(ended) else shares
+    uniform = np.flatnonzero(scanned >= 0.9)
+    return int(uniform[-1]) + 1 if len(uniform) else 0
 
 
 def _trim_once(image: Image.Image) -> Image.Image | None:
-    rgb = np.asarray(image, dtype=np.int16)
+    rgb = np.asarray(image)
     height, width = rgb.shape[:2]
-    columns = rgb.transpose(1, 0, 2)
-    top = _border_depth(rgb, int(height * 0.4))
-    bottom = _border_depth(rgb[::-1], int(height * 0.4))
-    left = _border_depth(columns, int(width * 0.4))
-    right = _border_depth(columns[::-1], int(width * 0.4))
+    rows, columns = int(height * 0.4), int(width * 0.4)
+    top = _band_depth(_near_edge(rgb, rgb[0], axis=1)[:rows])
+    bottom = _band_depth(_near_edge(rgb, rgb[-1], axis=1)[::-1][:rows])
+    left = _band_depth(_near_edge(rgb, rgb[:, 0], axis=0)[:columns])
+    right = _band_depth(_near_edge(rgb, rgb[:, -1], axis=0)[::-1][:columns])
     if not (top or bottom or left or right):
         return None
     if height - top - bottom < 16 or width - left - right < 16:
