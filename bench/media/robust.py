@@ -250,9 +250,30 @@ def families(seed: int) -> dict:
     return edits
 
 
-def run_quality(archive: Archive, originals: dict, seed: int, details: bool = False) -> dict:
+# The re-upload families whose hashes miss the picture, so that only the feature votes find it,
+# applied to the picture's mirror image: re-uploads flip a picture to slip past matching, and
+# ORB's keypoints of a mirror image are not the original's.
+MIRRORED = ("crop up to 25% a side", "rotation 4-15 degrees", "on a background")
+
+
+def mirrored_families(seed: int) -> dict:
+    rng = random.Random(seed)
+    edits = reupload.families()
+    return {
+        f"mirrored, {label}": lambda im, edit=edits[label]: edit(ImageOps.mirror(im), rng)
+        for label in MIRRORED
+    }
+
+
+def run_quality(
+    archive: Archive,
+    originals: dict,
+    seed: int,
+    details: bool = False,
+    edits: Callable[[int], dict] = families,
+) -> dict:
     results = {}
-    for label, edit in families(seed).items():
+    for label, edit in edits(seed).items():
         counts = defaultdict(int)
         for number, name in enumerate(archive.names):
             query = _jpeg(edit(originals[name]), 85)
@@ -535,6 +556,11 @@ def main() -> None:
         "--no-features", action="store_true", help="without the feature index, to compare"
     )
     parser.add_argument(
+        "--mirrored",
+        action="store_true",
+        help="also the families only the feature votes find, on the picture's mirror image",
+    )
+    parser.add_argument(
         "--feature-noise",
         type=int,
         default=0,
@@ -580,6 +606,13 @@ def main() -> None:
             else run_quality(archive, originals, arguments.held_out_seed, arguments.details)
         )
         print_quality(dev, held_out)
+        if arguments.mirrored:
+            seeds = [reupload.DEV_SEED] + ([] if arguments.dev_only else [arguments.held_out_seed])
+            mirrored = [
+                run_quality(archive, originals, seed, arguments.details, mirrored_families)
+                for seed in seeds
+            ]
+            print_quality(mirrored[0], mirrored[-1])
     if arguments.speed:
         run_speed(
             originals,
