@@ -3,6 +3,7 @@ kept with each frame; a video's keyframes at its cuts."""
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
@@ -16,6 +17,18 @@ def test_a_caption_bar_with_text_on_it_is_trimmed_to_the_picture():
     trimmed = hashing.trim_borders(captioned(original))
     assert trimmed is not None
     assert trimmed.size == original.size
+
+
+@pytest.mark.parametrize(("off", "depth"), [(11, 10), (12, 1)])
+def test_a_band_is_within_twelve_levels_of_its_edge_lines_median(off, depth):
+    """The median can fall between two levels: 100.5 here, so 89 and 112 are within and 88 and
+    113 are not (and, alternating, no band of their own either)."""
+    rgb = np.random.default_rng(3).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    rgb[0, :32], rgb[0, 32:] = 100, 101
+    rgb[1:10, ::2], rgb[1:10, 1::2] = 100 - off, 101 + off
+    trimmed = hashing.trim_borders(Image.fromarray(rgb))
+    assert trimmed is not None
+    assert trimmed.size == (64, 64 - depth)
 
 
 def test_a_frames_thumbnail_is_made_at_its_own_size_not_from_the_views_smaller_copy():
