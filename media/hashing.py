@@ -175,7 +175,9 @@ def phash(image: Image.Image) -> bytes:
     return np.packbits(low.flatten() > np.median(low)).tobytes()
 
 
-def _near_edge(rgb: np.ndarray, edge_line: np.ndarray, axis: int, tolerance: int = 12):
+def _near_edge(
+    rgb: np.ndarray, edge_line: np.ndarray, axis: int, tolerance: int = 12
+) -> np.ndarray:
     """For each line of the picture (rows for `axis` 1, columns for 0), the share of its pixels
     within `tolerance` of the median colour of `edge_line`, per channel: a red caption bar is not
     a grey sky of the same lightness. The whole picture at once, in OpenCV on the 8-bit pixels:
