@@ -463,11 +463,12 @@ def content_views(image: Image.Image) -> list[Image.Image]:
         return []
     small = rgb_image.copy()
     small.thumbnail((ANALYSIS_SIDE, ANALYSIS_SIDE), Image.Resampling.BILINEAR)
+    small_rgb = np.asarray(small)
     boxes = [
         *sharp_regions(grey),
         mirror_region(grey),
-        caption_region(np.asarray(small)),
-        framed_region(np.asarray(small)),
+        caption_region(small_rgb),
+        framed_region(small_rgb),
     ]
     views: list[Image.Image] = []
     placed = placed_region(grey)
