@@ -359,7 +359,7 @@ def image_size(stream: IO[bytes]) -> tuple[int, int]:
 
 def decode_image(stream: IO[bytes]) -> tuple[Image.Image, Image.Image]:
     """(stored, displayed): the picture as the file stores its pixels, at REFERENCE_SIZE or
-    more, and as it is displayed (its EXIF orientation applied), at WORK_SIZE.
+    more, and as it is displayed (its EXIF orientation applied), at the same size.
 
     Decoded no larger than needed: JPEG decodes at 1/2, 1/4 or 1/8 scale in draft mode, which
     saves most of the decoding time of a big photo."""
@@ -370,14 +370,14 @@ def decode_image(stream: IO[bytes]) -> tuple[Image.Image, Image.Image]:
     if factor >= 2:
         stored = stored.reduce(factor)
     # The EXIF block travels with the converted copy: turned as the file says, for display.
-    displayed = ImageOps.exif_transpose(stored)
-    displayed.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
-    return stored, displayed
+    return stored, ImageOps.exif_transpose(stored)
 
 
 def open_image(stream: IO[bytes]) -> Image.Image:
     """The picture as displayed, at WORK_SIZE."""
-    return decode_image(stream)[1]
+    displayed = decode_image(stream)[1]
+    displayed.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.BILINEAR)
+    return displayed
 
 
 def hash_image(stream: IO[bytes]) -> list[FrameHashes]:

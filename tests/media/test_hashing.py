@@ -40,6 +40,19 @@ def test_a_frames_thumbnail_is_made_at_its_own_size_not_from_the_views_smaller_c
     assert thumbnail.size == (hashing.THUMBNAIL_SIZE, 180)
 
 
+def test_an_image_files_thumbnail_is_made_at_its_own_size_as_displayed():
+    """The file's picture reached hashing already shrunk to the views' 256 pixels, so image
+    thumbnails were smaller than video ones. Stored turned a quarter (EXIF orientation 6), it is
+    displayed upright, and so is its thumbnail."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buffer = io.BytesIO()
+    photo("coffee", 640).resize((640, 360)).save(buffer, "JPEG", exif=exif)
+    (frame,) = hashing.hash_image(buffer)
+    thumbnail = Image.open(io.BytesIO(frame.thumbnail))
+    assert thumbnail.size == (180, hashing.THUMBNAIL_SIZE)
+
+
 def _cuts(data: bytes) -> list[float]:
     return [offset for offset, _, is_cut in hashing.keyframes(io.BytesIO(data)) if is_cut]
 
