@@ -344,6 +344,24 @@ def query_hashes(image: Image.Image) -> bytes | None:
     return _unique([h for view in _query_views(image) for h in _view_hashes(view, 0)])
 
 
+def exif_orientation(image: Image.Image) -> int:
+    """The EXIF orientation the picture is displayed with: 1 (as stored) when it has none, and
+    when its EXIF block cannot be read, which is how browsers show such a file."""
+    try:
+        return image.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # Pillow's TIFF reader raises all sorts of errors on a damaged block
+        return 1
+
+
+def upright(image: Image.Image) -> Image.Image:
+    """The picture turned as its EXIF orientation says, for display; the same object when that
+    turns nothing (a fresh copy of a 12 MP photo's decode made hashing it a fifth slower:
+    bench/media/README.md)."""
+    if exif_orientation(image) == 1:
+        return image
+    return ImageOps.exif_transpose(image)
+
+
 def image_size(stream: IO[bytes]) -> tuple[int, int]:
     """(width, height) from the header alone, nothing decoded; Undecodable when the bytes are
     not an image of a format we read. Leaves the stream at its start."""
@@ -371,11 +389,7 @@ def decode_image(stream: IO[bytes]) -> tuple[Image.Image, Image.Image]:
     if factor >= 2:
         stored = stored.reduce(factor)
     # The EXIF block travels with the converted copy: turned as the file says, for display.
-    # Not copied when upright: a fresh copy of a 12 MP photo's decode made hashing it a fifth
-    # slower (bench/media/README.md).
-    if stored.getexif().get(ExifTags.Base.Orientation, 1) == 1:
-        return stored, stored
-    return stored, ImageOps.exif_transpose(stored)
+    return stored, upright(stored)
 
 
 def open_image(stream: IO[bytes]) -> Image.Image:

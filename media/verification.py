@@ -34,7 +34,7 @@ from typing import IO
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from media import content_region, hashing
 
@@ -257,7 +257,9 @@ def open_picture(stream: IO[bytes], side: int = FEATURE_SIDE) -> Image.Image:
     raises on a damaged file."""
     image = Image.open(stream, formats=hashing.IMAGE_FORMATS)
     image.draft("RGB", (side, side))
-    image = ImageOps.exif_transpose(image)
+    # Loaded at the draft's scale before anything else: thumbnail would draft it again, larger.
+    image.load()
+    image = hashing.upright(image)
     image.thumbnail((side, side), Image.Resampling.BILINEAR)
     return image.convert("RGB")
 

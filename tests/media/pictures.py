@@ -123,3 +123,10 @@ def in_screen_recording(image: Image.Image) -> Image.Image:
         )
     canvas.paste(image, (round(width * 0.5), round(height * 0.18)))
     return canvas
+
+
+def with_damaged_exif(jpeg: bytes) -> bytes:
+    """The JPEG with an EXIF block whose TIFF header is garbage after its start of image."""
+    payload = b"Exif\x00\x00" + b"not a TIFF header" * 4
+    segment = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
+    return jpeg[:2] + segment + jpeg[2:]

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw
 
 from media import hashing
 from tests.media import videos
-from tests.media.pictures import captioned, on_background, photo
+from tests.media.pictures import captioned, on_background, photo, with_damaged_exif
 
 
 def test_a_caption_bar_with_text_on_it_is_trimmed_to_the_picture():
@@ -51,6 +51,16 @@ def test_an_image_files_thumbnail_is_made_at_its_own_size_as_displayed():
     (frame,) = hashing.hash_image(buffer)
     thumbnail = Image.open(io.BytesIO(frame.thumbnail))
     assert thumbnail.size == (180, hashing.THUMBNAIL_SIZE)
+
+
+def test_a_picture_whose_exif_block_is_damaged_is_hashed_as_stored():
+    """Turning it for display raised SyntaxError out of the hashing job: the item stayed
+    unsearchable with no reason given. Browsers show such a file as stored."""
+    buffer = io.BytesIO()
+    photo("coffee").save(buffer, "JPEG")
+    (damaged,) = hashing.hash_image(io.BytesIO(with_damaged_exif(buffer.getvalue())))
+    (intact,) = hashing.hash_image(buffer)
+    assert (damaged.pdq, damaged.archive_hashes) == (intact.pdq, intact.archive_hashes)
 
 
 def _cuts(data: bytes) -> list[float]:

@@ -14,7 +14,14 @@ from media.services import lookups, verified_lookups
 from media.services.media import media_item_create
 from media.tasks import run_lookup
 from tests.api.conftest import client_for
-from tests.media.pictures import crop, on_background, photo, subtitled, vertical
+from tests.media.pictures import (
+    crop,
+    on_background,
+    photo,
+    subtitled,
+    vertical,
+    with_damaged_exif,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +106,14 @@ def test_the_transform_is_in_the_lookup_api(archive):
         "reference_box",
         "query_box",
     }
+
+
+def test_a_picture_whose_exif_block_is_damaged_is_found_as_stored(archive):
+    """Its hashing job failed on the EXIF block (SyntaxError), leaving it never searchable."""
+    item = stored(with_damaged_exif(jpeg(photo("rocket"))), "damaged.jpg", in_archive=True)
+    assert item.searchable
+    query = stored(jpeg(crop(photo("rocket"), 0.1, 0.1, 0.1, 0.1)), "cropped.jpg")
+    assert item.pk in {match.matched_item_id for match in looked_up(query).matches.all()}
 
 
 def test_a_candidate_whose_file_went_missing_is_verified_from_its_stored_keypoints(archive):
