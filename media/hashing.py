@@ -344,6 +344,10 @@ def query_hashes(image: Image.Image) -> bytes | None:
     return _unique([h for view in _query_views(image) for h in _view_hashes(view, 0)])
 
 
+# EXIF orientations that turn the picture a quarter: it is displayed with its sides swapped.
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
+
+
 def exif_orientation(image: Image.Image) -> int:
     """The EXIF orientation the picture is displayed with: 1 (as stored) when it has none, and
     when its EXIF block cannot be read, which is how browsers show such a file."""

@@ -26,6 +26,7 @@ from PIL import Image
 from core import events, jobs, safe_http
 from core.exceptions import ApplicationError
 from core.services.common import apply_changes, save_validated
+from media import hashing
 from media.ffmpeg_input import open_input
 from media.models import MediaItem, MediaJob
 from media.services.lookups import archive_add, archive_sync, image_frames, media_item_hash_request
@@ -106,6 +107,9 @@ def _probe_image(stream: IO[bytes]) -> MediaProbe | None:
     try:
         with Image.open(stream, formats=PILLOW_DECODERS) as image:
             image_format, (width, height) = image.format, image.size
+            # A PNG's EXIF may follow its pixels, which Pillow decodes to reach it: not here.
+            in_header = image.format != "PNG" or "exif" in image.info
+            turned = in_header and hashing.exif_orientation(image) in hashing.QUARTER_TURNS
     except Image.DecompressionBombError as error:
         raise UnsupportedMedia(f"Image refused: {error}") from error
     except Exception:  # Pillow's decoders raise all sorts of errors on bytes that are not theirs
@@ -125,6 +129,10 @@ def _probe_image(stream: IO[bytes]) -> MediaProbe | None:
         raise UnsupportedMedia(
             f"The {IMAGE_FORMATS[image_format]} image is corrupt or truncated: {error}"
         ) from error
+    # The size as displayed, which is what hashing, verification and the desk show: a phone's
+    # portrait photo is often stored landscape with an orientation that turns it upright.
+    if turned:
+        width, height = height, width
     return MediaProbe("image", IMAGE_FORMATS[image_format], width, height, None)
 
 

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from media.models import MediaFrame, MediaItem
+from tests.factories import jpeg_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +44,24 @@ def test_small_images_hashed_before_get_their_keypoints_enlarged_extracted():
     assert (
         bytes(wide.frames.get().finer_features) == bytes(video.frames.get().finer_features) == b""
     )
+
+
+def _image(data: bytes, width: int, height: int) -> MediaItem:
+    return MediaItem.objects.create(
+        kind="image", file=ContentFile(data, name="photo.jpg"), width=width, height=height
+    )
+
+
+def test_images_their_exif_turns_a_quarter_get_the_size_they_are_displayed_at():
+    migration = importlib.import_module("media.migrations.0015_image_sizes_as_displayed")
+    turned = _image(jpeg_bytes((60, 40), orientation=6), 60, 40)
+    upright = _image(jpeg_bytes((60, 40)), 60, 40)
+    missing = _image(jpeg_bytes((60, 40), orientation=8), 60, 40)
+    missing.file.delete(save=False)
+    with connection.schema_editor() as schema_editor:
+        migration.swap_turned_image_sizes(apps, schema_editor)
+    sizes = {item.pk: (item.width, item.height) for item in MediaItem.objects.all()}
+    assert sizes == {turned.pk: (40, 60), upright.pk: (60, 40), missing.pk: (60, 40)}
+    with connection.schema_editor() as schema_editor:
+        migration.swap_turned_image_sizes(apps, schema_editor)
+    assert MediaItem.objects.get(pk=turned.pk).width == 60

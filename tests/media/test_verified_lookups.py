@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
-from PIL import Image, ImageOps
+from PIL import ExifTags, Image, ImageOps
 
 from media import verification
 from media.models import LookupJob, MediaFrame, MediaItem
@@ -106,6 +106,24 @@ def test_the_transform_is_in_the_lookup_api(archive):
         "reference_box",
         "query_box",
     }
+
+
+def test_a_crop_of_a_photo_stored_turned_is_reported_at_the_scale_it_is_shown(archive):
+    """A phone's portrait photo is stored landscape, with an EXIF orientation that turns it
+    upright. Its item kept the stored size, against which the keypoints' scale was reckoned:
+    a crop shown at the photo's own size was reported at two thirds of it."""
+    shown = photo("rocket")
+    tags = Image.Exif()
+    tags[ExifTags.Base.Orientation] = 6
+    buffer = io.BytesIO()
+    shown.transpose(Image.Transpose.ROTATE_90).save(buffer, "JPEG", quality=90, exif=tags)
+    portrait = stored(buffer.getvalue(), "portrait.jpg", in_archive=True)
+    assert (portrait.width, portrait.height) == shown.size
+    query = stored(jpeg(crop(shown, 0.1, 0.1, 0.1, 0.1)), "cropped.jpg")
+    (match,) = looked_up(query).matches.all()
+    assert match.matched_item_id == portrait.pk
+    assert match.transform["scale"] == pytest.approx(1, abs=0.05)
+    assert match.transform["reference_box"] == pytest.approx([0.1, 0.1, 0.9, 0.9], abs=0.02)
 
 
 def test_a_picture_whose_exif_block_is_damaged_is_found_as_stored(archive):
