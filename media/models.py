@@ -60,8 +60,16 @@ class MediaItem(models.Model):
     )
     mime_type = models.CharField(max_length=100, blank=True, editable=False)
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
-    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    width = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="In pixels, as displayed: the sides of an image that its EXIF orientation "
+        "turns a quarter are swapped from the file's.",
+    )
+    height = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="In pixels, as displayed."
+    )
     duration_seconds = models.FloatField(null=True, blank=True, editable=False)
     # Provenance: where and when this media was first published, as far as is known.
     first_published_at = models.DateTimeField(null=True, blank=True)

@@ -1,4 +1,4 @@
-from django.db import migrations
+from django.db import migrations, models
 from PIL import ExifTags, Image
 
 # media.hashing.QUARTER_TURNS when this was written.
@@ -40,5 +40,15 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='mediaitem',
+            name='height',
+            field=models.PositiveIntegerField(blank=True, editable=False, help_text='In pixels, as displayed.', null=True),
+        ),
+        migrations.AlterField(
+            model_name='mediaitem',
+            name='width',
+            field=models.PositiveIntegerField(blank=True, editable=False, help_text="In pixels, as displayed: the sides of an image that its EXIF orientation turns a quarter are swapped from the file's.", null=True),
+        ),
         migrations.RunPython(swap_turned_image_sizes, swap_turned_image_sizes),
     ]
