@@ -2,10 +2,11 @@
 re-uploads make to them, shared by the media tests."""
 
 import functools
+import io
 
 import numpy as np
 import skimage.data
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import ExifTags, Image, ImageDraw, ImageFilter, ImageOps
 
 
 @functools.cache
@@ -130,3 +131,13 @@ def with_damaged_exif(jpeg: bytes) -> bytes:
     payload = b"Exif\x00\x00" + b"not a TIFF header" * 4
     segment = b"\xff\xe1" + (len(payload) + 2).to_bytes(2, "big") + payload
     return jpeg[:2] + segment + jpeg[2:]
+
+
+def stored_turned(shown: Image.Image) -> bytes:
+    """A JPEG that stores the picture turned a quarter, with the EXIF orientation (6) that
+    displays it as `shown`, as phones store their portrait photos."""
+    tags = Image.Exif()
+    tags[ExifTags.Base.Orientation] = 6
+    buffer = io.BytesIO()
+    shown.transpose(Image.Transpose.ROTATE_90).save(buffer, "JPEG", quality=90, exif=tags)
+    return buffer.getvalue()

@@ -9,7 +9,13 @@ from PIL import Image, ImageDraw
 
 from media import hashing
 from tests.media import videos
-from tests.media.pictures import captioned, on_background, photo, with_damaged_exif
+from tests.media.pictures import (
+    captioned,
+    on_background,
+    photo,
+    stored_turned,
+    with_damaged_exif,
+)
 
 
 def test_a_caption_bar_with_text_on_it_is_trimmed_to_the_picture():
@@ -42,15 +48,12 @@ def test_a_frames_thumbnail_is_made_at_its_own_size_not_from_the_views_smaller_c
 
 def test_an_image_files_thumbnail_is_made_at_its_own_size_as_displayed():
     """The file's picture reached hashing already shrunk to the views' 256 pixels, so image
-    thumbnails were smaller than video ones. Stored turned a quarter (EXIF orientation 6), it is
-    displayed upright, and so is its thumbnail."""
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    buffer = io.BytesIO()
-    photo("coffee", 640).resize((640, 360)).save(buffer, "JPEG", exif=exif)
-    (frame,) = hashing.hash_image(buffer)
+    thumbnails were smaller than video ones. Stored turned a quarter, the thumbnail is of the
+    picture as displayed."""
+    shown = photo("coffee", 640).resize((640, 360))
+    (frame,) = hashing.hash_image(io.BytesIO(stored_turned(shown)))
     thumbnail = Image.open(io.BytesIO(frame.thumbnail))
-    assert thumbnail.size == (180, hashing.THUMBNAIL_SIZE)
+    assert thumbnail.size == (hashing.THUMBNAIL_SIZE, 180)
 
 
 def test_a_picture_whose_exif_block_is_damaged_is_hashed_as_stored():

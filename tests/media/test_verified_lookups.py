@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
-from PIL import ExifTags, Image, ImageOps
+from PIL import Image, ImageOps
 
 from media import verification
 from media.models import LookupJob, MediaFrame, MediaItem
@@ -18,6 +18,7 @@ from tests.media.pictures import (
     crop,
     on_background,
     photo,
+    stored_turned,
     subtitled,
     vertical,
     with_damaged_exif,
@@ -113,11 +114,7 @@ def test_a_crop_of_a_photo_stored_turned_is_reported_at_the_scale_it_is_shown(ar
     upright. Its item kept the stored size, against which the keypoints' scale was reckoned:
     a crop shown at the photo's own size was reported at two thirds of it."""
     shown = photo("rocket")
-    tags = Image.Exif()
-    tags[ExifTags.Base.Orientation] = 6
-    buffer = io.BytesIO()
-    shown.transpose(Image.Transpose.ROTATE_90).save(buffer, "JPEG", quality=90, exif=tags)
-    portrait = stored(buffer.getvalue(), "portrait.jpg", in_archive=True)
+    portrait = stored(stored_turned(shown), "portrait.jpg", in_archive=True)
     assert (portrait.width, portrait.height) == shown.size
     query = stored(jpeg(crop(shown, 0.1, 0.1, 0.1, 0.1)), "cropped.jpg")
     (match,) = looked_up(query).matches.all()
