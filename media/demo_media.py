@@ -56,8 +56,11 @@ def reference_frames() -> Iterator[Image.Image]:
             yield _scene(1000 + scene, index / FPS)
 
 
-def encode_video(frames: Iterator[Image.Image], *, width: int, height: int, crf: int) -> bytes:
-    """H.264 in MP4, `width`x`height`, at the reference frame rate."""
+def encode_video(
+    frames: Iterator[Image.Image], *, width: int, height: int, crf: int, display_rotation: int = 0
+) -> bytes:
+    """H.264 in MP4, `width`x`height`, at the reference frame rate; `display_rotation` (degrees
+    counterclockwise) in the display matrix turns it for players, as phones do."""
     buffer = io.BytesIO()
     with av.open(buffer, mode="w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=FPS)
@@ -68,6 +71,8 @@ def encode_video(frames: Iterator[Image.Image], *, width: int, height: int, crf:
         # next (one 12 s clip of bench/media/video.py: 93,187-93,861 bytes; even on one thread),
         # so tests and benchmarks looked up other videos each time. Without it: the same bytes.
         stream.options = {"crf": str(crf), "preset": "veryfast", "x264-params": "mbtree=0"}
+        if display_rotation:
+            stream.set_display_rotation(display_rotation)
         for index, image in enumerate(frames):
             frame = av.VideoFrame.from_image(image.resize((width, height)))
             frame.pts = index

@@ -456,6 +456,27 @@ class SceneChanges:
         return changed, changed and change >= SCENE_CHANGE_RATIO * usual
 
 
+def quarter_turns(rotation: int) -> int:
+    """Counterclockwise quarter turns (0-3) of a video's display matrix rotation (degrees
+    counterclockwise, as FFmpeg gives it: -90 for a phone's portrait video stored sideways)."""
+    return round(rotation / 90) % 4
+
+
+# Pillow's turn for each number of counterclockwise quarter turns.
+_TRANSPOSE_FOR_TURNS = {
+    1: Image.Transpose.ROTATE_90,
+    2: Image.Transpose.ROTATE_180,
+    3: Image.Transpose.ROTATE_270,
+}
+
+
+def displayed_frame(picture: Image.Image, rotation: int) -> Image.Image:
+    """A decoded frame as players show it: turned as the video's display matrix says, which is
+    how its re-uploads were made from it."""
+    turn = _TRANSPOSE_FOR_TURNS.get(quarter_turns(rotation))
+    return picture if turn is None else picture.transpose(turn)
+
+
 def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image, bool]]:
     """(offset, picture, is a cut) at each cut or large change of picture (SceneChanges) and at
     least every MAX_KEYFRAME_INTERVAL seconds.
@@ -482,11 +503,8 @@ def keyframes(stream: IO[bytes]) -> Iterator[tuple[float, Image.Image, bool]]:
                 width, height = frame.width, frame.height
                 # Big enough for the reference PDQ (hash_picture shrinks it for the views).
                 scale = min(1.0, REFERENCE_SIZE / min(width, height))
-                yield (
-                    float(frame.time),
-                    frame.to_image(width=round(width * scale), height=round(height * scale)),
-                    cut,
-                )
+                picture = frame.to_image(width=round(width * scale), height=round(height * scale))
+                yield float(frame.time), displayed_frame(picture, frame.rotation), cut
 
 
 def hash_video(

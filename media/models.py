@@ -64,8 +64,8 @@ class MediaItem(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="In pixels, as displayed: the sides of an image that its EXIF orientation "
-        "turns a quarter are swapped from the file's.",
+        help_text="In pixels, as displayed: an image that its EXIF orientation turns a quarter, "
+        "or a video that its display matrix does, has the file's sides swapped.",
     )
     height = models.PositiveIntegerField(
         null=True, blank=True, editable=False, help_text="In pixels, as displayed."

@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='mediaitem',
             name='width',
-            field=models.PositiveIntegerField(blank=True, editable=False, help_text="In pixels, as displayed: the sides of an image that its EXIF orientation turns a quarter are swapped from the file's.", null=True),
+            field=models.PositiveIntegerField(blank=True, editable=False, help_text="In pixels, as displayed: an image that its EXIF orientation turns a quarter, or a video that its display matrix does, has the file's sides swapped.", null=True),
         ),
         migrations.RunPython(swap_turned_image_sizes, swap_turned_image_sizes),
     ]

@@ -197,7 +197,11 @@ def _probe_video(stream: IO[bytes]) -> MediaProbe | None:
         if frame is None:
             raise UnsupportedMedia("The video has no frame that can be decoded.")
         _check_video_limits(frame.width, frame.height, duration)
-        return MediaProbe("video", mime_type, frame.width, frame.height, duration)
+        width, height = frame.width, frame.height
+        # As displayed, as for images: a phone stores its portrait video sideways.
+        if hashing.quarter_turns(frame.rotation) % 2:
+            width, height = height, width
+        return MediaProbe("video", mime_type, width, height, duration)
 
 
 def media_probe(stream: IO[bytes]) -> MediaProbe:

@@ -1,6 +1,7 @@
 """Video lookups report where the clip sits in the archive video, within a second, for cropped,
 captioned and reframed clips, and a clip of a clip still finds the original."""
 
+import io
 from dataclasses import replace
 
 import pytest
@@ -42,6 +43,20 @@ def test_a_cropped_captioned_clip_is_placed_within_a_second(original):
     frames = videos.cut(videos.reference_frames(), 11.3, 10)
     clip = stored(videos.encode([videos.cropped_with_caption(f) for f in frames]), "clip.mp4")
     assert position(clip, original) == pytest.approx(11.3, abs=1)
+
+
+def test_a_clip_stored_sideways_is_looked_up_as_players_show_it(original):
+    """Phones store what they film upright sideways and say in the display matrix how to turn
+    it. Its keyframes were hashed as stored: found all the same (hashes are taken in a canonical
+    orientation), but reported turned a quarter, and its size and thumbnails sideways."""
+    frames = videos.cut(videos.reference_frames(), 11.3, 10)
+    clip = stored(videos.encode_sideways(frames), "phone.mp4")
+    assert (clip.width, clip.height) == (videos.WIDTH, videos.HEIGHT)
+    assert Image.open(io.BytesIO(bytes(clip.frames.first().thumbnail))).size == (320, 180)
+    assert position(clip, original) == pytest.approx(11.3, abs=1)
+    assert clip.lookup_jobs.get().matches.get().transform["rotation_degrees"] == pytest.approx(
+        0, abs=2
+    )
 
 
 def test_a_vertical_reframing_is_placed_within_a_second(original):
