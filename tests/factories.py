@@ -7,27 +7,16 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
-from PIL import ExifTags, Image
+from PIL import Image
 
 from claims import models
 from core.roles import EDITOR, FACT_CHECKER
 from media import models as media_models
 
 
-def jpeg_bytes(
-    size: tuple[int, int] = (64, 48),
-    colour: tuple[int, int, int] = (200, 30, 30),
-    *,
-    orientation: int | None = None,
-):
-    """A one-colour JPEG of `size` as stored, with an EXIF orientation when one is given."""
-    exif = b""
-    if orientation is not None:
-        tags = Image.Exif()
-        tags[ExifTags.Base.Orientation] = orientation
-        exif = tags.tobytes()
+def jpeg_bytes(size: tuple[int, int] = (64, 48), colour: tuple[int, int, int] = (200, 30, 30)):
     buffer = io.BytesIO()
-    Image.new("RGB", size, colour).save(buffer, format="JPEG", exif=exif)
+    Image.new("RGB", size, colour).save(buffer, format="JPEG")
     return buffer.getvalue()
 
 

@@ -11,6 +11,7 @@ from django.db import connection
 
 from media.models import MediaFrame, MediaItem
 from tests.factories import jpeg_bytes
+from tests.media.pictures import photo, stored_turned
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +55,9 @@ def _image(data: bytes, width: int, height: int) -> MediaItem:
 
 def test_images_their_exif_turns_a_quarter_get_the_size_they_are_displayed_at():
     migration = importlib.import_module("media.migrations.0015_image_sizes_as_displayed")
-    turned = _image(jpeg_bytes((60, 40), orientation=6), 60, 40)
+    turned = _image(stored_turned(photo(width=60)), 60, 40)
     upright = _image(jpeg_bytes((60, 40)), 60, 40)
-    missing = _image(jpeg_bytes((60, 40), orientation=8), 60, 40)
+    missing = _image(stored_turned(photo(width=60)), 60, 40)
     missing.file.delete(save=False)
     with connection.schema_editor() as schema_editor:
         migration.swap_turned_image_sizes(apps, schema_editor)
